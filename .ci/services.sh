@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Make sure the real services the test suite needs are here: Redis on
+# 127.0.0.1:6379 and Debian's Chromium + ChromeDriver for the browser tests.
+# Installs them with apt-get when running as root; otherwise says what is missing.
+set -euo pipefail
+
+apt_install() {
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "services: $* missing and not root: install it (e.g. sudo apt-get install $*)" >&2
+    return 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null || true
+  apt-get install -y -qq "$@" >/dev/null
+}
+
+redis_up() { redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null | grep -q PONG; }
+
+if ! redis_up; then
+  command -v redis-server >/dev/null || apt_install redis-server
+  mkdir -p /var/lib/redis /var/log/redis 2>/dev/null || true
+  redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
+    --dir /var/lib/redis --logfile /var/log/redis/ci.log
+  for _ in $(seq 1 50); do redis_up && break; sleep 0.1; done
+  redis_up || { echo "services: Redis did not start on 127.0.0.1:6379" >&2; exit 1; }
+fi
+
+if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
+  apt_install chromium chromium-driver
+fi

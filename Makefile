@@ -1,0 +1,41 @@
+# Convene — the two commands a new user needs:
+#   make run    set everything up, seed the demo academy, serve on 127.0.0.1:$(PORT)
+#   make test   set everything up and run the whole test suite
+PORT ?= 8000
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test setup services browser migrate demo bench clean
+
+$(STAMP): requirements.txt requirements-dev.txt constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt -c constraints.txt
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+migrate: setup
+	$(BIN)/python manage.py migrate --noinput -v0
+
+demo: migrate
+	$(BIN)/python manage.py demo --base-url http://127.0.0.1:$(PORT)
+
+run: demo
+	@echo "Convene is starting on http://127.0.0.1:$(PORT)/ (Ctrl-C to stop)"
+	PORT=$(PORT) $(BIN)/daphne -b 127.0.0.1 -p $(PORT) config.asgi:application
+
+# Real services the suite talks to: Redis (and Chromium for browser tests).
+services:
+	@bash .ci/services.sh
+
+test: setup services
+	$(BIN)/python -m pytest
+
+bench: setup
+	$(BIN)/python bench/breakout_plan.py
+
+clean:
+	rm -rf $(VENV) var staticfiles .pytest_cache .hypothesis

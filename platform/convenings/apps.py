@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ConveningsConfig(AppConfig):
+    name = "convenings"
+    verbose_name = "Convenings and agenda"

@@ -1,0 +1,152 @@
+"""Seed the demo Statewide Leadership Academy. Idempotent: run it as often as you like."""
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from zoneinfo import ZoneInfo
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from convenings import demo_data as data
+from convenings import joinlinks
+from convenings.models import Convening, Material, Registration, Session, Topic
+from people.models import District, Participant, Region, School, SchoolLeadershipTeam
+
+SLUG = "statewide-leadership-academy"
+TIME_ZONE = "America/Los_Angeles"
+
+
+@dataclass
+class DemoSummary:
+    convening: Convening
+    staff_usernames: list[str] = field(default_factory=list)
+    join_links: list[tuple[str, str, str]] = field(default_factory=list)  # name, role, path
+
+
+def _person(username: str, first: str, last: str, job_role: str, *, staff: bool = False,
+            school: School | None = None, team: SchoolLeadershipTeam | None = None) -> Participant:
+    User = get_user_model()
+    user, _ = User.objects.update_or_create(username=username, defaults={
+        "first_name": first, "last_name": last, "email": f"{username}@demo.convene.local",
+        "is_staff": staff})
+    if staff and not user.check_password(data.DEMO_PASSWORD):
+        user.set_password(data.DEMO_PASSWORD)
+        user.save(update_fields=["password"])
+    participant, _ = Participant.objects.update_or_create(user=user, defaults={
+        "job_role": job_role, "school": school, "team": team,
+        "district": school.district if school else None})
+    return participant
+
+
+def _topics() -> dict[str, Topic]:
+    topics = {}
+    for kind, names in data.TOPICS.items():
+        for name in names:
+            topics[name], _ = Topic.objects.get_or_create(kind=kind, name=name)
+    for region in data.REGIONS:
+        topics[region], _ = Topic.objects.get_or_create(kind=Topic.Kind.REGION, name=region)
+    return topics
+
+
+def _convening() -> Convening:
+    tz = ZoneInfo(TIME_ZONE)
+    day = timezone.now().astimezone(tz).date()
+    start = dt.datetime.combine(day, dt.time(8, 0), tz)
+    convening, _ = Convening.objects.update_or_create(slug=SLUG, defaults={
+        "title": "Statewide Leadership Academy", "kind": Convening.Kind.ACADEMY,
+        "time_zone": TIME_ZONE, "starts_at": start, "ends_at": start + dt.timedelta(hours=7),
+        "description": "The annual academy for School Leadership Teams from partner schools across "
+                       "four regions: plenary successes, breakouts by core component, a roundtable by "
+                       "role and team planning time for each team's Top 5 Action Items."})
+    return convening
+
+
+def _register(convening: Convening, participant: Participant, role: str) -> Registration:
+    registration, _ = Registration.objects.update_or_create(
+        convening=convening, participant=participant, defaults={"role": role})
+    return registration
+
+
+def _interests(index: int, job_role: str, topics: dict[str, Topic], region: str) -> list[Topic]:
+    core = data.TOPICS["core_component"][:3] + data.TOPICS["content_area"][:1]
+    first, second = core[index % 4], core[(index + 1) % 4]
+    role_topic = {"coach": "Coaches", "technician": "Technicians"}.get(job_role, "Administrators")
+    return [topics[first], topics[second], topics[role_topic], topics[region]]
+
+
+def _schools(convening: Convening, topics: dict[str, Topic], summary: DemoSummary) -> None:
+    stems = iter(data.SCHOOL_STEMS)
+    # Step through last names with a stride so a team's members get different surnames.
+    names = ((data.LAST_NAMES[(i * 7) % len(data.LAST_NAMES)], data.FIRST_NAMES[i % len(data.FIRST_NAMES)])
+             for i in itertools.count())
+    index = 0
+    for region_name, districts in data.REGIONS.items():
+        region, _ = Region.objects.get_or_create(name=region_name)
+        for district_name in districts:
+            kind = District.Kind.COUNTY_OFFICE if "County" in district_name else District.Kind.DISTRICT
+            district, _ = District.objects.update_or_create(region=region, name=district_name,
+                                                            defaults={"kind": kind})
+            for suffix in data.SCHOOL_SUFFIXES:
+                school, _ = School.objects.get_or_create(district=district, name=f"{next(stems)} {suffix}")
+                team, _ = SchoolLeadershipTeam.objects.get_or_create(
+                    school=school, name=f"{school.name} Leadership Team")
+                for seat in range(3):
+                    last, first = next(names)
+                    job_role = data.TEAM_ROLES[(index + seat) % len(data.TEAM_ROLES)] if seat else "principal"
+                    person = _person(f"leader{index * 3 + seat + 1:02d}", first, last, job_role,
+                                     school=school, team=team)
+                    person.interests.set(_interests(index + seat, job_role, topics, region_name))
+                    _register(convening, person, Registration.Role.PARTICIPANT)
+                index += 1
+
+
+def _agenda(convening: Convening, topics: dict[str, Topic], presenters: list[Participant]) -> None:
+    tz = convening.tz
+    day = convening.starts_at.astimezone(tz).date()
+    at = lambda hhmm: dt.datetime.combine(day, dt.time.fromisoformat(hhmm), tz)  # noqa: E731
+    for order, title, kind, start, end, description, topic_names, presenter_idx in data.AGENDA:
+        session, _ = Session.objects.update_or_create(convening=convening, order=order, defaults={
+            "title": title, "kind": kind, "starts_at": at(start), "ends_at": at(end),
+            "description": description})
+        session.topics.set([topics[name] for name in topic_names])
+        session.presenters.set([presenters[i] for i in presenter_idx])
+        for material_title, url in data.MATERIALS.get(order, []):
+            Material.objects.update_or_create(session=session, title=material_title, defaults={"url": url})
+
+
+def _staff(convening: Convening, summary: DemoSummary) -> list[Participant]:
+    first, last = data.ORGANIZER
+    organizer = _person("organizer", first, last, "district_leader", staff=True)
+    organizer.user.is_superuser = True
+    organizer.user.save(update_fields=["is_superuser"])
+    _register(convening, organizer, Registration.Role.ORGANIZER)
+    summary.staff_usernames.append("organizer")
+    for i, (first, last) in enumerate(data.MODERATORS, start=1):
+        _register(convening, _person(f"moderator{i}", first, last, "district_leader", staff=True),
+                  Registration.Role.MODERATOR)
+        summary.staff_usernames.append(f"moderator{i}")
+    presenters = []
+    for i, (first, last, job_role, _talk) in enumerate(data.PRESENTERS, start=1):
+        presenter = _person(f"presenter{i}", first, last, job_role, staff=True)
+        _register(convening, presenter, Registration.Role.PRESENTER)
+        summary.staff_usernames.append(f"presenter{i}")
+        presenters.append(presenter)
+    return presenters
+
+
+@transaction.atomic
+def seed() -> DemoSummary:
+    topics = _topics()
+    convening = _convening()
+    summary = DemoSummary(convening)
+    presenters = _staff(convening, summary)
+    _schools(convening, topics, summary)
+    _agenda(convening, topics, presenters)
+    participants = convening.registrations.filter(role=Registration.Role.PARTICIPANT)
+    for registration in participants.select_related("participant__user").order_by("participant__user__username")[:3]:
+        link = joinlinks.issue(registration)
+        summary.join_links.append((registration.participant.name, registration.role, link.path))
+    return summary

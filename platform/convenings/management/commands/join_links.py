@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import json
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from convenings import joinlinks
+from convenings.models import Convening, Registration
+
+
+class Command(BaseCommand):
+    help = "Print personal join links for a convening's registrations (optionally as JSON)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("convening", help="convening slug")
+        parser.add_argument("--role", choices=Registration.Role.values)
+        parser.add_argument("--username", action="append", default=[])
+        parser.add_argument("--limit", type=int, default=0)
+        parser.add_argument("--json", action="store_true", help="one JSON list with tokens")
+        parser.add_argument("--base-url", default=f"http://127.0.0.1:{settings.PORT}")
+
+    def handle(self, *args: object, **opts: object) -> None:
+        convening = Convening.objects.filter(slug=opts["convening"]).first()
+        if convening is None:
+            raise CommandError(f"No convening with slug {opts['convening']!r}.")
+        registrations = convening.registrations.select_related("participant__user").order_by(
+            "participant__user__username")
+        if opts["role"]:
+            registrations = registrations.filter(role=opts["role"])
+        if opts["username"]:
+            registrations = registrations.filter(participant__user__username__in=opts["username"])
+        if opts["limit"]:
+            registrations = registrations[: int(opts["limit"])]  # type: ignore[arg-type]
+        rows = []
+        for registration in registrations:
+            link = joinlinks.issue(registration)
+            rows.append({"participant_id": registration.participant_id,
+                         "username": registration.participant.user.username,
+                         "name": registration.participant.name, "role": registration.role,
+                         "token": link.token, "url": f"{opts['base_url']}{link.path}"})
+        if opts["json"]:
+            self.stdout.write(json.dumps(rows))
+            return
+        for row in rows:
+            self.stdout.write(f"{row['name']:<26} {row['role']:<12} {row['url']}")

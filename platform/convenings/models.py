@@ -1,0 +1,171 @@
+"""Convenings, their agenda of sessions, topics, materials and registrations."""
+from __future__ import annotations
+
+import secrets
+import zoneinfo
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+
+
+def _time_zone_choices() -> list[tuple[str, str]]:
+    return [(name, name) for name in sorted(zoneinfo.available_timezones())]
+
+
+class Topic(models.Model):
+    class Kind(models.TextChoices):
+        CORE_COMPONENT = "core_component", "Core component"
+        CONTENT_AREA = "content_area", "Content area"
+        ROLE = "role", "Role"
+        REGION = "region", "Region"
+
+    name = models.CharField(max_length=120)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["kind", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "name"], name="unique_topic_per_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Convening(models.Model):
+    class Kind(models.TextChoices):
+        ACADEMY = "academy", "Leadership academy"
+        REGIONAL = "regional", "Regional collaborative meeting"
+        ROUNDTABLE = "roundtable", "Roundtable"
+
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=80, unique=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    description = models.TextField(blank=True)
+    time_zone = models.CharField(max_length=64, choices=_time_zone_choices, default="America/Los_Angeles")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["starts_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="convening_ends_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("convening", kwargs={"slug": self.slug})
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+
+class Session(models.Model):
+    """One item on a convening's agenda."""
+
+    class Kind(models.TextChoices):
+        PLENARY = "plenary", "Plenary"
+        BREAKOUT = "breakout", "Breakout"
+        TEAM_PLANNING = "team_planning", "Team planning time"
+
+    convening = models.ForeignKey(Convening, on_delete=models.CASCADE, related_name="sessions")
+    title = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    description = models.TextField(blank=True)
+    order = models.PositiveIntegerField(default=0)
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    presenters = models.ManyToManyField("people.Participant", blank=True, related_name="presenting")
+    topics = models.ManyToManyField(Topic, blank=True, related_name="sessions")
+
+    class Meta:
+        ordering = ["convening", "order", "starts_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="session_ends_after_start"
+            ),
+            models.UniqueConstraint(fields=["convening", "order"], name="unique_session_order"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        # A check constraint cannot look at another table, so the rule "a session
+        # lies inside its convening's dates" is enforced here and on every save.
+        convening = self.convening
+        if self.starts_at and self.ends_at and convening:
+            if self.starts_at < convening.starts_at or self.ends_at > convening.ends_at:
+                raise ValidationError(
+                    "A session must start and end within its convening "
+                    f"({convening.starts_at:%Y-%m-%d %H:%M} – {convening.ends_at:%Y-%m-%d %H:%M})."
+                )
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.clean()
+        super().save(*args, **kwargs)
+
+
+class Material(models.Model):
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="materials")
+    title = models.CharField(max_length=200)
+    url = models.URLField(blank=True)
+    file = models.FileField(upload_to="materials/%Y/", blank=True)
+
+    class Meta:
+        ordering = ["title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(url="") | ~Q(file=""), name="material_has_link_or_file"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def href(self) -> str:
+        return self.url or (self.file.url if self.file else "")
+
+
+def new_join_nonce() -> str:
+    return secrets.token_urlsafe(12)
+
+
+class Registration(models.Model):
+    """Who attends which convening, in which convening role."""
+
+    class Role(models.TextChoices):
+        ORGANIZER = "organizer", "Organizer"
+        MODERATOR = "moderator", "Moderator"
+        PRESENTER = "presenter", "Presenter"
+        PARTICIPANT = "participant", "Participant"
+
+    convening = models.ForeignKey(Convening, on_delete=models.CASCADE, related_name="registrations")
+    participant = models.ForeignKey(
+        "people.Participant", on_delete=models.CASCADE, related_name="registrations"
+    )
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.PARTICIPANT)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Rotating the nonce revokes every join link issued so far.
+    join_nonce = models.CharField(max_length=32, default=new_join_nonce)
+    join_expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["convening", "role", "participant__user__last_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["convening", "participant"], name="one_registration_per_person"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.participant} · {self.get_role_display()} · {self.convening}"
