@@ -31,7 +31,12 @@ run: demo
 services:
 	@bash .ci/services.sh
 
-test: setup services
+# Browser-test tooling (axe-core), pinned in frontend/package-lock.json.
+frontend/node_modules/.installed: frontend/package.json frontend/package-lock.json
+	npm ci --prefix frontend --no-audit --no-fund
+	touch $@
+
+test: setup services frontend/node_modules/.installed
 	$(BIN)/python -m pytest
 
 bench: setup

@@ -28,3 +28,6 @@ fi
 if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
   apt_install chromium chromium-driver
 fi
+
+# nginx: the reverse-proxy config in deploy/ is checked with `nginx -t`.
+command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || apt_install nginx-light
