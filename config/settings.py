@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "convenings",
     "people",
     "surveys",
+    "action_items",
+    "reports",
     "rooms",
     "signaling",
     "frontend",
@@ -75,6 +77,8 @@ TEMPLATES = [
     },
 ]
 
+if not env_str("DATABASE_URL"):
+    VAR_DIR.mkdir(parents=True, exist_ok=True)  # the default SQLite file lives here
 DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'convene.sqlite3'}",

@@ -11,5 +11,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("surveys.urls")),
     path("", include("frontend.urls")),
+    path("", include("action_items.urls")),
+    path("", include("reports.urls")),
     path("", include("convenings.urls")),
 ]

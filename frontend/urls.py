@@ -1,3 +1,7 @@
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from frontend import views
+
+urlpatterns = [
+    path("c/<slug:slug>/live/", views.live, name="live"),
+]
