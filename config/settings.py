@@ -151,3 +151,17 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.channels.server": {"level": "WARNING"}},
 }
+
+# ---- Live plenary (signaling app) ----------------------------------------------------
+# Each worker refreshes its connections' presence rows every PRESENCE_HEARTBEAT_S; rows
+# not refreshed for PRESENCE_TIMEOUT_S belong to a dead worker and are swept, so people
+# on a killed worker leave everyone's roster within roughly the timeout.
+PRESENCE_HEARTBEAT_S = float(env_str("PRESENCE_HEARTBEAT_S") or 5)
+PRESENCE_TIMEOUT_S = float(env_str("PRESENCE_TIMEOUT_S") or 15)
+# Per-connection limits, each with its own error code in the protocol (docs/protocol.md).
+WS_MAX_MESSAGE_BYTES = env_int("WS_MAX_MESSAGE_BYTES", 64 * 1024)
+CHAT_MAX_CHARS = env_int("CHAT_MAX_CHARS", 2000)
+# Token bucket per participant per worker: RATE_LIMIT_BURST messages at once, refilled
+# at RATE_LIMIT_PER_S (20 and 2/s: a burst of 20, then 20 per 10 s).
+RATE_LIMIT_BURST = env_int("RATE_LIMIT_BURST", 20)
+RATE_LIMIT_PER_S = float(env_str("RATE_LIMIT_PER_S") or 2)

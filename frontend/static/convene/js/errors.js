@@ -1,0 +1,24 @@
+/**
+ * Friendly words for protocol errors (the server's `error {code, message, ref}` and
+ * the client's own checks before sending), shown inline next to the control used.
+ */
+
+const BY_CODE = {
+  chat_too_long: (m) => `Message too long. ${m || ''}`.trim(),
+  too_large: () => 'Message too long to send.',
+  rate_limited: () => "You're sending too fast. Wait a few seconds and try again.",
+  forbidden: (m) => (m && /^only /i.test(m) ? m : 'Only moderators can do that.'),
+  not_found: () => "That isn't there any more: someone may have just changed it.",
+  protocol_version: () => 'Convene was updated. Reload the page to continue.',
+  internal: () => 'Something went wrong on our side. Please try again.',
+  invalid_message: () => "That couldn't be sent. Please check it and try again.",
+  invalid_json: () => "That couldn't be sent. Please reload the page.",
+  unknown_type: () => "This action isn't available on this server yet.",
+  invalid: () => "That couldn't be sent. Please check it and try again.",
+};
+
+/** A sentence for a person, from an error message object. */
+export function friendly(err) {
+  const make = BY_CODE[err?.code];
+  return make ? make(err.message) : (err?.message || 'Something went wrong. Please try again.');
+}

@@ -1,0 +1,98 @@
+/**
+ * What the room tells you: moderators' notices (broadcasts) as banners, the
+ * reconnecting banner, the connection-quality indicator and stray errors.
+ * Everything important is also spoken through the page's aria-live regions.
+ */
+import { $, announce, clock, h } from './dom.js';
+import { friendly } from './errors.js';
+
+const MAX_NOTICES = 3;
+
+/** 'good' | 'fair' | 'poor' | 'offline' | 'unknown' from connection state and round trip. */
+export function qualityOf(net, rtt, stats = null) {
+  if (net === 'reconnecting' || net === 'refused' || net === 'closed') return 'offline';
+  if (net !== 'open') return 'unknown';
+  const loss = stats?.packetLoss ?? 0;
+  if ((rtt ?? 0) > 600 || loss > 0.08) return 'poor';
+  if ((rtt ?? 0) > 250 || loss > 0.02) return 'fair';
+  return 'good';
+}
+
+const QUALITY_TEXT = {
+  good: 'Connection good', fair: 'Connection fair', poor: 'Connection poor',
+  offline: 'Reconnecting…', unknown: 'Connecting…',
+};
+
+export function mountNotices({ store, bus, net }) {
+  const notices = $('#notices');
+  const banner = $('#reconnect-banner');
+  const quality = $('#quality');
+  const qualityText = $('.quality-text', quality);
+  let wasDown = false;
+  let countdown = null;
+
+  function addNotice({ title, text, at, kind = 'info' }) {
+    const item = h('li', { class: `banner banner-${kind}` },
+      h('span', { class: 'icon icon-megaphone', 'aria-hidden': 'true' }),
+      h('p', { class: 'banner-text' }, h('strong', {}, title), ' ', text,
+        at ? h('span', { class: 'meta' }, ' · ', h('time', { datetime: at }, clock(at))) : null),
+      h('button', { type: 'button', class: 'small', 'aria-label': `Dismiss: ${title}`,
+        onclick: () => { item.remove(); $('#main').focus(); } }, 'Dismiss'));
+    notices.prepend(item);
+    while (notices.children.length > MAX_NOTICES) notices.lastElementChild.remove();
+  }
+
+  bus.on('msg:broadcast', (msg) => {
+    addNotice({ title: `Notice from ${msg.from.name}:`, text: msg.text, at: msg.at });
+    announce(`Notice from ${msg.from.name}: ${msg.text}`, { assertive: true });
+  });
+
+  bus.on('net:error', (err) => {
+    addNotice({ title: 'Problem:', text: friendly(err), kind: 'error' });
+    announce(friendly(err), { assertive: true });
+  });
+
+  function showBanner(content) {
+    banner.replaceChildren(...content);
+    banner.hidden = false;
+  }
+
+  function renderNet(s) {
+    clearInterval(countdown);
+    if (s.net === 'reconnecting') {
+      wasDown = true;
+      const tryNow = h('button', { type: 'button', class: 'small', onclick: () => net.retryNow() }, 'Try now');
+      const text = h('span', { class: 'banner-text' });
+      const tick = () => {
+        const left = Math.max(0, Math.ceil(((s.netRetryAt || 0) - Date.now()) / 1000));
+        text.textContent = `Connection lost. Reconnecting${left > 1 ? ` in ${left} s` : '…'} Chat you send now will go out when you're back.`;
+      };
+      tick();
+      countdown = setInterval(tick, 1000);
+      showBanner([h('span', { class: 'spinner', 'aria-hidden': 'true' }), text, tryNow]);
+    } else if (s.net === 'open' && wasDown) {
+      wasDown = false;
+      showBanner([h('span', { class: 'banner-text' }, 'Reconnected. You are back in the session.')]);
+      setTimeout(() => { if (store.state.net === 'open') banner.hidden = true; }, 4000);
+    } else if (s.net === 'refused') {
+      const reason = s.netCloseCode === 4403 || s.netCloseCode === 4003
+        ? "You're not registered for this convening."
+        : s.netCloseCode === 4401 || s.netCloseCode === 4001 ? 'Your sign-in has expired.' : "The server couldn't let you in.";
+      showBanner([h('span', { class: 'banner-text' }, `${reason} `),
+        h('a', { href: location.pathname, class: 'button small' }, 'Reload')]);
+    } else if (s.net === 'open') {
+      banner.hidden = true;
+    }
+  }
+
+  function renderQuality(s) {
+    const level = qualityOf(s.net, s.rtt, s.rtcStats);
+    quality.dataset.level = level;
+    const rtt = s.net === 'open' && s.rtt !== undefined && s.rtt !== null ? ` (${s.rtt} ms)` : '';
+    qualityText.textContent = `${QUALITY_TEXT[level]}${rtt}`;
+    quality.title = level === 'poor' ? 'Your connection is slow: video may freeze. Chat still works.' : QUALITY_TEXT[level];
+  }
+
+  store.watch(['net', 'netRetryAt'], renderNet);
+  store.watch(['net', 'rtt', 'rtcStats'], renderQuality);
+}

@@ -1,0 +1,83 @@
+"""The live convening page: the browser client's entry point.
+
+``/c/<slug>/live/`` needs a signed-in person registered for the convening. It
+renders the lobby + plenary shell and hands the client its configuration (who
+you are, your convening role, where the websocket is) as a JSON script tag;
+everything else happens in the ES modules under ``static/convene/js/``.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+
+from convenings.models import Convening, Registration
+from convenings.permissions import Action, permissions_for
+from people.models import JobRole
+
+
+def live_url(convening: Convening) -> str:
+    """Where a registered person enters the live convening (for links on other pages)."""
+    return reverse("live", kwargs={"slug": convening.slug})
+
+
+def ws_path(convening: Convening) -> str:
+    return f"/ws/convenings/{convening.slug}/"
+
+
+def _identity(registration: Registration) -> dict[str, Any]:
+    person = registration.participant
+    school = person.school.name if person.school_id else ""
+    district = person.home_district.name if person.home_district else ""
+    return {
+        "participant_id": person.pk,
+        "name": person.name,
+        "school": school,
+        "district": district,
+        "job_role": person.job_role,
+        "job_role_label": person.get_job_role_display(),
+        "role": registration.role,
+        "role_label": registration.get_role_display(),
+    }
+
+
+def client_config(request: HttpRequest, registration: Registration) -> dict[str, Any]:
+    """Everything the browser client needs to start, as plain JSON data."""
+    convening = registration.convening
+    scheme = "wss" if request.is_secure() else "ws"
+    allowed = permissions_for(registration.role)
+    return {
+        "convening": {"slug": convening.slug, "title": convening.title,
+                      "url": convening.get_absolute_url()},
+        "you": _identity(registration),
+        # The welcome message's own permissions take over once connected.
+        "permissions": sorted(str(a) for a in allowed),
+        "can_moderate": Action.INVITE_TO_SPEAK in allowed,
+        "can_present": Action.SHARE_SCREEN in allowed,
+        "job_roles": dict(JobRole.choices),
+        "roles": dict(Registration.Role.choices),
+        "ws_path": ws_path(convening),
+        "ws_url": f"{scheme}://{request.get_host()}{ws_path(convening)}",
+        "protocol_url": "/protocol.js",
+        "ice_servers": settings.ICE_SERVERS,
+    }
+
+
+@login_required
+def live(request: HttpRequest, slug: str) -> HttpResponse:
+    convening = get_object_or_404(Convening, slug=slug)
+    participant = getattr(request.user, "participant", None)
+    registration = None
+    if participant is not None:
+        registration = (Registration.objects.select_related(
+            "participant__user", "participant__school__district", "participant__district", "convening")
+            .filter(convening=convening, participant=participant).first())
+    if registration is None:
+        return render(request, "frontend/not_registered.html", {"convening": convening}, status=403)
+    context = {"convening": convening, "registration": registration,
+               "identity": _identity(registration), "config": client_config(request, registration)}
+    return render(request, "frontend/live.html", context)

@@ -1,0 +1,319 @@
+"""Live breakouts: what a move, swap, self-select, recall or close does. Pure.
+
+Every operation takes a LiveBreakouts value and returns (new value, effects);
+the old value is never changed. Effects say who must be told what, so the I/O
+layer can publish them without re-deriving anything. Who may call what is for
+the permissions module; here are only the rules that follow from state:
+rooms must be open to enter, capacity holds in every mode (so it holds in
+self-select mode, where people choose), self_select needs self-select mode,
+closed rooms are empty, and each actual room change adds one history entry.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+
+from rooms.lifecycle import CLOSED, CLOSING, DRAFT, LIVE_STATES, OPEN, transition
+from rooms.planning import PersonId, Plan
+
+ASSIGNED = "assigned"
+SELF_SELECT = "self_select"
+MODES = (ASSIGNED, SELF_SELECT)
+
+
+class LiveError(ValueError):
+    """An operation the current breakout state does not allow."""
+
+
+class UnknownRoom(LiveError):
+    pass
+
+
+class RoomNotOpen(LiveError):
+    pass
+
+
+class RoomFull(LiveError):
+    pass
+
+
+class WrongMode(LiveError):
+    pass
+
+
+class NotInRoom(LiveError):
+    pass
+
+
+@dataclass(frozen=True)
+class LiveRoom:
+    key: str
+    name: str
+    topic_id: str | None = None
+    capacity: int | None = None  # None = no limit
+    state: str = DRAFT
+
+
+@dataclass(frozen=True)
+class HelpRequest:
+    person: PersonId
+    room: str
+    requested_at: float
+
+
+@dataclass(frozen=True)
+class Change:
+    person: PersonId
+    from_room: str | None  # None = plenary
+    to_room: str | None
+    at: float
+    reason: str  # opened | reopened | moved | swapped | self_selected | recalled | closed
+
+
+@dataclass(frozen=True)
+class Effect:
+    # moved | returned_to_plenary | room_opened | room_closing | room_closed | timer_changed
+    # | help_requested | help_withdrawn | help_resolved | mode_changed
+    kind: str
+    person: PersonId | None = None
+    room: str | None = None
+    detail: float | PersonId | None = None  # a deadline, the resolving moderator, or the new mode
+
+
+@dataclass(frozen=True)
+class LiveBreakouts:
+    rooms: tuple[LiveRoom, ...]
+    assignments: Mapping[PersonId, str | None]  # room key, or None for the plenary
+    mode: str = ASSIGNED
+    ends_at: float | None = None  # epoch seconds when breakouts are due to end
+    grace_seconds: float = 60.0
+    closing_ends_at: float | None = None  # end of the grace countdown, once started
+    help_queue: tuple[HelpRequest, ...] = ()
+    history: tuple[Change, ...] = ()
+
+    def room(self, key: str) -> LiveRoom:
+        for room in self.rooms:
+            if room.key == key:
+                return room
+        raise UnknownRoom(f"unknown room {key!r}")
+
+    def room_of(self, person: PersonId) -> str | None:
+        return self.assignments.get(person)  # anyone unknown is in the plenary
+
+    def members(self, key: str) -> list[PersonId]:
+        return [p for p, room in self.assignments.items() if room == key]
+
+
+Result = tuple[LiveBreakouts, list[Effect]]
+
+
+def _relocate(state: LiveBreakouts, moves: Iterable[tuple[PersonId, str | None]], now: float,
+              reason: str) -> Result:
+    """Apply room changes: one history entry and one effect per actual change."""
+    assignments = dict(state.assignments)
+    history, queue, effects = list(state.history), list(state.help_queue), []
+    for person, to_room in moves:
+        from_room = assignments.get(person)
+        if from_room == to_room:
+            continue
+        assignments[person] = to_room
+        history.append(Change(person, from_room, to_room, now, reason))
+        effects.append(Effect("moved", person, to_room) if to_room is not None
+                       else Effect("returned_to_plenary", person, from_room))
+        # A help request belongs to the room it was made in: leaving withdraws it.
+        effects += [Effect("help_withdrawn", person, h.room) for h in queue if h.person == person]
+        queue = [h for h in queue if h.person != person]
+    return replace(state, assignments=assignments, history=tuple(history), help_queue=tuple(queue)), effects
+
+
+def _with_states(state: LiveBreakouts, keys: Iterable[str], event: str) -> LiveBreakouts:
+    wanted = set(keys)
+    rooms = tuple(replace(r, state=transition(r.state, event)) if r.key in wanted else r for r in state.rooms)
+    return replace(state, rooms=rooms)
+
+
+def _open_room(state: LiveBreakouts, key: str) -> LiveRoom:
+    room = state.room(key)
+    if room.state != OPEN:
+        raise RoomNotOpen(f"room {room.name!r} is {room.state}, not open")
+    return room
+
+
+def _check_space(state: LiveBreakouts, room: LiveRoom, adding: int = 1) -> None:
+    if room.capacity is not None and len(state.members(room.key)) + adding > room.capacity:
+        raise RoomFull(f"room {room.name!r} is full ({room.capacity} people)")
+
+
+def _check_fits(name: str, people: int, capacity: int | None) -> None:
+    if capacity is not None and people > capacity:
+        raise RoomFull(f"room {name!r} has {people} people planned; capacity is {capacity}")
+
+
+def open_all(plan: Plan, now: float, duration_s: float, *, mode: str = ASSIGNED,
+             capacity: int | None = None, grace_seconds: float = 60.0) -> Result:
+    """Open every planned room. Assigned mode sends people to their planned room;
+    self-select mode leaves everyone in the plenary to choose."""
+    if mode not in MODES:
+        raise LiveError(f"unknown mode {mode!r}; use one of {MODES}")
+    if duration_s <= 0 or grace_seconds < 0:
+        raise LiveError("the breakout duration must be positive and the grace period not negative")
+    for r in plan.rooms:
+        _check_fits(r.name, len(r.members) if mode == ASSIGNED else 0, capacity)
+    rooms = tuple(LiveRoom(r.key, r.name, r.topic_id, capacity, transition(DRAFT, "open")) for r in plan.rooms)
+    people = [p for r in plan.rooms for p in r.members] + [u.person for u in plan.unplaced]
+    start = LiveBreakouts(rooms, dict.fromkeys(people), mode, now + duration_s, grace_seconds)
+    moves = [(p, r.key) for r in plan.rooms for p in r.members] if mode == ASSIGNED else []
+    state, effects = _relocate(start, moves, now, "opened")
+    opened = [Effect("room_opened", room=r.key) for r in rooms]
+    return state, [*opened, Effect("timer_changed", detail=state.ends_at), *effects]
+
+
+def reopen(state: LiveBreakouts, plan: Plan, now: float, duration_s: float, *,
+           capacity: int | None = None) -> Result:
+    """Open the plan's rooms again after all were closed (new rooms are added);
+    rooms missing from the plan stay closed. Existing rooms keep their capacity."""
+    if any(r.state in LIVE_STATES for r in state.rooms):
+        raise LiveError("close the open breakout rooms before reopening")
+    if duration_s <= 0:
+        raise LiveError("the breakout duration must be positive")
+    old = {r.key: r for r in state.rooms}
+    planned = [old.get(r.key) or LiveRoom(r.key, r.name, r.topic_id, capacity) for r in plan.rooms]
+    rooms = tuple(replace(room, name=r.name, topic_id=r.topic_id,
+                          state=transition(room.state, "reopen" if room.state == CLOSED else "open"))
+                  for room, r in zip(planned, plan.rooms))
+    for room, r in zip(rooms, plan.rooms):
+        _check_fits(r.name, len(r.members) if state.mode == ASSIGNED else 0, room.capacity)
+    rest = tuple(r for r in state.rooms if r.key not in {p.key for p in plan.rooms})
+    start = replace(state, rooms=rooms + rest, ends_at=now + duration_s, closing_ends_at=None)
+    moves = [(p, r.key) for r in plan.rooms for p in r.members] if state.mode == ASSIGNED else []
+    new, effects = _relocate(start, moves, now, "reopened")
+    opened = [Effect("room_opened", room=r.key) for r in rooms]
+    return new, [*opened, Effect("timer_changed", detail=new.ends_at), *effects]
+
+
+def move(state: LiveBreakouts, person: PersonId, to_room: str, now: float, reason: str = "moved") -> Result:
+    room = _open_room(state, to_room)
+    if state.room_of(person) == to_room:
+        return state, []
+    _check_space(state, room)
+    return _relocate(state, [(person, to_room)], now, reason)
+
+
+def swap(state: LiveBreakouts, a: PersonId, b: PersonId, now: float) -> Result:
+    """Exchange the rooms of two people who are in different open rooms."""
+    room_a, room_b = state.room_of(a), state.room_of(b)
+    if room_a is None or room_b is None:
+        raise NotInRoom(f"{a if room_a is None else b!r} is in the plenary, not a room; use move")
+    if room_a == room_b:
+        return state, []
+    _open_room(state, room_a)
+    _open_room(state, room_b)
+    return _relocate(state, [(a, room_b), (b, room_a)], now, "swapped")
+
+
+def self_select(state: LiveBreakouts, person: PersonId, room: str, now: float) -> Result:
+    if state.mode != SELF_SELECT:
+        raise WrongMode("rooms are assigned; self-selection is not on")
+    return move(state, person, room, now, reason="self_selected")
+
+
+def recall(state: LiveBreakouts, person: PersonId, now: float) -> Result:
+    """Bring one person back to the plenary (no-op if already there)."""
+    return _relocate(state, [(person, None)], now, "recalled")
+
+
+def set_mode(state: LiveBreakouts, mode: str) -> Result:
+    if mode not in MODES:
+        raise LiveError(f"unknown mode {mode!r}; use one of {MODES}")
+    if mode == state.mode:
+        return state, []
+    return replace(state, mode=mode), [Effect("mode_changed", detail=mode)]
+
+
+def set_timer(state: LiveBreakouts, ends_at: float, now: float) -> Result:
+    """Move the end of breakouts. A future end during the grace countdown
+    cancels the countdown: the organizer gave people more time."""
+    if not any(r.state in LIVE_STATES for r in state.rooms):
+        raise RoomNotOpen("no breakout room is open")
+    closing = [r.key for r in state.rooms if r.state == CLOSING]
+    new = replace(state, ends_at=ends_at)
+    effects = []
+    if closing and ends_at > now:
+        new = replace(_with_states(new, closing, "resume"), closing_ends_at=None)
+        effects = [Effect("room_opened", room=key) for key in closing]
+    return new, [*effects, Effect("timer_changed", detail=ends_at)]
+
+
+def extend(state: LiveBreakouts, seconds: float, now: float) -> Result:
+    if seconds <= 0:
+        raise LiveError("extend by a positive number of seconds")
+    return set_timer(state, max(state.ends_at or now, now) + seconds, now)
+
+
+def shorten(state: LiveBreakouts, seconds: float, now: float) -> Result:
+    """Bring the end closer, never into the past."""
+    if seconds <= 0:
+        raise LiveError("shorten by a positive number of seconds")
+    return set_timer(state, max((state.ends_at or now) - seconds, now), now)
+
+
+def start_closing(state: LiveBreakouts, now: float) -> Result:
+    """Begin the grace countdown in every open room."""
+    keys = [r.key for r in state.rooms if r.state == OPEN]
+    if not keys:
+        raise RoomNotOpen("no breakout room is open")
+    deadline = now + state.grace_seconds
+    new = replace(_with_states(state, keys, "start_closing"), closing_ends_at=deadline)
+    return new, [Effect("room_closing", room=key, detail=deadline) for key in keys]
+
+
+def close_room(state: LiveBreakouts, room: str, now: float) -> Result:
+    """Close one room now; its members return to the plenary."""
+    transition(state.room(room).state, "close")  # fail before changing anything
+    new, effects = _relocate(state, [(p, None) for p in state.members(room)], now, "closed")
+    return _with_states(new, [room], "close"), [*effects, Effect("room_closed", room=room)]
+
+
+def close_all(state: LiveBreakouts, now: float) -> Result:
+    """Close every open or closing room; everyone returns to the plenary."""
+    keys = [r.key for r in state.rooms if r.state in LIVE_STATES]
+    new, effects = _relocate(state, [(p, None) for p, r in state.assignments.items() if r in keys], now, "closed")
+    new = replace(_with_states(new, keys, "close"), ends_at=None, closing_ends_at=None)
+    return new, [*effects, *(Effect("room_closed", room=key) for key in keys)]
+
+
+def advance_clock(state: LiveBreakouts, now: float) -> Result:
+    """What the passing of time does: the end starts the countdown; its end closes."""
+    if state.closing_ends_at is not None and now >= state.closing_ends_at:
+        return close_all(state, now)
+    if state.ends_at is not None and now >= state.ends_at and any(r.state == OPEN for r in state.rooms):
+        return start_closing(state, now)
+    return state, []
+
+
+def request_help(state: LiveBreakouts, person: PersonId, now: float) -> Result:
+    """Queue a call for a moderator; asking again while queued changes nothing."""
+    room = state.room_of(person)
+    if room is None:
+        raise NotInRoom(f"{person!r} is in the plenary; help is asked from a breakout room")
+    _open_room(state, room)
+    if any(h.person == person and h.room == room for h in state.help_queue):
+        return state, []
+    queue = (*state.help_queue, HelpRequest(person, room, now))
+    return replace(state, help_queue=queue), [Effect("help_requested", person, room, detail=now)]
+
+
+def withdraw_help(state: LiveBreakouts, person: PersonId) -> Result:
+    mine = [h for h in state.help_queue if h.person == person]
+    queue = tuple(h for h in state.help_queue if h.person != person)
+    return replace(state, help_queue=queue), [Effect("help_withdrawn", person, h.room) for h in mine]
+
+
+def resolve_help_on_arrival(state: LiveBreakouts, moderator: PersonId, room: str) -> Result:
+    """A moderator arrived in `room`: its requests are answered. Moving the
+    moderator there is the caller's business (move); capacity is not bypassed."""
+    state.room(room)
+    answered = [h for h in state.help_queue if h.room == room]
+    queue = tuple(h for h in state.help_queue if h.room != room)
+    return replace(state, help_queue=queue), [Effect("help_resolved", h.person, room, detail=moderator)
+                                              for h in answered]

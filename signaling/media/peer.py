@@ -1,0 +1,337 @@
+"""One participant's RTCPeerConnection on the server: what it publishes, the
+slots it receives on, and its (serialized) renegotiations.
+
+Negotiation rules
+-----------------
+* The client makes the first offer. Its m-lines that send become publications;
+  others are placeholders. The server never answers with codecs other than
+  VP8/Opus (codec preferences are set on transceivers created *before*
+  ``setRemoteDescription``, because aiortc fixes codecs while applying it).
+* Subscriptions are server-initiated offers that add ``sendonly`` m-lines
+  ("slots"). Slots are recycled: a freed slot keeps its m-line and is re-pointed
+  at another publication of the same kind, which needs no SDP change -- only a
+  ``tracks`` message saying whose media the mid now carries.
+* One negotiation at a time per peer: everything that touches the pc's
+  signaling state holds ``_lock``; changes arriving meanwhile set ``_dirty`` and
+  the single negotiation task re-runs once the pc is stable again.
+* Glare: the server is the *impolite* peer (aiortc cannot roll back). A client
+  offer that arrives while a server offer is outstanding is rejected with
+  ``MediaError("glare")``; the (polite) client rolls back, answers the server's
+  offer, then re-sends its own. The first server offer waits until ICE/DTLS
+  is connected, which proves the client has applied our first answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from aiortc import RTCConfiguration, RTCPeerConnection, RTCRtpTransceiver, RTCSessionDescription
+from aiortc.sdp import SessionDescription, candidate_from_sdp
+
+from . import errors, sdp_guard
+from .errors import MediaError
+from .forwarding import Publication, SlotTrack
+from .passthrough import EncodedFrame, ReceiverTap, install_sender_hooks
+from .signals import SignalOut, TrackInfo
+from .tasks import TaskRegistry
+
+logger = logging.getLogger(__name__)
+MAX_SLOTS = 100
+
+
+class PeerOwner(Protocol):
+    def desired(self, peer: Peer) -> list[Publication]: ...
+    def on_audio_level(self, peer: Peer, level: int) -> None: ...
+    def on_connection_failed(self, peer: Peer) -> None: ...
+    def on_packed(self, frame: EncodedFrame, packets: int) -> None: ...
+
+
+@dataclass
+class Slot:
+    transceiver: RTCRtpTransceiver
+    track: SlotTrack
+
+
+class Peer:
+    def __init__(
+        self,
+        participant_id: str,
+        space_id: str,
+        send: Callable[[SignalOut], Awaitable[None]],
+        *,
+        role: str,
+        configuration: RTCConfiguration,
+        owner: PeerOwner,
+    ) -> None:
+        self.participant_id = participant_id
+        self.space_id = space_id
+        self.role = role
+        self.pc = RTCPeerConnection(configuration)
+        self.tasks = TaskRegistry(f"peer:{participant_id}")
+        self.publications: dict[str, Publication] = {}  # mid -> publication
+        self.slots: list[Slot] = []
+        self.negotiations = 0
+        self.closed = False
+        self._send = send
+        self._owner = owner
+        self._mlines: dict[str, str] = {}  # negotiated mid -> kind, in m-line order
+        self._offered: list[tuple[str, str]] | None = None  # outstanding server offer
+        self._lock = asyncio.Lock()
+        self._wake = asyncio.Event()
+        self._dirty = False
+        self._force_offer = False
+        self._connected = False
+        self._failed = False
+        self.pc.on("connectionstatechange", self._on_connection_state)
+        self.tasks.spawn(self._negotiation_loop(), "negotiation")
+
+    # -- client-initiated negotiation -------------------------------------
+    async def handle_offer(
+        self, sdp: str, labels: dict[str, str], max_tracks: int
+    ) -> tuple[str, list[Publication], list[Publication]]:
+        """Apply a client offer; returns (answer, new publications, ended ones)."""
+        async with self._lock:
+            self._check_usable()
+            if self.pc.signalingState == "have-local-offer":
+                raise MediaError(errors.GLARE, "server offer outstanding: roll back and answer it")
+            remaining = max_tracks - len(self.publications)
+            _, offer = sdp_guard.check_offer(sdp, self._mlines, remaining)
+            self._check_slot_directions(offer)
+            created = self._precreate(offer.new)
+            await self._apply(lambda: self._answer(sdp))
+            self._mlines = {t.mid: t.kind for t in offer.media}
+            added = self._adopt(offer, created, labels)
+            removed = self._unpublish(offer)
+            if self._dirty or self._force_offer:
+                self._wake.set()
+            return self.pc.localDescription.sdp, added, removed
+
+    async def _answer(self, sdp: str) -> None:
+        await self.pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="offer"))
+        await self.pc.setLocalDescription(await self.pc.createAnswer())
+
+    def _check_slot_directions(self, offer: sdp_guard.CheckedOffer) -> None:
+        slot_mids = {s.transceiver.mid for s in self.slots}
+        for track in offer.media:
+            if track.mid in slot_mids and track.publishes:
+                raise MediaError(
+                    errors.UNSUPPORTED_MEDIA,
+                    f"mid {track.mid} is a server m-line: publish with addTransceiver(sendonly)",
+                )
+
+    def _precreate(
+        self, new: tuple[sdp_guard.OfferedTrack, ...]
+    ) -> list[tuple[sdp_guard.OfferedTrack, RTCRtpTransceiver, ReceiverTap | None]]:
+        created = []
+        for track in new:
+            direction = "recvonly" if track.publishes else "inactive"
+            transceiver = self.pc.addTransceiver(track.kind, direction=direction)
+            transceiver.setCodecPreferences(sdp_guard.codec_preferences(track.kind))
+            tap = ReceiverTap(transceiver.receiver, track.kind) if track.publishes else None
+            created.append((track, transceiver, tap))
+        return created
+
+    def _adopt(self, offer, created, labels) -> list[Publication]:  # type: ignore[no-untyped-def]
+        added: list[Publication] = []
+        videos = sum(p.kind == "video" for p in self.publications.values())
+        for track, transceiver, tap in created:
+            if transceiver.mid != track.mid:  # aiortc matched m-lines differently
+                self._failed = True
+                raise MediaError(errors.NEGOTIATION_FAILED, "m-line/transceiver mismatch")
+            if tap is None:
+                continue
+            label = sdp_guard.label_for(track, labels, videos)
+            videos += track.kind == "video"
+            added.append(self._publish(track, tap, label))
+        return added
+
+    def _publish(self, track: sdp_guard.OfferedTrack, tap: ReceiverTap, label: str) -> Publication:
+        pub = Publication(
+            pub_id=f"{self.participant_id}/{track.mid}",
+            participant_id=self.participant_id,
+            kind=track.kind,
+            label=label,
+            mid=track.mid,
+            send_pli=lambda: self._spawn_pli(tap),
+        )
+        tap.on_frame = pub.deliver
+        if track.kind == "audio":
+            tap.on_audio_level = lambda level: self._owner.on_audio_level(self, level)
+        self.publications[track.mid] = pub
+        return pub
+
+    def _spawn_pli(self, tap: ReceiverTap) -> None:
+        self.tasks.spawn(tap.request_keyframe(), "pli")
+
+    def _unpublish(self, offer: sdp_guard.CheckedOffer) -> list[Publication]:
+        removed = []
+        for track in offer.media:
+            pub = self.publications.get(track.mid)
+            if pub is not None and not track.publishes:
+                pub.close()
+                removed.append(self.publications.pop(track.mid))
+        return removed
+
+    # -- server-initiated negotiation -------------------------------------
+    def request_reconcile(self, *, force_offer: bool = False) -> None:
+        """Subscriptions may have changed; renegotiate when the pc allows it."""
+        self._dirty = True
+        self._force_offer = self._force_offer or force_offer
+        self._wake.set()
+
+    async def _negotiation_loop(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            async with self._lock:
+                signal = await self._reconcile() if self._ready() else None
+            if signal is not None:  # sent outside the lock: the reply may re-enter
+                await self.notify(signal)
+
+    def _ready(self) -> bool:
+        return (
+            self._connected
+            and not self.closed
+            and not self._failed
+            and self.pc.signalingState == "stable"
+            and (self._dirty or self._force_offer)
+        )
+
+    async def _reconcile(self) -> SignalOut | None:
+        self._dirty = False
+        sdp_changed, assign_changed = self._assign(self._owner.desired(self))
+        if not (sdp_changed or self._force_offer):
+            return self._tracks_signal("tracks") if assign_changed else None
+        self._force_offer = False
+        try:
+            await self.pc.setLocalDescription(await self.pc.createOffer())
+        except Exception as exc:
+            self._failed = True
+            logger.exception("offer for %s failed", self.participant_id)
+            return SignalOut(kind="error", code=errors.NEGOTIATION_FAILED, message=str(exc))
+        local = SessionDescription.parse(self.pc.localDescription.sdp)
+        self._offered = [(str(m.rtp.muxId), m.kind) for m in local.media]
+        self.negotiations += 1
+        return self._tracks_signal("offer", sdp=self.pc.localDescription.sdp)
+
+    def _assign(self, desired: list[Publication]) -> tuple[bool, bool]:
+        """Point slots at ``desired``; returns (sdp changed, assignment changed)."""
+        wanted = {p.pub_id for p in desired}
+        assign_changed = sdp_changed = False
+        for slot in self.slots:
+            source = slot.track.source
+            if source is not None and (source.pub_id not in wanted or source.closed):
+                slot.track.detach()
+                assign_changed = True
+        held = {s.track.source.pub_id for s in self.slots if s.track.source is not None}
+        for pub in desired:
+            if pub.pub_id in held:
+                continue
+            slot = next((s for s in self.slots if s.track.kind == pub.kind and s.track.source is None), None)
+            if slot is None:
+                if len(self.slots) >= MAX_SLOTS:
+                    logger.warning("%s: slot limit reached", self.participant_id)
+                    break
+                slot = self._new_slot(pub.kind)
+                sdp_changed = True
+            slot.track.attach(pub)
+            assign_changed = True
+        return sdp_changed, assign_changed
+
+    def _new_slot(self, kind: str) -> Slot:
+        track = SlotTrack(kind)
+        transceiver = self.pc.addTransceiver(track, direction="sendonly")
+        transceiver.setCodecPreferences(sdp_guard.codec_preferences(kind))
+        install_sender_hooks(transceiver.sender, track.request_keyframe, self._owner.on_packed)
+        slot = Slot(transceiver, track)
+        self.slots.append(slot)
+        return slot
+
+    def track_infos(self) -> tuple[TrackInfo, ...]:
+        return tuple(
+            TrackInfo(mid=s.transceiver.mid, participant_id=src.participant_id, label=src.label, kind=src.kind)
+            for s in self.slots
+            if (src := s.track.source) is not None and s.transceiver.mid is not None
+        )
+
+    def _tracks_signal(self, kind: str, sdp: str | None = None) -> SignalOut:
+        return SignalOut(kind=kind, sdp=sdp, tracks=self.track_infos(), space_id=self.space_id)  # type: ignore[arg-type]
+
+    async def handle_answer(self, sdp: str) -> None:
+        async with self._lock:
+            self._check_usable()
+            if self.pc.signalingState != "have-local-offer" or self._offered is None:
+                raise MediaError(errors.WRONG_STATE, "no server offer is outstanding")
+            sdp_guard.check_answer(sdp, self._offered)
+            answer = RTCSessionDescription(sdp=sdp, type="answer")
+            await self._apply(lambda: self.pc.setRemoteDescription(answer))
+            self._mlines = dict(self._offered)
+            self._offered = None
+            if self._dirty or self._force_offer:
+                self._wake.set()
+
+    # -- misc ---------------------------------------------------------------
+    async def add_ice_candidate(self, candidate: dict[str, object] | None) -> None:
+        self._check_usable()
+        try:
+            await self.pc.addIceCandidate(_parse_candidate(candidate))
+        except MediaError:
+            raise
+        except Exception as exc:
+            raise MediaError(errors.BAD_CANDIDATE, f"rejected candidate ({type(exc).__name__})") from exc
+
+    async def _apply(self, step: Callable[[], Awaitable[None]]) -> None:
+        try:
+            await step()
+        except MediaError:
+            raise
+        except Exception as exc:  # aiortc cannot roll back: the pc is unusable now
+            self._failed = True
+            raise MediaError(errors.NEGOTIATION_FAILED, f"{type(exc).__name__}: {exc}") from exc
+
+    def _check_usable(self) -> None:
+        if self.closed or self.pc.signalingState == "closed":
+            raise MediaError(errors.WRONG_STATE, "peer connection is closed")
+        if self._failed:
+            raise MediaError(errors.NEGOTIATION_FAILED, "an earlier negotiation failed: rejoin")
+
+    def _on_connection_state(self) -> None:
+        state = self.pc.connectionState
+        if state == "connected" and not self._connected:
+            self._connected = True
+            self._wake.set()
+        elif state in ("failed", "closed") and not self.closed:
+            self._owner.on_connection_failed(self)
+
+    async def notify(self, signal: SignalOut) -> None:
+        """Send a signal to the participant; a broken transport is only logged."""
+        try:
+            await self._send(signal)
+        except Exception:
+            logger.exception("send to %s failed", self.participant_id)
+
+    async def close(self) -> None:
+        self.closed = True
+        for pub in self.publications.values():
+            pub.close()
+        for slot in self.slots:
+            slot.track.stop()
+        await self.tasks.close()
+        await self.pc.close()
+
+
+def _parse_candidate(candidate: dict[str, object] | None):  # type: ignore[no-untyped-def]
+    if candidate is None or candidate.get("candidate") in ("", None):
+        return None  # end of candidates
+    line = candidate.get("candidate")
+    mid, index = candidate.get("sdpMid"), candidate.get("sdpMLineIndex")
+    if not isinstance(line, str) or len(line) > 1024 or (mid is None and index is None):
+        raise MediaError(errors.BAD_CANDIDATE, "candidate needs a line and sdpMid/sdpMLineIndex")
+    parsed = candidate_from_sdp(line.removeprefix("a=").removeprefix("candidate:"))
+    parsed.sdpMid = None if mid is None else str(mid)
+    parsed.sdpMLineIndex = index if isinstance(index, int) else None
+    return parsed

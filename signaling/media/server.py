@@ -1,0 +1,237 @@
+"""MediaServer: a forwarding SFU on aiortc (spaces, peers, subscriptions).
+
+Transport-agnostic: signaling goes in through the coroutine methods and out
+through each participant's ``send`` callback, so a websocket consumer can wrap
+both in its own protocol. Media is forwarded encoded (see passthrough.py):
+the server never decodes or encodes.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+
+from aiortc import RTCBundlePolicy, RTCConfiguration, RTCIceServer
+
+from . import errors
+from .errors import MediaError
+from .forwarding import Publication
+from .ice import DEFAULT_HOST_ADDRESSES, restrict_host_addresses
+from .passthrough import EncodedFrame
+from .peer import Peer
+from .selection import PubRef, select_publications
+from .signals import SignalOut
+from .spaces import DEFAULT_ACTIVE_SPEAKERS, PLENARY, Space
+from .stats import ForwardStats
+from .tasks import TaskRegistry
+
+logger = logging.getLogger(__name__)
+Send = Callable[[SignalOut], Awaitable[None]]
+MAX_ID_LENGTH = 128
+
+
+class MediaServer:
+    def __init__(
+        self,
+        *,
+        ice_servers: list[dict] | None = None,
+        host_addresses: list[str] | None = None,
+        max_tracks_per_peer: int = 3,
+        active_speakers: int = DEFAULT_ACTIVE_SPEAKERS,
+    ) -> None:
+        # Process-wide (see ice.py); defaults to loopback for tests and demos.
+        restrict_host_addresses(host_addresses or list(DEFAULT_HOST_ADDRESSES))
+        self._configuration = RTCConfiguration(
+            iceServers=_ice_servers(ice_servers or []),
+            bundlePolicy=RTCBundlePolicy.MAX_BUNDLE,
+        )
+        self._max_tracks = max_tracks_per_peer
+        self._active_speakers = active_speakers
+        self._peers: dict[str, Peer] = {}
+        self._spaces: dict[str, Space] = {}
+        self._configured: set[str] = set()
+        self._tasks = TaskRegistry("media-server")
+        self._stats = ForwardStats()
+        self._closed = False
+
+    # -- membership -----------------------------------------------------------
+    async def join(self, participant_id: str, space_id: str, send: Send, *, role: str = "participant") -> None:
+        if self._closed:
+            raise MediaError(errors.SERVER_CLOSED, "media server is closed")
+        _check_id(participant_id, "participant_id")
+        _check_id(space_id, "space_id")
+        if participant_id in self._peers:
+            raise MediaError(errors.ALREADY_JOINED, f"{participant_id} already joined")
+        peer = Peer(participant_id, space_id, send, role=role, configuration=self._configuration, owner=self)
+        self._peers[participant_id] = peer
+        self._space(space_id).add(participant_id)
+        peer.request_reconcile()  # runs once the connection is up
+
+    async def move(self, participant_id: str, space_id: str) -> None:
+        _check_id(space_id, "space_id")
+        peer = self._peer(participant_id)
+        old = self._spaces[peer.space_id]
+        if old.space_id == space_id:
+            return
+        old.remove(participant_id)
+        self._drop_space_if_empty(old)
+        peer.space_id = space_id
+        new = self._space(space_id)
+        new.add(participant_id)
+        peer.request_reconcile(force_offer=True)
+        self._touch(old)
+        self._touch(new)
+
+    async def set_stage(self, space_id: str, participant_ids: list[str]) -> None:
+        _check_id(space_id, "space_id")
+        space = self._space(space_id)
+        space.set_stage([p for p in participant_ids if isinstance(p, str)])
+        self._touch(space)
+
+    def configure_space(self, space_id: str, *, large: bool | None = None, active_speakers: int | None = None) -> None:
+        """Flag a space large (stage + N speakers) and/or set its N."""
+        space = self._space(space_id)
+        self._configured.add(space_id)
+        if large is not None:
+            space.large = large
+        if active_speakers is not None:
+            space.set_active_speakers(active_speakers)
+        self._touch(space)
+
+    async def leave(self, participant_id: str) -> None:
+        peer = self._peers.pop(participant_id, None)
+        if peer is None:
+            return
+        space = self._spaces.get(peer.space_id)
+        for pub in peer.publications.values():
+            pub.close()  # frees the slots of everyone receiving it
+        if space is not None:
+            space.remove(participant_id)
+            self._touch(space)
+            self._drop_space_if_empty(space)
+        await peer.close()
+
+    async def close(self) -> None:
+        self._closed = True
+        for participant_id in list(self._peers):
+            await self.leave(participant_id)
+        await self._tasks.close()
+
+    # -- signaling --------------------------------------------------------------
+    async def handle_offer(self, participant_id: str, sdp: str, track_labels: dict[str, str] | None = None) -> str:
+        from .sdp_guard import check_labels
+
+        peer = self._peer(participant_id)
+        answer, added, removed = await peer.handle_offer(sdp, check_labels(track_labels), self._max_tracks)
+        if added or removed:
+            self._touch(self._spaces[peer.space_id], skip=participant_id)
+        return answer
+
+    async def handle_answer(self, participant_id: str, sdp: str) -> None:
+        await self._peer(participant_id).handle_answer(sdp)
+
+    async def add_ice_candidate(self, participant_id: str, candidate: dict | None) -> None:
+        if candidate is not None and not isinstance(candidate, dict):
+            raise MediaError(errors.BAD_CANDIDATE, "candidate must be an object or null")
+        await self._peer(participant_id).add_ice_candidate(candidate)
+
+    # -- PeerOwner callbacks ------------------------------------------------------
+    def desired(self, peer: Peer) -> list[Publication]:
+        space = self._spaces.get(peer.space_id)
+        if space is None:
+            return []
+        by_id: dict[str, Publication] = {}
+        refs: dict[str, list[PubRef]] = {}
+        for member in space.members:
+            other = self._peers.get(member)
+            if other is None or other is peer:
+                continue
+            for pub in other.publications.values():
+                by_id[pub.pub_id] = pub
+                refs.setdefault(member, []).append(PubRef(pub.pub_id, member, pub.label))
+        chosen = select_publications(peer.participant_id, space.view(), refs)
+        return [by_id[ref.pub_id] for ref in chosen]
+
+    def on_audio_level(self, peer: Peer, level: int) -> None:
+        space = self._spaces.get(peer.space_id)
+        if space is not None and space.large:
+            if space.speakers.observe(peer.participant_id, level, time.monotonic()):
+                self._touch(space, skip=None)
+
+    def on_connection_failed(self, peer: Peer) -> None:
+        self._tasks.spawn(self._drop(peer), f"drop:{peer.participant_id}")
+
+    def on_packed(self, frame: EncodedFrame, packets: int) -> None:
+        self._stats.on_packed(frame, packets)
+
+    async def _drop(self, peer: Peer) -> None:
+        if self._peers.get(peer.participant_id) is not peer:
+            return
+        signal = SignalOut(kind="error", code=errors.CONNECTION_FAILED, message="media connection failed")
+        await peer.notify(signal)
+        await self.leave(peer.participant_id)
+
+    # -- helpers ----------------------------------------------------------------
+    def _peer(self, participant_id: str) -> Peer:
+        peer = self._peers.get(participant_id) if isinstance(participant_id, str) else None
+        if peer is None:
+            raise MediaError(errors.UNKNOWN_PARTICIPANT, f"{participant_id!r} has not joined")
+        return peer
+
+    def _space(self, space_id: str) -> Space:
+        space = self._spaces.get(space_id)
+        if space is None:
+            space = Space(space_id, large=space_id == PLENARY, active_speakers=self._active_speakers)
+            self._spaces[space_id] = space
+        return space
+
+    def _drop_space_if_empty(self, space: Space) -> None:
+        if not space.members and space.space_id not in self._configured:
+            self._spaces.pop(space.space_id, None)
+
+    def _touch(self, space: Space, skip: str | None = None) -> None:
+        for member in space.members:
+            peer = self._peers.get(member)
+            if peer is not None and member != skip:
+                peer.request_reconcile()
+
+    def peer(self, participant_id: str) -> Peer:
+        """Introspection for tests and diagnostics."""
+        return self._peer(participant_id)
+
+    def reset_latency(self) -> None:
+        self._stats.reset_latency()
+
+    def stats(self) -> dict:
+        peers = list(self._peers.values())
+        return {
+            "spaces": len(self._spaces),
+            "space_members": {s.space_id: len(s.members) for s in self._spaces.values()},
+            "peers": len(peers),
+            "publications": sum(len(p.publications) for p in peers),
+            "slots": sum(len(p.slots) for p in peers),
+            "subscriptions": sum(1 for p in peers for s in p.slots if s.track.source is not None),
+            "forwarded_frames": self._stats.frames,
+            "forwarded_packets": self._stats.packets,
+            "keyframe_requests": sum(pub.keyframe_requests for p in peers for pub in p.publications.values()),
+            "negotiations": sum(p.negotiations for p in peers),
+            "tasks_alive": len(self._tasks) + sum(len(p.tasks) for p in peers),
+            "forward_latency_ms": self._stats.latency_ms(),
+        }
+
+
+def _check_id(value: object, name: str) -> None:
+    if not isinstance(value, str) or not 0 < len(value) <= MAX_ID_LENGTH:
+        raise MediaError(errors.BAD_REQUEST, f"{name} must be a non-empty string (<= {MAX_ID_LENGTH})")
+
+
+def _ice_servers(servers: list[dict]) -> list[RTCIceServer]:
+    result = []
+    for server in servers:
+        if not isinstance(server, dict) or "urls" not in server:
+            raise MediaError(errors.BAD_REQUEST, "ice server entries need 'urls'")
+        result.append(
+            RTCIceServer(urls=server["urls"], username=server.get("username"), credential=server.get("credential"))
+        )
+    return result

@@ -1,0 +1,165 @@
+"""The envelope every live message shares, the protocol's limits and its error codes.
+
+Message families (``plenary.py`` now, ``breakouts.py`` and ``media.py`` later)
+define pydantic models on top of :class:`ClientMessage` / :class:`ServerMessage`
+and call :func:`register` on them; nothing else needs editing.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from enum import StrEnum
+from typing import Any, ClassVar, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+PROTOCOL_VERSION = 1
+Direction = Literal["client", "server"]
+
+
+class ErrorCode(StrEnum):
+    INVALID_JSON = "invalid_json"
+    UNKNOWN_TYPE = "unknown_type"
+    INVALID_MESSAGE = "invalid_message"
+    TOO_LARGE = "too_large"
+    CHAT_TOO_LONG = "chat_too_long"
+    RATE_LIMITED = "rate_limited"
+    FORBIDDEN = "forbidden"
+    NOT_FOUND = "not_found"
+    PROTOCOL_VERSION = "protocol_version"
+    INTERNAL = "internal"
+
+
+class ProtocolError(Exception):
+    """A message the server refuses; becomes an ``error`` reply to its sender only."""
+
+    def __init__(self, code: ErrorCode, message: str, ref: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.ref = ref
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one connection may send. Defaults here; the live values come from settings."""
+
+    max_message_bytes: int = 64 * 1024
+    chat_max_chars: int = 2000
+    rate_limit_burst: int = 20
+    rate_limit_per_s: float = 2.0  # refill: a full bucket of 20 takes 10 s
+    chat_history: int = 100
+    chat_sync_page: int = 500
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+DEFAULT_LIMITS = Limits()
+
+
+def current_limits() -> Limits:
+    """The limits this server enforces (settings override the defaults)."""
+    from django.conf import settings  # late: the protocol itself does not need Django
+
+    names = {"max_message_bytes": "WS_MAX_MESSAGE_BYTES", "chat_max_chars": "CHAT_MAX_CHARS",
+             "rate_limit_burst": "RATE_LIMIT_BURST", "rate_limit_per_s": "RATE_LIMIT_PER_S",
+             "chat_history": "CHAT_HISTORY", "chat_sync_page": "CHAT_SYNC_PAGE"}
+    values = {field: getattr(settings, name) for field, name in names.items() if hasattr(settings, name)}
+    return Limits(**values)
+
+
+class Message(BaseModel):
+    """Common base: strict field set, so typos are reported rather than ignored."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    direction: ClassVar[Direction]
+    family: ClassVar[str] = ""
+
+    @classmethod
+    def type_name(cls) -> str:
+        return str(cls.model_fields["type"].default)
+
+    @classmethod
+    def example(cls) -> "Message":
+        """One realistic instance, for docs/protocol.md (from the model's json_schema_extra)."""
+        examples = (cls.model_config.get("json_schema_extra") or {}).get("examples")  # type: ignore[union-attr]
+        if not examples:
+            raise TypeError(f"{cls.__name__} needs model_config json_schema_extra={{'examples': [...]}}")
+        return cls.model_validate(examples[0])
+
+    def to_json(self) -> str:
+        return self.model_dump_json(by_alias=True)
+
+
+class ClientMessage(Message):
+    """Browser → server. ``id`` is the client's own reference, echoed as ``ref`` in errors."""
+
+    direction: ClassVar[Direction] = "client"
+    id: str | None = Field(default=None, max_length=64, description="Client reference echoed in errors.")
+
+    def check_limits(self, limits: Limits) -> None:
+        """Raise ProtocolError for limits that have their own error code (e.g. chat length)."""
+
+
+class ServerMessage(Message):
+    """Server → browser."""
+
+    direction: ClassVar[Direction] = "server"
+
+
+M = TypeVar("M", bound=type[Message])
+CLIENT_TYPES: dict[str, type[ClientMessage]] = {}
+SERVER_TYPES: dict[str, type[ServerMessage]] = {}
+
+
+def register(family: str):  # noqa: ANN201 — a class decorator keeping the class's own type
+    """Class decorator: add a message model to the protocol under its ``type``."""
+
+    def add(model: M) -> M:
+        table: dict[str, Any] = CLIENT_TYPES if issubclass(model, ClientMessage) else SERVER_TYPES
+        name = model.type_name()
+        if name in table and table[name] is not model:
+            raise ValueError(f"message type {name!r} is registered twice")
+        model.family = family
+        table[name] = model
+        return model
+
+    return add
+
+
+# A space is the plenary or a breakout room key; keys are also channel-layer group
+# name parts, so they keep to the characters group names allow.
+SPACE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
+PLENARY = "plenary"
+
+
+def examples(*items: dict[str, Any]) -> ConfigDict:
+    """model_config for a message: strict fields plus the examples docs/protocol.md shows."""
+    return ConfigDict(extra="forbid", populate_by_name=True, json_schema_extra={"examples": list(items)})
+
+
+# ---- messages every family relies on ------------------------------------------------
+
+@register("core")
+class Ping(ClientMessage):
+    """Liveness check; the server answers ``pong`` with this message's ``id`` as ``ref``."""
+    model_config = examples({"type": "ping", "id": "p1"})
+    type: Literal["ping"] = "ping"
+
+
+@register("core")
+class Pong(ServerMessage):
+    model_config = examples({"type": "pong", "ref": "p1"})
+    type: Literal["pong"] = "pong"
+    ref: str | None = None
+
+
+@register("core")
+class Error(ServerMessage):
+    """To the sender only; the connection stays open."""
+    model_config = examples({"type": "error", "code": "forbidden",
+                             "message": "Only moderators can delete chat messages.", "ref": "d1"})
+    type: Literal["error"] = "error"
+    code: ErrorCode
+    message: str
+    ref: str | None = None
