@@ -9,6 +9,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("signaling.urls")),
     path("", include("surveys.urls")),
     path("", include("frontend.urls")),
     path("", include("action_items.urls")),

@@ -1,3 +1,10 @@
-from django.urls import URLPattern
+"""Websocket routes: one live connection per participant per convening."""
+from __future__ import annotations
 
-websocket_urlpatterns: list[URLPattern] = []
+from django.urls import URLPattern, path
+
+from signaling.consumers import ConveningConsumer
+
+websocket_urlpatterns: list[URLPattern] = [
+    path("ws/convenings/<slug:slug>/", ConveningConsumer.as_asgi(), name="convening-live"),
+]

@@ -14,6 +14,7 @@ from convenings import demo_data as data
 from convenings import joinlinks
 from convenings.models import Convening, Material, Registration, Session, Topic
 from people.models import District, Participant, Region, School, SchoolLeadershipTeam
+from surveys.demo import seed_demo_surveys
 
 SLUG = "statewide-leadership-academy"
 TIME_ZONE = "America/Los_Angeles"
@@ -149,4 +150,5 @@ def seed() -> DemoSummary:
     for registration in participants.select_related("participant__user").order_by("participant__user__username")[:3]:
         link = joinlinks.issue(registration)
         summary.join_links.append((registration.participant.name, registration.role, link.path))
+    seed_demo_surveys(convening)
     return summary

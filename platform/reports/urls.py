@@ -1,3 +1,10 @@
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from reports import views
+
+app_name = "reports"
+urlpatterns = [
+    path("c/<slug:slug>/report/", views.report, name="report"),
+    path("c/<slug:slug>/report/attendance.csv", views.attendance_download, name="attendance_csv"),
+    path("c/<slug:slug>/report/action-items.csv", views.action_items_download, name="action_items_csv"),
+]

@@ -67,4 +67,4 @@ def forget_connection(channel_name: str, groups: list[str]) -> None:
         for group in groups:
             await layer.group_discard(group, channel_name)
 
-    transaction.on_commit(partial(async_to_sync(discard)), robust=True)
+    transaction.on_commit(async_to_sync(discard), robust=True)

@@ -43,6 +43,7 @@ class Publication:
         self.mid = mid
         self.subscribers: set[SlotTrack] = set()
         self.keyframe_requests = 0
+        self.frames_in = 0
         self._send_pli = send_pli
         self._clock = clock
         self._last_pli = float("-inf")
@@ -50,6 +51,7 @@ class Publication:
         self.closed = False
 
     def deliver(self, frame: EncodedFrame) -> None:
+        self.frames_in += 1
         for slot in self.subscribers:
             slot.push(frame)
 

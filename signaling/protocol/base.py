@@ -7,7 +7,7 @@ and call :func:`register` on them; nothing else needs editing.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 from typing import Any, ClassVar, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -26,7 +26,44 @@ class ErrorCode(StrEnum):
     FORBIDDEN = "forbidden"
     NOT_FOUND = "not_found"
     PROTOCOL_VERSION = "protocol_version"
+    # Sent just before the server closes a connection it will not serve (close codes
+    # 4401/4403/4404/4408), because daphne drops websocket close reasons (daphne#374).
+    UNAUTHENTICATED = "unauthenticated"
+    EXPIRED = "expired"
     INTERNAL = "internal"
+
+
+class CloseCode(IntEnum):
+    """Websocket close codes the server uses (an ``error`` message with the reason comes first)."""
+
+    UNAUTHENTICATED = 4401
+    NOT_REGISTERED = 4403
+    NO_CONVENING = 4404
+    EXPIRED = 4408
+
+
+CLOSE_MEANINGS: dict[CloseCode, str] = {
+    CloseCode.UNAUTHENTICATED: "No session and no valid `?join=` token.",
+    CloseCode.NOT_REGISTERED: "Signed in, but not registered for this convening.",
+    CloseCode.NO_CONVENING: "No convening with that slug.",
+    CloseCode.EXPIRED: "The worker's heartbeat lapsed and your presence was swept; reconnect.",
+}
+
+
+ERROR_MEANINGS: dict[ErrorCode, str] = {
+    ErrorCode.INVALID_JSON: "The frame is not JSON (or is nested absurdly deep).",
+    ErrorCode.UNKNOWN_TYPE: "No message type of that name.",
+    ErrorCode.INVALID_MESSAGE: "Known type, wrong fields; the message says which.",
+    ErrorCode.TOO_LARGE: "The frame is larger than `max_message_bytes`.",
+    ErrorCode.CHAT_TOO_LONG: "Chat or broadcast text longer than `chat_max_chars`.",
+    ErrorCode.RATE_LIMITED: "More than the token bucket allows; the message was dropped.",
+    ErrorCode.FORBIDDEN: "Your convening role does not allow this; nothing changed.",
+    ErrorCode.NOT_FOUND: "The space, message, hand or person named is not there.",
+    ErrorCode.PROTOCOL_VERSION: "The message's `v` is not this server's version; reload the page.",
+    ErrorCode.UNAUTHENTICATED: "Sent before close 4401: sign in with your join link.",
+    ErrorCode.EXPIRED: "Sent before close 4408: this worker lost track of you; reconnect.",
+    ErrorCode.INTERNAL: "A bug on the server; it was logged and the connection stays open.",
+}
 
 
 class ProtocolError(Exception):
@@ -95,7 +132,7 @@ class ClientMessage(Message):
     """Browser → server. ``id`` is the client's own reference, echoed as ``ref`` in errors."""
 
     direction: ClassVar[Direction] = "client"
-    id: str | None = Field(default=None, max_length=64, description="Client reference echoed in errors.")
+    id: str | None = Field(default=None, max_length=64, description="your reference, echoed as `ref` in errors")
 
     def check_limits(self, limits: Limits) -> None:
         """Raise ProtocolError for limits that have their own error code (e.g. chat length)."""

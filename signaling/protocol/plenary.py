@@ -20,6 +20,10 @@ from signaling.protocol.shapes import (
 FAMILY = "plenary"
 SpaceKey = Annotated[str, StringConstraints(pattern=SPACE_PATTERN)]
 ParticipantId = Annotated[int, Field(ge=1)]
+# Chat and broadcast text: trimmed, not empty, at most LIMITS.chat_max_chars (checked in
+# check_limits so it gets its own error code; "x-limit" lets /protocol.js add maxLength).
+LimitedText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1),
+                        Field(json_schema_extra={"x-limit": "chat_max_chars"})]
 AT = "2025-10-14T09:02:11.512000Z"
 
 
@@ -54,7 +58,7 @@ class ChatSend(ClientMessage):
     """Post to the chat of your space (``space`` defaults to where you are)."""
     model_config = examples({"type": "chat.send", "id": "c17", "text": "Our parent nights doubled!"})
     type: Literal["chat.send"] = "chat.send"
-    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+    text: LimitedText
     space: SpaceKey | None = None
 
     def check_limits(self, limits: Limits) -> None:
@@ -107,7 +111,7 @@ class BroadcastSend(ClientMessage):
     """Moderators: a notice everyone in the convening sees, in the plenary and every room."""
     model_config = examples({"type": "broadcast.send", "text": "Breakouts close in 5 minutes."})
     type: Literal["broadcast.send"] = "broadcast.send"
-    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+    text: LimitedText
 
     def check_limits(self, limits: Limits) -> None:
         _check_text(self.text, limits, self.id)

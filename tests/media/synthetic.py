@@ -21,6 +21,7 @@ from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from av import AudioFrame, VideoFrame
 
 from signaling.media import MediaError, MediaServer, SignalOut
+from signaling.media.passthrough import EncodedFrame, ReceiverTap
 
 COLS, ROWS = 8, 4  # 32 bits: tag(8) | counter(16) | check(8)
 DARK, LIGHT = 30, 220
@@ -66,16 +67,31 @@ def read_pattern(frame: VideoFrame) -> tuple[int, int] | None:
 
 
 # -- publishing tracks --------------------------------------------------------
+class _Texture:
+    """Moving blocky texture with grain below the pattern: natural-ish content
+    that VP8 codes at ~500 kbps for 640x360@30 (pure noise would need Mbit/s)."""
+
+    def __init__(self, seed: int, width: int, height: int) -> None:
+        rng = np.random.default_rng(seed)
+        self._tile = rng.integers(40, 215, (height // 8 + 1, width // 8 + 64), dtype=np.uint8)
+        self._grain = [rng.integers(-6, 6, (height, width)).astype(np.int16) for _ in range(8)]
+        self._width, self._height = width, height
+
+    def frame(self, counter: int) -> np.ndarray:
+        shift = counter % 64
+        small = self._tile[:, shift : shift + self._width // 8 + 1]
+        big = small.repeat(8, axis=0).repeat(8, axis=1)[: self._height, : self._width].astype(np.int16)
+        return np.clip(big + self._grain[counter % 8], 0, 255).astype(np.uint8)
+
+
 class PatternVideoTrack(MediaStreamTrack):
     kind = "video"
 
-    def __init__(self, tag: int, width: int = 160, height: int = 96, fps: int = 15, noise: bool = False) -> None:
+    def __init__(self, tag: int, width: int = 160, height: int = 96, fps: int = 15, texture: bool = False) -> None:
         super().__init__()
         self.tag, self.width, self.height, self.fps = tag, width, height, fps
         self.counter = 0
-        self.sent_at: dict[int, float] = {}  # counter -> wall time (for latency)
-        rng = np.random.default_rng(tag)
-        self._noise = [rng.integers(0, 255, (height, width), dtype=np.uint8) for _ in range(8)] if noise else None
+        self._texture = _Texture(tag, width, height - height // 2) if texture else None
         self._start: float | None = None
 
     async def recv(self) -> VideoFrame:
@@ -83,10 +99,9 @@ class PatternVideoTrack(MediaStreamTrack):
             self._start = time.monotonic()
         due = self._start + self.counter / self.fps
         await asyncio.sleep(max(0.0, due - time.monotonic()))
-        lower = self._noise[self.counter % len(self._noise)] if self._noise else None
+        lower = self._texture.frame(self.counter) if self._texture else None
         frame = draw_pattern(self.tag, self.counter, self.width, self.height, lower)
         frame.pts, frame.time_base = self.counter * (90000 // self.fps), fractions.Fraction(1, 90000)
-        self.sent_at[self.counter & 0xFFFF] = time.time()
         self.counter += 1
         return frame
 
@@ -165,6 +180,7 @@ class SyntheticParticipant:
         self.tracks: dict[str, MediaStreamTrack] = {}  # label -> published track
         self.video: dict[int, TagSeen] = {}
         self.audio: dict[str, list[np.ndarray]] = {}  # mid -> recent PCM chunks
+        self.encoded_frames: dict[str, int] = {}  # mid -> frames counted (decode=False)
         self.mid_owner: dict[str, tuple[str, str]] = {}  # mid -> (participant, label)
         self.signals: list[SignalOut] = []
         self.errors: list[Exception] = []
@@ -181,7 +197,7 @@ class SyntheticParticipant:
     async def join(self, space_id: str, role: str = "participant") -> None:
         await self.transport.join(self.participant_id, space_id, self._on_signal, role)
         self._spawn(self._signal_worker())
-        if not self.tracks:  # the connection needs at least one m-line
+        if not self.pc.getTransceivers():  # the connection needs at least one m-line
             self.pc.addTransceiver("video", direction="recvonly")
         await self.renegotiate()
 
@@ -220,8 +236,16 @@ class SyntheticParticipant:
             self.errors.append(exc)
 
     def _on_track(self, track: MediaStreamTrack) -> None:
-        mid = next(t.mid for t in self.pc.getTransceivers() if t.receiver.track is track)
-        self._spawn(self._consume(track, str(mid)))
+        transceiver = next(t for t in self.pc.getTransceivers() if t.receiver.track is track)
+        mid = str(transceiver.mid)
+        if self.decode:
+            self._spawn(self._consume(track, mid))
+        else:  # count encoded frames only (cheap load generator)
+            tap = ReceiverTap(transceiver.receiver, track.kind)
+            tap.on_frame = lambda frame, mid=mid: self._count(mid, frame)
+
+    def _count(self, mid: str, frame: EncodedFrame) -> None:
+        self.encoded_frames[mid] = self.encoded_frames.get(mid, 0) + 1
 
     async def _consume(self, track: MediaStreamTrack, mid: str) -> None:
         while True:

@@ -161,6 +161,13 @@ def test_together_splits_a_team_larger_than_max_size_into_the_fewest_parts() -> 
     assert sorted(len(r.members) for r in plan.rooms) == [2, 3]
 
 
+def test_together_opens_a_room_rather_than_break_a_team_or_max_size() -> None:
+    # Teams of 3, 3 and 2 with max 4: eight people fit two rooms only by splitting a team.
+    roster = [Person(f"{team}{i}", team=team) for team, size in (("a", 3), ("b", 3), ("c", 2)) for i in range(size)]
+    plan = plan_breakouts(roster, [], PlanOptions(strategy="random", max_size=4, teams="together"))
+    assert sorted("".join(sorted({m[0] for m in r.members})) for r in plan.rooms) == ["a", "b", "c"]
+
+
 def test_spread_puts_team_members_in_different_rooms() -> None:
     roster = [Person(f"a{i}", team="a") for i in range(3)] + [Person(f"b{i}", team="b") for i in range(3)]
     for seed in range(5):

@@ -12,6 +12,7 @@ import { friendly } from './errors.js';
 
 export function mountChat({ store, bus, net, config }) {
   const log = $('#chat-log');
+  const scroller = $('#chat-scroll');
   const form = $('#chat-form');
   const input = $('#chat-input');
   const counter = $('#chat-counter');
@@ -29,7 +30,7 @@ export function mountChat({ store, bus, net, config }) {
   const canDelete = () => (store.state.permissions || []).includes('delete_chat');
 
   function nearBottom() {
-    return log.scrollHeight - log.scrollTop - log.clientHeight < 80;
+    return scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 80;
   }
 
   function messageItem(m) {
@@ -52,7 +53,7 @@ export function mountChat({ store, bus, net, config }) {
     const items = [...messages.values()].filter((m) => m.space === s).sort((a, b) => a.seq - b.seq);
     log.replaceChildren(...items.map(messageItem), ...[...pending.values()].map((p) => p.el));
     rendered = items.length ? items[items.length - 1].seq : 0;
-    log.scrollTop = log.scrollHeight;
+    scroller.scrollTop = scroller.scrollHeight;
   }
 
   /** Merge entries; returns how many were new. */
@@ -76,7 +77,7 @@ export function mountChat({ store, bus, net, config }) {
       rendered = m.seq;
     }
     if (outOfOrder) renderAll();
-    else if (stick) log.scrollTop = log.scrollHeight;
+    else if (stick) scroller.scrollTop = scroller.scrollHeight;
     return fresh;
   }
 
@@ -170,9 +171,10 @@ export function mountChat({ store, bus, net, config }) {
       inlineError(error, `Message too long: ${[...text].length.toLocaleString()} characters, the limit is ${limit.toLocaleString()}.`, 0);
       return;
     }
-    const id = net.trySend('chat.send', { text }, {
+    let id = null;
+    id = net.trySend('chat.send', { text }, {
       onError: (err) => {
-        const p = pending.get(id);
+        const p = id && pending.get(id);
         p?.el.remove();
         pending.delete(id);
         if (!input.value) input.value = text;
@@ -188,7 +190,7 @@ export function mountChat({ store, bus, net, config }) {
       h('p', { class: 'chat-text' }, text));
     pending.set(id, { text, el });
     log.append(el);
-    log.scrollTop = log.scrollHeight;
+    scroller.scrollTop = scroller.scrollHeight;
     input.value = '';
     updateCounter();
   });

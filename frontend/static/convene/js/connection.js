@@ -19,8 +19,8 @@ const BACKOFF_CAP_MS = 15000;
 const PING_EVERY_MS = 5000;
 const DEAD_AFTER_MS = 12000;
 const OUTBOX_MAX = 50;
-/** Close codes after which reconnecting cannot help (not signed in / not registered / gone). */
-const FATAL_CLOSE = new Set([4001, 4003, 4004, 4401, 4403, 4404]);
+/** Close codes after which reconnecting cannot help: not signed in, not registered, no such convening (4408 "expired" does reconnect). */
+const FATAL_CLOSE = new Set([4401, 4403, 4404]);
 
 export function backoffDelay(attempt, random = Math.random) {
   const ceiling = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** attempt);
@@ -46,7 +46,9 @@ export class Connection {
     this.connect();
     this.timer = setInterval(() => this.tick(), PING_EVERY_MS / 2);
     this.onOffline = () => this.ws?.close();
+    this.onOnline = () => this.retryNow();
     window.addEventListener('offline', this.onOffline);
+    window.addEventListener('online', this.onOnline);
   }
 
   /** Leave on purpose: no reconnecting. */
@@ -55,6 +57,7 @@ export class Connection {
     clearInterval(this.timer);
     clearTimeout(this.retryTimer);
     window.removeEventListener('offline', this.onOffline);
+    window.removeEventListener('online', this.onOnline);
     this.ws?.close(1000, 'left');
     this.setState('closed');
   }
@@ -140,6 +143,9 @@ export class Connection {
     if (waiting) {
       this.pending.delete(msg.ref);
       waiting.onError?.(msg);
+    } else if (!this.welcomed || msg.code === 'expired' || msg.code === 'unauthenticated') {
+      // Said just before the server closes: the close handler shows it (or reconnects).
+      this.store.set({ netLastError: msg });
     } else {
       this.bus.emit('net:error', msg);
     }

@@ -174,13 +174,17 @@ export function levelMeter(stream, onLevel) {
   resume();
   document.addEventListener('pointerdown', resume, true);
   document.addEventListener('keydown', resume, true);
+  let shown = 0;
   const timer = setInterval(() => {
     if (!track.enabled || track.readyState !== 'live') { onLevel(0); return; }
     analyser.getFloatTimeDomainData(samples);
     let sum = 0;
     for (const s of samples) sum += s * s;
     const db = 20 * Math.log10(Math.sqrt(sum / samples.length) || 1e-8);
-    onLevel(Math.max(0, Math.min(100, Math.round(((db + 60) / 60) * 100))));
+    const now = Math.max(0, Math.min(100, ((db + 60) / 60) * 100));
+    // Rise at once, fall gently: a meter people can read.
+    shown = Math.max(now, shown * 0.8);
+    onLevel(Math.round(shown));
   }, 100);
   return {
     stop() {

@@ -91,9 +91,9 @@ export function mountHands({ store, bus, net }) {
           h('p', { class: 'person-detail' }, [person.school, `raised ${clock(hand.raised_at)}`].filter(Boolean).join(' · '))),
         h('div', { class: 'queue-actions' },
           h('button', { type: 'button', class: 'small primary', dataset: { action: 'invite', participantId: hand.participant_id },
-            'aria-label': `Invite ${hand.name} to speak`, onclick: () => act('hand.invite', hand) }, 'Invite to speak'),
+            'aria-label': `Invite to speak: ${hand.name}`, onclick: () => act('hand.invite', hand) }, 'Invite to speak'),
           h('button', { type: 'button', class: 'small', dataset: { action: 'lower', participantId: hand.participant_id },
-            'aria-label': `Lower ${hand.name}'s hand`, onclick: () => act('hand.lower', hand) }, 'Lower')));
+            'aria-label': `Lower hand: ${hand.name}`, onclick: () => act('hand.lower', hand) }, 'Lower hand')));
     }));
     queueEmpty.hidden = hands.length > 0;
     queueCount.textContent = String(hands.length);

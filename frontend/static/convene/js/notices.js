@@ -60,6 +60,7 @@ export function mountNotices({ store, bus, net }) {
   function renderNet(s) {
     clearInterval(countdown);
     if (s.net === 'reconnecting') {
+      if (!wasDown) announce('Connection lost. Reconnecting.', { assertive: true });
       wasDown = true;
       const tryNow = h('button', { type: 'button', class: 'small', onclick: () => net.retryNow() }, 'Try now');
       const text = h('span', { class: 'banner-text' });
@@ -73,11 +74,13 @@ export function mountNotices({ store, bus, net }) {
     } else if (s.net === 'open' && wasDown) {
       wasDown = false;
       showBanner([h('span', { class: 'banner-text' }, 'Reconnected. You are back in the session.')]);
+      announce('Reconnected.');
       setTimeout(() => { if (store.state.net === 'open') banner.hidden = true; }, 4000);
     } else if (s.net === 'refused') {
-      const reason = s.netCloseCode === 4403 || s.netCloseCode === 4003
+      const reason = s.netLastError?.message || (s.netCloseCode === 4403
         ? "You're not registered for this convening."
-        : s.netCloseCode === 4401 || s.netCloseCode === 4001 ? 'Your sign-in has expired.' : "The server couldn't let you in.";
+        : s.netCloseCode === 4401 ? 'Your sign-in has expired: open your join link again.' : "The server couldn't let you in.");
+      announce(reason, { assertive: true });
       showBanner([h('span', { class: 'banner-text' }, `${reason} `),
         h('a', { href: location.pathname, class: 'button small' }, 'Reload')]);
     } else if (s.net === 'open') {
@@ -85,8 +88,11 @@ export function mountNotices({ store, bus, net }) {
     }
   }
 
+  let lastLevel = 'unknown';
   function renderQuality(s) {
     const level = qualityOf(s.net, s.rtt, s.rtcStats);
+    if (level === 'poor' && lastLevel !== 'poor') announce('Your connection is poor.');
+    lastLevel = level;
     quality.dataset.level = level;
     const rtt = s.net === 'open' && s.rtt !== undefined && s.rtt !== null ? ` (${s.rtt} ms)` : '';
     qualityText.textContent = `${QUALITY_TEXT[level]}${rtt}`;
@@ -95,4 +101,24 @@ export function mountNotices({ store, bus, net }) {
 
   store.watch(['net', 'netRetryAt'], renderNet);
   store.watch(['net', 'rtt', 'rtcStats'], renderQuality);
+}
+
+/** Moderators: the "Notice to everyone" form (a `broadcast.send`). */
+export function mountBroadcastForm({ net }) {
+  const form = $('#broadcast-form');
+  if (!form) return;
+  const input = $('#broadcast-input');
+  const status = $('#broadcast-error');
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const text = input.value.trim();
+    if (!text) { status.textContent = 'Write the notice first.'; return; }
+    status.textContent = '';
+    const id = net.trySend('broadcast.send', { text }, {
+      onError: (err) => { if (!input.value) input.value = text; status.textContent = friendly(err); } });
+    if (id) {
+      input.value = '';
+      announce('Notice sent to everyone.');
+    }
+  });
 }

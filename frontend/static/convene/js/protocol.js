@@ -71,6 +71,8 @@ export class Protocol {
     if (problems.length) {
       throw new ProtocolError(problems.map((p) => `${p.path}: ${p.message}`).join('; '), 'invalid', problems);
     }
+    // The version rides outside the schema: a page older than the server is told to reload.
+    if (this.version !== undefined) msg.v = this.version;
     return msg;
   }
 }

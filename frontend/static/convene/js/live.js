@@ -1,0 +1,85 @@
+/**
+ * Entry point of the live convening page (`/c/<slug>/live/`).
+ *
+ * Lobby first (camera preview, devices, mic level, name check); on Join, the
+ * websocket opens and the plenary shell's feature modules mount. Each module gets
+ * the same small context `{store, bus, net, config, media}` and talks to the
+ * others only through the store and the bus — breakouts, a moderator console and
+ * media plug in the same way.
+ */
+import { Connection } from './connection.js';
+import { mountChat } from './chat.js';
+import { mountControls } from './controls.js';
+import { LocalMedia } from './devices.js';
+import { $, announce } from './dom.js';
+import { mountHands } from './hands.js';
+import { mountLobby } from './lobby.js';
+import { mountMedia } from './media.js';
+import { mountBroadcastForm, mountNotices } from './notices.js';
+import { Protocol } from './protocol.js';
+import { mountRoster } from './roster.js';
+import { mountStage } from './stage.js';
+import { createBus, createStore } from './store.js';
+
+const config = JSON.parse($('#convene-config').textContent);
+const store = createStore({
+  you: config.you, permissions: config.permissions, space: 'plenary', people: new Map(), hands: [],
+  net: 'idle', rtt: null, tab: 'chat', panelOpen: true, remoteStreams: new Map(), screen: null,
+});
+const bus = createBus();
+const media = new LocalMedia(store);
+const protocolReady = Protocol.load(config.protocol_url).catch((err) => {
+  console.error('[convene] could not load the live protocol', err);
+  return null;
+});
+
+function wsUrl() {
+  const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
+  return `${scheme}://${location.host}${config.ws_path}`;
+}
+
+const lobby = mountLobby({ store, media, onJoin: join });
+
+async function join() {
+  const protocol = await protocolReady;
+  if (!protocol) {
+    $('#join-hint').textContent = "Convene can't reach the live service right now. Check your connection and reload the page.";
+    $('#join-hint').classList.add('error');
+    $('#join-button').disabled = false;
+    return;
+  }
+  lobby.unmount();
+  const net = new Connection({ url: wsUrl(), protocol, bus, store });
+  const ctx = { store, bus, net, config, media };
+  bus.on('msg:welcome', (msg) => {
+    store.set({ you: { ...config.you, ...msg.you }, permissions: msg.you.permissions, limits: msg.limits });
+  });
+  mountNotices(ctx);
+  mountBroadcastForm(ctx);
+  mountRoster(ctx);
+  mountChat(ctx);
+  mountHands(ctx);
+  mountStage(ctx);
+  mountControls({ ...ctx, onLeave: () => leave(net) });
+  mountMedia(ctx);
+
+  document.body.dataset.phase = 'room';
+  $('#lobby').hidden = true;
+  $('#room').hidden = false;
+  $('#room').focus();
+  announce(`Joining ${config.convening.title}.`);
+  net.start();
+  // For people debugging in the console, and for the browser tests.
+  window.convene = { store, bus, net, media };
+}
+
+function leave(net) {
+  net.stop();
+  media.stop();
+  document.body.dataset.phase = 'left';
+  $('#room').hidden = true;
+  $('#left').hidden = false;
+  $('#left').focus();
+}
+
+$('#rejoin').addEventListener('click', () => location.reload());

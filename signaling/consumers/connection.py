@@ -1,0 +1,72 @@
+"""One admitted websocket, as the handlers see it: who, where, and how to reply."""
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass, field
+from typing import Any
+
+from convenings.permissions import Action, allowed
+from rooms.actions.publish import groups_of
+from signaling.protocol import ErrorCode, Limits, ProtocolError, ServerMessage
+from signaling.protocol.shapes import ConveningRef, Identity, Person
+
+Reply = Callable[[ServerMessage], Awaitable[None]]
+
+
+class ConnectionTasks:
+    """Background work of one connection; all of it is cancelled when the socket closes."""
+
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def spawn(self, work: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]:
+        task = asyncio.get_running_loop().create_task(work, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    def __len__(self) -> int:
+        return len(self._tasks)
+
+    async def cancel_all(self) -> None:
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+@dataclass
+class Connection:
+    channel_name: str
+    convening_id: int
+    convening: ConveningRef
+    you: Identity
+    space: str
+    limits: Limits
+    reply: Reply
+    tasks: ConnectionTasks = field(default_factory=ConnectionTasks)
+
+    @property
+    def participant_id(self) -> int:
+        return self.you.participant_id
+
+    @property
+    def role(self) -> str:
+        return self.you.role
+
+    @property
+    def person(self) -> Person:
+        return Person(participant_id=self.you.participant_id, name=self.you.name)
+
+    @property
+    def groups(self) -> list[str]:
+        return groups_of(self.convening_id, self.participant_id, self.space)
+
+    def can(self, action: Action) -> bool:
+        return allowed(self.role, action)
+
+    def require(self, action: Action, ref: str | None, what: str) -> None:
+        """Refuse with ``forbidden`` unless this person's role allows ``action``."""
+        if not self.can(action):
+            raise ProtocolError(ErrorCode.FORBIDDEN, f"Your role ({self.role}) cannot {what}.", ref)

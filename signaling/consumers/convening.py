@@ -1,0 +1,150 @@
+"""The one websocket each participant opens per convening: /ws/convenings/<slug>/.
+
+The consumer only admits, parses (signaling.protocol), rate-limits and hands
+each message to its handler (signaling.consumers.handlers), which checks
+permissions and calls rooms.actions. Events from other connections arrive as
+``deliver`` (an already-serialized client message) or ``space.enter`` (move).
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from channels.consumer import get_handler_name
+from channels.generic.websocket import AsyncWebsocketConsumer
+
+from convenings.models import Registration
+from rooms.actions import presence
+from rooms.actions.publish import space_group
+from rooms.models import PLENARY
+from signaling.consumers.admission import Refused, admit
+from signaling.consumers.connection import Connection
+from signaling.consumers.handlers import db, dispatch
+from signaling.consumers.welcome import convening_ref, identity, space_entered, welcome
+from signaling.protocol import (
+    Error, ErrorCode, ProtocolError, ServerMessage, current_limits, error_reply, parse_client_message,
+)
+from signaling.protocol.base import CloseCode
+from signaling.worker import WORKER
+
+logger = logging.getLogger("convene.signaling")
+
+
+def _close_reason(text: str) -> str:
+    """Websocket close reasons hold at most 123 bytes of UTF-8."""
+    return text.encode("utf-8")[:123].decode("utf-8", "ignore")
+
+
+class ConveningConsumer(AsyncWebsocketConsumer):
+    conn: Connection | None = None
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        # Channels' own dispatch first hops to the database thread to close stale
+        # connections, for every event. Our database work already runs through
+        # database_sync_to_async, which does that; skipping it keeps a chat fan-out
+        # to a thousand connections from queueing a thousand hops on one thread.
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
+    # ---- websocket lifecycle ------------------------------------------------------------
+
+    async def connect(self) -> None:
+        admitted = await admit(self.scope)
+        # Accept before refusing: daphne turns a close-before-accept into HTTP 403,
+        # and browsers would never see our close code.
+        await self.accept()
+        if isinstance(admitted, Refused):
+            await self._refuse(admitted)
+            return
+        try:
+            await self._join(admitted)
+        except Exception:
+            logger.exception("could not open the live connection of participant %s", admitted.participant_id)
+            await self.close(code=1011)
+
+    async def _join(self, registration: Registration) -> None:
+        conn = self.conn = Connection(
+            channel_name=self.channel_name, convening_id=registration.convening_id,
+            convening=convening_ref(registration), you=identity(registration), space=PLENARY,
+            limits=current_limits(), reply=self.reply)
+        # Groups first, snapshot second: an event racing the welcome arrives after it
+        # (clients de-duplicate) instead of being lost.
+        for group in conn.groups:
+            await self.channel_layer.group_add(group, self.channel_name)
+        await db(presence.join)(presence.Arrival(
+            channel_name=self.channel_name, convening_id=conn.convening_id, participant_id=conn.participant_id,
+            role=conn.role, worker=WORKER.worker_id, space=conn.space))
+        WORKER.attach(self.channel_name, self._expired)
+        await self.reply(await db(welcome)(conn.convening_id, conn.you, conn.convening, conn.space, conn.limits))
+
+    async def disconnect(self, code: int) -> None:
+        conn, self.conn = self.conn, None
+        if conn is None:
+            return
+        WORKER.detach(self.channel_name)
+        await conn.tasks.cancel_all()
+        for group in conn.groups:
+            await self.channel_layer.group_discard(group, self.channel_name)
+        try:
+            await db(presence.leave)(self.channel_name)
+        except Exception:  # noqa: BLE001 — the sweep removes the row after PRESENCE_TIMEOUT_S
+            logger.exception("could not record that %s left", self.channel_name)
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        conn = self.conn
+        if conn is None:  # refused and closing
+            return
+        try:
+            await self._handle(conn, text_data if text_data is not None else bytes_data or b"")
+        except ProtocolError as exc:
+            logger.info("refused %s from participant %s: %s", exc.code, conn.participant_id, exc.message)
+            await self.reply(error_reply(exc))
+        except Exception:
+            logger.exception("message from participant %s failed", conn.participant_id)
+            await self.reply(Error(code=ErrorCode.INTERNAL, message="Something went wrong on our side."))
+
+    async def _handle(self, conn: Connection, raw: str | bytes) -> None:
+        try:
+            message = parse_client_message(raw, conn.limits)
+        except ProtocolError as exc:
+            self._charge(conn, exc.ref)  # malformed frames count against the rate limit too
+            raise
+        self._charge(conn, message.id)
+        await dispatch(conn, message)
+
+    def _charge(self, conn: Connection, ref: str | None) -> None:
+        limits = conn.limits
+        if not WORKER.rate_limiter.allow(conn.participant_id, limits.rate_limit_burst, limits.rate_limit_per_s):
+            raise ProtocolError(ErrorCode.RATE_LIMITED, "Too many messages: wait a few seconds.", ref)
+
+    async def reply(self, message: ServerMessage) -> None:
+        await self.send(text_data=message.to_json())
+
+    async def _refuse(self, refused: Refused) -> None:
+        code = {CloseCode.UNAUTHENTICATED: ErrorCode.UNAUTHENTICATED,
+                CloseCode.NO_CONVENING: ErrorCode.NOT_FOUND}.get(refused.code, ErrorCode.FORBIDDEN)
+        logger.info("refused websocket (%s): %s", refused.code, refused.reason)
+        await self.reply(Error(code=code, message=refused.reason))
+        await self.close(code=int(refused.code), reason=_close_reason(refused.reason))  # autobahn wants a plain int
+
+    async def _expired(self) -> None:
+        reason = "Your connection timed out; reconnecting."
+        await self.reply(Error(code=ErrorCode.EXPIRED, message=reason))
+        await self.close(code=int(CloseCode.EXPIRED), reason=reason)
+
+    # ---- events from the channel layer ------------------------------------------------
+
+    async def deliver(self, event: dict[str, Any]) -> None:
+        await self.send(text_data=event["text"])
+
+    async def space_enter(self, event: dict[str, Any]) -> None:
+        """This person was moved (rooms.actions.presence.move): follow into the new space."""
+        conn = self.conn
+        if conn is None:
+            return
+        await self.channel_layer.group_discard(space_group(conn.convening_id, conn.space), self.channel_name)
+        conn.space = event["space"]
+        await self.channel_layer.group_add(space_group(conn.convening_id, conn.space), self.channel_name)
+        await self.reply(await db(space_entered)(conn.convening_id, conn.space, conn.limits))

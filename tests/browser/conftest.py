@@ -1,0 +1,202 @@
+"""Browser tests: real Chromium (Playwright) against a real daphne serving a seeded database.
+
+A session-wide daphne runs ``config.asgi`` on a free 127.0.0.1 port with its own
+SQLite file (migrated and seeded with the demo academy by ``manage.py``
+subprocesses), so the tests see exactly what a person sees with ``make run``.
+Chromium is Debian's (``/usr/bin/chromium``) with a fake camera and microphone.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+
+from tests.services import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+PYTHON = sys.executable
+SLUG = "statewide-leadership-academy"
+AXE = ROOT / "frontend" / "node_modules" / "axe-core" / "axe.min.js"
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream", "--headless", "--no-sandbox",
+    "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--no-first-run", "--disable-quic",
+]
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+
+
+def _env(db_path: Path, var_dir: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE"}}
+    env.update({
+        "DATABASE_URL": f"sqlite:///{db_path}", "VAR_DIR": str(var_dir), "DEBUG": "true",
+        "CHANNEL_PREFIX": f"convene-browser-{os.getpid()}", "LOG_LEVEL": "WARNING",
+        "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'platform'}",
+    })
+    return env
+
+
+def _manage(env: dict[str, str], *args: str) -> str:
+    result = subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True,
+                            timeout=120)
+    if result.returncode != 0:
+        raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    return result.stdout
+
+
+@dataclass
+class LiveSite:
+    """A running daphne with the demo academy, and personal join links for everyone."""
+
+    base_url: str
+    tokens: dict[str, dict] = field(default_factory=dict)  # username -> join_links row
+
+    def url(self, path: str) -> str:
+        return f"{self.base_url}{path}"
+
+    @property
+    def live_url(self) -> str:
+        return self.url(f"/c/{SLUG}/live/")
+
+    def join_path(self, username: str) -> str:
+        return f"/join/{self.tokens[username]['token']}/"
+
+    def participants(self, count: int) -> list[str]:
+        names = sorted(u for u, row in self.tokens.items() if row["role"] == "participant")
+        return names[:count]
+
+
+@pytest.fixture(scope="session")
+def site() -> Iterator[LiveSite]:
+    workdir = Path(tempfile.mkdtemp(prefix="convene-browser-"))
+    env = _env(workdir / "convene.sqlite3", workdir)
+    _manage(env, "migrate", "--noinput", "-v0")
+    _manage(env, "demo")
+    # Someone with an account who is not registered for the academy (the 403 page).
+    _manage(env, "shell", "-c", "from django.contrib.auth import get_user_model as g; "
+            "u, _ = g().objects.get_or_create(username='outsider', defaults={'first_name': 'Olive', "
+            "'last_name': 'Outsider'}); u.set_password('convene-demo'); u.save()")
+    rows = json.loads(_manage(env, "join_links", SLUG, "--json"))
+    port = free_port()
+    log = open(workdir / "daphne.log", "w")  # noqa: SIM115 — closed below
+    proc = subprocess.Popen([str(Path(PYTHON).parent / "daphne"), "-b", "127.0.0.1", "-p", str(port),
+                             "config.asgi:application"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(f"{base}/healthz", timeout=2):
+                break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                log.close()
+                raise RuntimeError(f"daphne did not start:\n{(workdir / 'daphne.log').read_text()}") from None
+            time.sleep(0.1)
+    try:
+        yield LiveSite(base_url=base, tokens={row["username"]: row for row in rows})
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    assert Path(CHROMIUM).exists(), f"Chromium not found at {CHROMIUM}: run `make services`"
+    assert AXE.exists(), f"{AXE} missing: run `npm ci --prefix frontend` (make test does)"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def new_page(browser: Browser, site: LiveSite) -> Iterator:
+    """Factory: a page in a fresh context (its own cookies), optionally with an init script."""
+    contexts: list[BrowserContext] = []
+
+    def make(viewport: dict | None = None, init_script: str | None = None) -> Page:
+        context = browser.new_context(viewport=viewport or DESKTOP, base_url=site.base_url)
+        context.set_default_timeout(10_000)
+        if init_script:
+            context.add_init_script(init_script)
+        contexts.append(context)
+        page = context.new_page()
+        page.on("console", lambda m: m.type in {"error", "warning"} and print(f"[console {m.type}] {m.text}"))
+        page.on("pageerror", lambda e: print(f"[pageerror] {e}"))
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def axe_violations(page: Page, *, exclude: list[str] | None = None) -> list[dict]:
+    """Run axe-core (WCAG 2.x A/AA + best practices) on the page; return its violations."""
+    if not page.evaluate("() => !!window.axe"):
+        page.add_script_tag(path=str(AXE))
+    return page.evaluate(
+        """async (exclude) => {
+            const context = exclude.length ? {exclude: exclude.map((s) => [s])} : document;
+            const result = await axe.run(context, {runOnly: {type: 'tag',
+                values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']}});
+            return result.violations.map((v) => ({id: v.id, impact: v.impact, help: v.help,
+                nodes: v.nodes.map((n) => n.target.join(' ') + ' :: ' + n.failureSummary)}));
+        }""",
+        exclude or [],
+    )
+
+
+def assert_accessible(page: Page, state: str) -> None:
+    violations = axe_violations(page)
+    assert not violations, f"axe violations on {state}:\n" + json.dumps(violations, indent=2)
+
+
+def screenshot(page: Page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / name))
+
+
+def sign_in(page: Page, username: str, password: str = "convene-demo", *, go: bool = True) -> None:
+    """Sign in with a password (on the sign-in page already open when ``go`` is false)."""
+    if go:
+        page.goto("/accounts/login/")
+    page.get_by_label("Username or email").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+
+
+def open_lobby(page: Page, site: LiveSite, username: str) -> None:
+    """Open a personal join link, then the live page: the lobby."""
+    page.goto(site.join_path(username))
+    page.goto(site.live_url)
+    page.get_by_role("heading", name="Ready to join?").wait_for()
+
+
+def enter_room(page: Page, site: LiveSite, username: str) -> None:
+    """Join link → lobby → Join: connected to the plenary."""
+    open_lobby(page, site, username)
+    page.locator("#join-button").click()
+    wait_connected(page)
+
+
+def wait_connected(page: Page) -> None:
+    page.wait_for_function("() => window.convene && window.convene.store.state.net === 'open'")

@@ -1,0 +1,268 @@
+"""Live-server harness: real daphne processes on a real database, real websockets.
+
+The whole API (other suites reuse it):
+
+* ``LiveDatabase()`` — ``.create()`` a fresh migrated demo database for subprocesses
+  (PostgreSQL ``convene_live_<random>`` when ``DATABASE_URL`` is PostgreSQL, else a
+  SQLite file), ``.url``, ``.drop()``.
+* ``DaphneServer(db_url, redis_url=None, env=None)`` — ``.start()`` waits for /healthz,
+  ``.http_url``, ``.ws_url(path)``, ``.pid``, ``.kill()`` (SIGKILL), ``.stop()``, ``.log_text()``.
+* ``join_tokens(db_url, role=None, limit=10)`` — personal join tokens (``manage.py join_links``).
+* ``WsClient`` — ``await WsClient.open(server, token)``, ``.send(type, **fields)``,
+  ``await .expect(type, predicate=None, timeout=5)`` (other messages are kept in ``.seen``),
+  ``.close()``.
+* Fixtures (registered in tests/conftest.py): ``live_db`` (session), ``live_server`` (one
+  daphne, in-memory layer), ``redis_servers`` (two daphne sharing REDIS_URL, unique prefix).
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from tests.services import TEST_REDIS_URL, free_port
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO_SLUG = "statewide-leadership-academy"
+# Short presence timings so a killed worker's people disappear within seconds.
+LIVE_TIMINGS = {"PRESENCE_HEARTBEAT_S": "1", "PRESENCE_TIMEOUT_S": "3"}
+
+
+def _env(db_url: str, extra: dict[str, str] | None = None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "CHANNEL_PREFIX"}}
+    env.update(DJANGO_SETTINGS_MODULE="config.settings", DATABASE_URL=db_url, PYTHONUNBUFFERED="1")
+    env.update(extra or {})
+    return env
+
+
+def manage(db_url: str, *args: str, timeout: float = 120) -> str:
+    """Run ``manage.py`` against ``db_url``; its stdout, or an error with its output."""
+    result = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=_env(db_url),
+                            capture_output=True, text=True, timeout=timeout)
+    if result.returncode != 0:
+        raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    return result.stdout
+
+
+class LiveDatabase:
+    """A database of its own for live servers, migrated and seeded with the demo academy."""
+
+    def __init__(self, base_url: str | None = None) -> None:
+        self.base_url = base_url if base_url is not None else os.environ.get("DATABASE_URL", "")
+        self.url = ""
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        self._pg_name = ""
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.base_url.startswith(("postgres://", "postgresql://"))
+
+    def create(self) -> "LiveDatabase":
+        if self.is_postgres:
+            self._pg_name = f"convene_live_{secrets.token_hex(4)}"
+            self._admin(f'CREATE DATABASE "{self._pg_name}"')
+            self.url = urlunsplit(urlsplit(self.base_url)._replace(path=f"/{self._pg_name}"))
+        else:
+            self._tmp = tempfile.TemporaryDirectory(prefix="convene-live-")
+            self.url = f"sqlite:///{Path(self._tmp.name) / 'live.sqlite3'}"
+        manage(self.url, "migrate", "--noinput", "-v0")
+        manage(self.url, "demo")
+        return self
+
+    def drop(self) -> None:
+        if self._pg_name:
+            self._admin(f'DROP DATABASE IF EXISTS "{self._pg_name}" WITH (FORCE)')
+        if self._tmp is not None:
+            self._tmp.cleanup()
+
+    def _admin(self, sql: str) -> None:
+        import psycopg
+
+        admin_url = urlunsplit(urlsplit(self.base_url)._replace(path="/postgres"))
+        with psycopg.connect(admin_url, autocommit=True) as connection:
+            connection.execute(sql)  # type: ignore[arg-type]
+
+
+def join_tokens(db_url: str, role: str | None = None, limit: int = 10, slug: str = DEMO_SLUG,
+                ) -> list[dict[str, Any]]:
+    """Join-link rows ``{participant_id, username, name, role, token, url}`` for the demo academy."""
+    args = ["join_links", slug, "--json", "--limit", str(limit)] + (["--role", role] if role else [])
+    return json.loads(manage(db_url, *args))
+
+
+class DaphneServer:
+    """One daphne worker on 127.0.0.1, its log in a file shown when something fails."""
+
+    def __init__(self, db_url: str, redis_url: str | None = None, env: dict[str, str] | None = None,
+                 name: str = "daphne") -> None:
+        self.port = free_port()
+        extra = {**LIVE_TIMINGS, **({"REDIS_URL": redis_url} if redis_url else {}), **(env or {})}
+        self.env = _env(db_url, extra)
+        self.name = name
+        self.log_path = Path(tempfile.mkstemp(prefix=f"convene-{name}-", suffix=".log")[1])
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def http_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def ws_url(self, path: str) -> str:
+        return f"ws://127.0.0.1:{self.port}{path}"
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
+
+    def start(self, timeout: float = 20.0) -> "DaphneServer":
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port), "config.asgi:application"],
+                cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited with {self.process.returncode}:\n{self.log_text()}")
+            if self._healthy():
+                return self
+            time.sleep(0.2)
+        self.kill()
+        raise RuntimeError(f"{self.name} did not answer /healthz within {timeout}s:\n{self.log_text()}")
+
+    def _healthy(self) -> bool:
+        try:
+            with urllib.request.urlopen(f"{self.http_url}/healthz", timeout=2) as response:
+                return response.status == 200
+        except OSError:
+            return False
+
+    def kill(self) -> None:
+        """SIGKILL: the worker dies without running any cleanup, as in a crash."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def log_text(self, tail: int = 20_000) -> str:
+        return self.log_path.read_text(errors="replace")[-tail:] if self.log_path.exists() else ""
+
+
+MessagePredicate = Callable[[dict[str, Any]], bool]
+
+
+class Expecting:
+    """Wait for a message of some type; keep the others (``seen``) for later expects."""
+
+    def __init__(self) -> None:
+        self.seen: list[dict[str, Any]] = []
+
+    async def _next(self, timeout: float) -> dict[str, Any]:
+        raise NotImplementedError
+
+    async def expect(self, type: str, predicate: MessagePredicate | None = None,  # noqa: A002
+                     timeout: float = 5.0) -> dict[str, Any]:
+        def wanted(message: dict[str, Any]) -> bool:
+            return message.get("type") == type and (predicate is None or predicate(message))
+
+        for index, message in enumerate(self.seen):
+            if wanted(message):
+                return self.seen.pop(index)
+        deadline = time.monotonic() + timeout
+        while (remaining := deadline - time.monotonic()) > 0:
+            try:
+                message = await self._next(remaining)
+            except (asyncio.TimeoutError, TimeoutError):
+                break
+            if wanted(message):
+                return message
+            self.seen.append(message)
+        kinds = [m.get("type") for m in self.seen][-20:]
+        raise AssertionError(f"no {type!r} message within {timeout}s (meanwhile: {kinds})")
+
+    async def expect_error(self, code: str, timeout: float = 5.0) -> dict[str, Any]:
+        return await self.expect("error", lambda m: m["code"] == code, timeout)
+
+    def take(self, type: str) -> list[dict[str, Any]]:  # noqa: A002
+        """Remove and return the kept messages of ``type``."""
+        taken = [m for m in self.seen if m.get("type") == type]
+        self.seen = [m for m in self.seen if m.get("type") != type]
+        return taken
+
+
+class WsClient(Expecting):
+    """A participant's websocket to a live server (``websockets`` library)."""
+
+    def __init__(self, socket: Any) -> None:
+        super().__init__()
+        self.socket = socket
+
+    @classmethod
+    async def open(cls, server: DaphneServer, token: str, slug: str = DEMO_SLUG) -> "WsClient":
+        from websockets.asyncio.client import connect
+
+        socket = await connect(server.ws_url(f"/ws/convenings/{slug}/?join={token}"),
+                               origin=server.http_url, max_size=16 * 1024 * 1024, open_timeout=10)  # type: ignore[arg-type]
+        return cls(socket)
+
+    async def send(self, type: str, **fields: Any) -> None:  # noqa: A002 — the protocol's word
+        await self.socket.send(json.dumps({"type": type, **fields}))
+
+    async def _next(self, timeout: float) -> dict[str, Any]:
+        return json.loads(await asyncio.wait_for(self.socket.recv(), timeout))
+
+    async def close(self) -> None:
+        await self.socket.close()
+
+
+# ---- fixtures' bodies (tests/conftest.py registers them) ---------------------------------
+
+def live_db_fixture() -> Iterator[LiveDatabase]:
+    database = LiveDatabase().create()
+    try:
+        yield database
+    finally:
+        database.drop()
+
+
+def _servers(*servers: DaphneServer) -> Iterator[list[DaphneServer]]:
+    started: list[DaphneServer] = []
+    try:
+        for server in servers:
+            started.append(server.start())
+        yield started
+    finally:
+        for server in started:
+            server.stop()
+            print(f"---- {server.name} log ----\n{server.log_text()}")  # pytest shows it on failure
+
+
+def live_server_fixture(live_db: LiveDatabase) -> Iterator[DaphneServer]:
+    for servers in _servers(DaphneServer(live_db.url, name="live")):
+        yield servers[0]
+
+
+def redis_servers_fixture(live_db: LiveDatabase, prefix: str) -> Iterator[list[DaphneServer]]:
+    env = {"CHANNEL_PREFIX": prefix}
+    yield from _servers(DaphneServer(live_db.url, TEST_REDIS_URL, env, name="worker-a"),
+                        DaphneServer(live_db.url, TEST_REDIS_URL, env, name="worker-b"))
+
+
+__all__ = ["DEMO_SLUG", "DaphneServer", "Expecting", "LiveDatabase", "WsClient", "join_tokens", "manage"]

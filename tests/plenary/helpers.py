@@ -1,0 +1,73 @@
+"""Talking to the live consumer in-process, through channels' WebsocketCommunicator."""
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from channels.auth import AuthMiddlewareStack
+from channels.routing import URLRouter
+from channels.testing import WebsocketCommunicator
+
+from signaling.routing import websocket_urlpatterns
+from tests.live import Expecting
+
+APP = AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+
+
+class Closed(AssertionError):
+    def __init__(self, message: dict[str, Any]) -> None:
+        super().__init__(f"closed: {message}")
+        self.code = message.get("code")
+        self.reason = message.get("reason")
+
+
+class CommClient(Expecting):
+    """One websocket to the consumer, with the same ``expect`` API as tests.live.WsClient."""
+
+    def __init__(self, path: str, headers: list[tuple[bytes, bytes]] | None = None) -> None:
+        super().__init__()
+        self.comm = WebsocketCommunicator(APP, path, headers=headers)
+        self.closed = False  # the server closed the socket
+        self._finished = False
+
+    async def open(self) -> bool:
+        accepted, _ = await self.comm.connect(timeout=5)
+        return bool(accepted)
+
+    async def send(self, type: str, **fields: Any) -> None:  # noqa: A002 — the protocol's word
+        await self.comm.send_to(text_data=json.dumps({"type": type, **fields}))
+
+    async def send_raw(self, raw: str | bytes) -> None:
+        if isinstance(raw, bytes):
+            await self.comm.send_to(bytes_data=raw)
+        else:
+            await self.comm.send_to(text_data=raw)
+
+    async def _next(self, timeout: float) -> dict[str, Any]:
+        # Not comm.receive_output: on timeout it cancels the application.
+        if self.comm.future.done():
+            self.comm.future.result()
+        output = await asyncio.wait_for(self.comm.output_queue.get(), timeout)
+        if output["type"] == "websocket.close":
+            self.closed = True
+            raise Closed(output)
+        return json.loads(output["text"])
+
+    async def expect_close(self, timeout: float = 5.0) -> Closed:
+        try:
+            while True:
+                self.seen.append(await self._next(timeout))
+        except Closed as closed:
+            return closed
+
+    async def barrier(self, timeout: float = 5.0) -> None:
+        """Wait until everything sent before has been handled (ping → pong)."""
+        await self.send("ping", id="barrier")
+        await self.expect("pong", lambda m: m["ref"] == "barrier", timeout)
+
+    async def close(self) -> None:
+        """The browser goes away (also needed after a server close, so the consumer ends)."""
+        if not self._finished:
+            self._finished = True
+            await self.comm.disconnect(timeout=5)
