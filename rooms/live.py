@@ -132,6 +132,13 @@ def _with_states(state: LiveBreakouts, keys: Iterable[str], event: str) -> LiveB
     return replace(state, rooms=rooms)
 
 
+def _settled_clock(state: LiveBreakouts) -> LiveBreakouts:
+    """Drop deadlines that no longer govern any room (e.g. the last room closed by hand)."""
+    live_rooms = [r.state for r in state.rooms if r.state in LIVE_STATES]
+    return replace(state, ends_at=state.ends_at if live_rooms else None,
+                   closing_ends_at=state.closing_ends_at if CLOSING in live_rooms else None)
+
+
 def _open_room(state: LiveBreakouts, key: str) -> LiveRoom:
     room = state.room(key)
     if room.state != OPEN:
@@ -155,11 +162,12 @@ def open_all(plan: Plan, now: float, duration_s: float, *, mode: str = ASSIGNED,
     self-select mode leaves everyone in the plenary to choose."""
     if mode not in MODES:
         raise LiveError(f"unknown mode {mode!r}; use one of {MODES}")
-    if duration_s <= 0 or grace_seconds < 0:
-        raise LiveError("the breakout duration must be positive and the grace period not negative")
-    for r in plan.rooms:
-        _check_fits(r.name, len(r.members) if mode == ASSIGNED else 0, capacity)
-    rooms = tuple(LiveRoom(r.key, r.name, r.topic_id, capacity, transition(DRAFT, "open")) for r in plan.rooms)
+    if duration_s <= 0 or grace_seconds < 0 or (capacity is not None and capacity < 1):
+        raise LiveError("duration and capacity must be positive, the grace period not negative")
+    for r in plan.rooms if mode == ASSIGNED else ():
+        _check_fits(r.name, len(r.members), capacity)
+    open_state = transition(DRAFT, "open")
+    rooms = tuple(LiveRoom(r.key, r.name, r.topic_id, capacity, open_state) for r in plan.rooms)
     people = [p for r in plan.rooms for p in r.members] + [u.person for u in plan.unplaced]
     start = LiveBreakouts(rooms, dict.fromkeys(people), mode, now + duration_s, grace_seconds)
     moves = [(p, r.key) for r in plan.rooms for p in r.members] if mode == ASSIGNED else []
@@ -181,8 +189,8 @@ def reopen(state: LiveBreakouts, plan: Plan, now: float, duration_s: float, *,
     rooms = tuple(replace(room, name=r.name, topic_id=r.topic_id,
                           state=transition(room.state, "reopen" if room.state == CLOSED else "open"))
                   for room, r in zip(planned, plan.rooms))
-    for room, r in zip(rooms, plan.rooms):
-        _check_fits(r.name, len(r.members) if state.mode == ASSIGNED else 0, room.capacity)
+    for room, r in zip(rooms, plan.rooms) if state.mode == ASSIGNED else ():
+        _check_fits(r.name, len(r.members), room.capacity)
     rest = tuple(r for r in state.rooms if r.key not in {p.key for p in plan.rooms})
     start = replace(state, rooms=rooms + rest, ends_at=now + duration_s, closing_ends_at=None)
     moves = [(p, r.key) for r in plan.rooms for p in r.members] if state.mode == ASSIGNED else []
@@ -192,6 +200,7 @@ def reopen(state: LiveBreakouts, plan: Plan, now: float, duration_s: float, *,
 
 
 def move(state: LiveBreakouts, person: PersonId, to_room: str, now: float, reason: str = "moved") -> Result:
+    """Send someone (from the plenary or another room) into an open room with space."""
     room = _open_room(state, to_room)
     if state.room_of(person) == to_room:
         return state, []
@@ -271,14 +280,15 @@ def close_room(state: LiveBreakouts, room: str, now: float) -> Result:
     """Close one room now; its members return to the plenary."""
     transition(state.room(room).state, "close")  # fail before changing anything
     new, effects = _relocate(state, [(p, None) for p in state.members(room)], now, "closed")
-    return _with_states(new, [room], "close"), [*effects, Effect("room_closed", room=room)]
+    return _settled_clock(_with_states(new, [room], "close")), [*effects, Effect("room_closed", room=room)]
 
 
 def close_all(state: LiveBreakouts, now: float) -> Result:
     """Close every open or closing room; everyone returns to the plenary."""
     keys = [r.key for r in state.rooms if r.state in LIVE_STATES]
-    new, effects = _relocate(state, [(p, None) for p, r in state.assignments.items() if r in keys], now, "closed")
-    new = replace(_with_states(new, keys, "close"), ends_at=None, closing_ends_at=None)
+    leaving = [p for p, room in state.assignments.items() if room in keys]
+    new, effects = _relocate(state, [(p, None) for p in leaving], now, "closed")
+    new = _settled_clock(_with_states(new, keys, "close"))
     return new, [*effects, *(Effect("room_closed", room=key) for key in keys)]
 
 

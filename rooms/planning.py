@@ -17,23 +17,26 @@ Guarantees of plan_breakouts (property-tested in tests/rooms/):
   max_size is split into the fewest near-equal parts. Cohesion beats the room
   count (an extra room opens when teams do not pack) and min/balance are best
   effort. Mixed-role teams follow the majority for "role"/"region".
-* "topic": a topic whose first-choice demand cannot fill a room (< min_size),
-  or the weakest when topics outnumber rooms, gets no room; its people fall
-  through to their next choice. Rooms go to topics by demand (D'Hondt), then
-  the assignment maximises people seated in a topic they chose (max flow), so
-  it never seats fewer than the greedy baseline on the same rooms.
-  "role"/"region" work the same way with one choice each: people of a group too
-  small for a room of its own fill the emptiest other rooms.
+* "topic", lopsided interests: rooms go to topics by first-choice demand
+  (D'Hondt). A topic whose first-choice demand cannot fill one room
+  (< min_size), or the weakest when topics outnumber rooms, gets none; its
+  people fall through to their next choice. When a topic's rooms are full
+  (rooms x max_size), augmenting paths shift people to their other interests,
+  so with no min_size the number seated in a topic they chose is the maximum
+  possible for these rooms (tested against an independent matching); with
+  min_size it is never below a greedy plan that also respects min_size
+  (tested). Whoever cannot be seated in an interest first fills rooms short
+  of min_size, then the emptiest. Topics' room sizes may differ by up to
+  max_size - min_size. "role"/"region" work the same way with one choice
+  each: a group too small for a room of its own fills the emptiest rooms.
 * Same input and seed give an identical plan.
 """
 from __future__ import annotations
 
-import csv
-import io
 import math
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from rooms.planning_strategies import (Unit, apportion, assign_units, greedy_rooms, open_groups,
                                        room_budget, split_group)
@@ -90,6 +93,11 @@ class Topic:
 
 @dataclass(frozen=True)
 class PlanOptions:
+    """How to plan. Give room_count, min_size/max_size, or both:
+    room_count alone: that many rooms (at most one per person); max_size alone:
+    the fewest rooms that fit; min_size alone: the most rooms that fill; both
+    bounds: rooms of about (min+max)/2; all three: room_count clamped into
+    what the bounds allow."""
     strategy: str = "topic"
     room_count: int | None = None
     min_size: int | None = None
@@ -254,8 +262,8 @@ def _rooms(prep: _Prepared, strategy: str, parts_by_group: dict[str, list[list[i
             name = prep.groups.names.get(g, "Room")
             name = f"{name} · {i}" if g and len(parts) > 1 else (name if g else f"Room {i}")
             key = f"{strategy}:{g}:{i}" if g else f"room:{i}"
-            rooms.append(PlannedRoom(key, name, prep.groups.topic_ids.get(g), [prep.people[p].id for p in part],
-                                     g or None))
+            members = [prep.people[p].id for p in part]
+            rooms.append(PlannedRoom(key, name, prep.groups.topic_ids.get(g), members, g or None))
     return rooms
 
 
@@ -288,161 +296,3 @@ def greedy_plan(participants: Sequence[Person], topics: Sequence[Topic], options
     for g, members in greedy_rooms(first, prep.layout, prep.hi):
         parts.setdefault(g, []).append(members)
     return _finish(prep, options.strategy, parts)
-
-
-
-# Editing a draft plan: each edit returns a new Plan; the old one is untouched.
-
-def _edited(plan: Plan, rooms: list[PlannedRoom], unplaced: list[Unplaced]) -> Plan:
-    return replace(plan, rooms=rooms, unplaced=unplaced, stats=compute_stats(rooms, unplaced, plan.wants))
-
-
-def _room_index(plan: Plan, key: str) -> int:
-    for i, room in enumerate(plan.rooms):
-        if room.key == key:
-            return i
-    raise PlanEditError(f"unknown room {key!r}")
-
-
-def _where(plan: Plan, person: PersonId) -> int | None:
-    """Index of the person's room; None when unplaced; unknown people are an error."""
-    for i, room in enumerate(plan.rooms):
-        if person in room.members:
-            return i
-    if any(u.person == person for u in plan.unplaced):
-        return None
-    raise PlanEditError(f"unknown person {person!r}")
-
-
-def _checked_name(plan: Plan, name: str, except_key: str | None = None) -> str:
-    name = name.strip()
-    if not name:
-        raise PlanEditError("a room needs a name")
-    if any(r.name == name and r.key != except_key for r in plan.rooms):
-        raise PlanEditError(f"a room is already named {name!r}")  # names identify rooms in CSV
-    return name
-
-
-def move_person(plan: Plan, person: PersonId, room_key: str) -> Plan:
-    """Put a person (placed or unplaced, even an excluded one) into a room."""
-    target, source = _room_index(plan, room_key), _where(plan, person)
-    if source == target:
-        return plan
-    rooms = list(plan.rooms)
-    if source is not None:
-        rooms[source] = replace(rooms[source], members=[m for m in rooms[source].members if m != person])
-    rooms[target] = replace(rooms[target], members=[*rooms[target].members, person])
-    return _edited(plan, rooms, [u for u in plan.unplaced if u.person != person])
-
-
-def swap_people(plan: Plan, a: PersonId, b: PersonId) -> Plan:
-    """Exchange the rooms of two placed people (each keeps the other's position)."""
-    ia, ib = _where(plan, a), _where(plan, b)
-    if ia is None or ib is None:
-        raise PlanEditError(f"{a if ia is None else b!r} is not in a room; use move_person")
-    if ia == ib:
-        return plan
-    rooms = list(plan.rooms)
-    rooms[ia] = replace(rooms[ia], members=[b if m == a else m for m in rooms[ia].members])
-    rooms[ib] = replace(rooms[ib], members=[a if m == b else m for m in rooms[ib].members])
-    return _edited(plan, rooms, plan.unplaced)
-
-
-def add_room(plan: Plan, name: str, topic_id: str | None = None, key: str | None = None) -> Plan:
-    """Append an empty room; the key defaults to the first free "added:N"."""
-    name = _checked_name(plan, name)
-    keys = {r.key for r in plan.rooms}
-    if key is None:
-        key = next(f"added:{i}" for i in range(1, len(keys) + 2) if f"added:{i}" not in keys)
-    elif key in keys:
-        raise PlanEditError(f"room key {key!r} is already used")
-    group = None if topic_id is None else str(topic_id)
-    return _edited(plan, [*plan.rooms, PlannedRoom(key, name, topic_id, [], group)], plan.unplaced)
-
-
-def rename_room(plan: Plan, key: str, name: str) -> Plan:
-    i = _room_index(plan, key)
-    rooms = list(plan.rooms)
-    rooms[i] = replace(rooms[i], name=_checked_name(plan, name, except_key=key))
-    return _edited(plan, rooms, plan.unplaced)
-
-
-def remove_room(plan: Plan, key: str, members_to: str = "smallest") -> Plan:
-    """Drop a room. Its members go one by one to the then-smallest remaining room
-    (earliest on ties), or with members_to="unplaced" (or when no room is left) to
-    Plan.unplaced with reason "room removed"."""
-    if members_to not in ("smallest", "unplaced"):
-        raise PlanEditError(f"members_to must be 'smallest' or 'unplaced', not {members_to!r}")
-    i = _room_index(plan, key)
-    leaving = plan.rooms[i].members
-    rooms = [replace(r, members=list(r.members)) for j, r in enumerate(plan.rooms) if j != i]
-    if members_to == "unplaced" or not rooms:
-        return _edited(plan, rooms, [*plan.unplaced, *(Unplaced(p, "room removed") for p in leaving)])
-    for p in leaving:
-        min(rooms, key=lambda r: len(r.members)).members.append(p)
-    return _edited(plan, rooms, plan.unplaced)
-
-
-# CSV: one row per member; a room with no members is one row with an empty participant id.
-CSV_HEADER = ["room", "topic", "participant id", "participant name"]
-
-
-def plan_to_csv(plan: Plan, people: Sequence[Person]) -> str:
-    names = {p.id: p.name for p in people}
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_HEADER)
-    for room in plan.rooms:
-        topic = "" if room.topic_id is None else room.topic_id
-        for p in room.members or [""]:
-            writer.writerow([room.name, topic, p, names.get(p, "")])
-    return out.getvalue()
-
-
-def plan_from_csv(text: str, people: Sequence[Person], topics: Sequence[Topic]) -> Plan:
-    """Rebuild a plan from plan_to_csv's format (topic by id or name). Every bad
-    row is reported as "line N: reason" in one PlanImportError."""
-    reader = csv.reader(io.StringIO(text))
-    try:
-        rows = [(reader.line_num, row) for row in reader]
-    except csv.Error as error:
-        raise PlanImportError([f"line {reader.line_num + 1}: {error}"]) from error
-    if not rows or [c.strip().lower() for c in rows[0][1]] != CSV_HEADER:
-        raise PlanImportError([f"line 1: expected the columns {', '.join(CSV_HEADER)}"])
-    by_id = {str(p.id): p for p in people}
-    topic_ids = {t.name.strip().lower(): t.id for t in topics} | {str(t.id): t.id for t in topics}
-    rooms: dict[str, PlannedRoom] = {}
-    seen: dict[str, tuple[str, int]] = {}
-    errors = []
-    for line, row in rows[1:]:
-        cells = [c.strip() for c in row]
-        if not any(cells):
-            continue
-        if len(cells) != len(CSV_HEADER):
-            errors.append(f"line {line}: expected {len(CSV_HEADER)} columns, got {len(cells)}")
-            continue
-        room_name, topic, pid = cells[:3]
-        topic_id = topic_ids.get(topic, topic_ids.get(topic.lower())) if topic else None
-        room = rooms.get(room_name)
-        if not room_name:
-            errors.append(f"line {line}: the room name is empty")
-        elif topic and topic_id is None:
-            errors.append(f"line {line}: unknown topic {topic!r}")
-        elif room is not None and room.topic_id != topic_id:
-            errors.append(f"line {line}: room {room_name!r} has topic {room.topic_id!r} on an earlier line")
-        elif pid and pid not in by_id:
-            errors.append(f"line {line}: unknown participant id {pid!r}")
-        elif pid in seen:
-            errors.append(f"line {line}: participant {pid!r} is already in {seen[pid][0]!r} (line {seen[pid][1]})")
-        else:
-            if room is None:
-                group = None if topic_id is None else str(topic_id)
-                room = rooms[room_name] = PlannedRoom(f"room:{len(rooms) + 1}", room_name, topic_id, [], group)
-            if pid:
-                room.members.append(by_id[pid].id)
-                seen[pid] = (room_name, line)
-    if errors:
-        raise PlanImportError(errors)
-    unplaced = [Unplaced(p.id, "not in imported plan") for p in people if str(p.id) not in seen]
-    wants = dict(zip((p.id for p in people), _groups("topic", people, topics).wants))
-    return Plan(list(rooms.values()), unplaced, compute_stats(list(rooms.values()), unplaced, wants), "import", wants)

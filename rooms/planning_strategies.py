@@ -7,6 +7,7 @@ rooms.planning turns a roster into units and these results back into a Plan.
 """
 from __future__ import annotations
 
+import heapq
 import math
 import random
 from collections import deque
@@ -291,10 +292,25 @@ def greedy_rooms(first_choice: Sequence[str | None], rooms: dict[str, int],
     """Baseline: each person, in roster order, to the least-full room of their
     first choice; if it has no room with space, to the least-full room overall."""
     layout: list[tuple[str, list[int]]] = [(g, []) for g, r in rooms.items() for _ in range(r)]
-    if not layout:
-        return layout
+    heaps: dict[str | None, list[tuple[int, int]]] = {g: [] for g in rooms}
+    for i, (g, _) in enumerate(layout):
+        heaps[g].append((0, i))
+    overall = [(0, i) for i in range(len(layout))]
+
+    def least_full(heap: list[tuple[int, int]]) -> int | None:
+        while heap:  # entries go stale as rooms grow, and full rooms never empty again
+            size, i = heap[0]
+            if size == len(layout[i][1]) and (hi is None or size < hi):
+                return i
+            heapq.heappop(heap)
+        return None
+
     for p, choice in enumerate(first_choice):
-        open_rooms = [room for room in layout if hi is None or len(room[1]) < hi] or layout
-        mine = [room for room in open_rooms if room[0] == choice]
-        min(mine or open_rooms, key=lambda room: len(room[1]))[1].append(p)
+        i = least_full(heaps.get(choice, []))
+        i = least_full(overall) if i is None else i
+        if i is None:  # only when people outnumber rooms x max_size
+            i = min(range(len(layout)), key=lambda r: len(layout[r][1]))
+        layout[i][1].append(p)
+        heapq.heappush(heaps[layout[i][0]], (len(layout[i][1]), i))
+        heapq.heappush(overall, (len(layout[i][1]), i))
     return layout

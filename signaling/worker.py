@@ -62,7 +62,7 @@ class WorkerTasks:
         return {name: task for name, task in self._tasks.items() if not task.done()}
 
     async def stop(self) -> None:
-        """Cancel every worker task (tests; a real worker just exits)."""
+        """Cancel every worker task and forget all state (tests; a real worker just exits)."""
         tasks, self._tasks = list(self._tasks.values()), {}
         current = asyncio.get_running_loop()
         for task in tasks:
@@ -73,6 +73,7 @@ class WorkerTasks:
                 except asyncio.CancelledError:
                     pass
         self._connections.clear()
+        self.rate_limiter = RateLimiter()
 
     # ---- presence heartbeat -----------------------------------------------------------
 

@@ -1,11 +1,42 @@
 from __future__ import annotations
 
+import secrets
+from collections.abc import Iterator
+
 import pytest
 
 from convenings.demo import DemoSummary, seed
+from tests import live
+from tests.live import DaphneServer, LiveDatabase
 
 
 @pytest.fixture
 def demo(db: None) -> DemoSummary:
     """The seeded demo Statewide Leadership Academy."""
     return seed()
+
+
+# ---- live servers (tests/live.py) ------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def live_db() -> Iterator[LiveDatabase]:
+    """A migrated demo database for daphne subprocesses (PostgreSQL if DATABASE_URL says so)."""
+    yield from live.live_db_fixture()
+
+
+@pytest.fixture(scope="session")
+def live_server(live_db: LiveDatabase) -> Iterator[DaphneServer]:
+    """One daphne worker with the in-memory channel layer (replaces pytest-django's live_server)."""
+    yield from live.live_server_fixture(live_db)
+
+
+@pytest.fixture(autouse=True)
+def _live_server_helper() -> None:
+    """Replaces pytest-django's helper of the same name, which would configure its own
+    in-process live_server (and flush the test database) for every test using ours."""
+
+
+@pytest.fixture
+def redis_servers(live_db: LiveDatabase) -> Iterator[list[DaphneServer]]:
+    """Two daphne workers sharing Redis (a channel prefix unique to this run); tests may kill them."""
+    yield from live.redis_servers_fixture(live_db, prefix=f"convene-live-{secrets.token_hex(4)}")

@@ -197,6 +197,10 @@ class Expecting:
         kinds = [m.get("type") for m in self.seen][-20:]
         raise AssertionError(f"no {type!r} message within {timeout}s (meanwhile: {kinds})")
 
+    async def expect_any(self, timeout: float = 5.0) -> dict[str, Any]:
+        """The next message, whatever its type (kept ones first)."""
+        return self.seen.pop(0) if self.seen else await self._next(timeout)
+
     async def expect_error(self, code: str, timeout: float = 5.0) -> dict[str, Any]:
         return await self.expect("error", lambda m: m["code"] == code, timeout)
 

@@ -1,6 +1,8 @@
 """Survey pages. Each view parses, authorizes (surveys.access) and delegates."""
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -58,9 +60,9 @@ def _submit(request: HttpRequest, survey: Survey, viewer: Viewer) -> HttpRespons
     return redirect(survey.get_absolute_url())
 
 
-def _form(request: HttpRequest, survey: Survey, viewer: Viewer, values: object, errors: dict[int, str], *,
-          status: int = 200, answered: bool = True) -> HttpResponse:
-    rows = question_rows(list(survey.questions.order_by("order", "pk")), values, errors)  # type: ignore[arg-type]
+def _form(request: HttpRequest, survey: Survey, viewer: Viewer, values: Mapping[str, str], errors: dict[int, str],
+          *, status: int = 200, answered: bool = True) -> HttpResponse:
+    rows = question_rows(list(survey.questions.order_by("order", "pk")), values, errors)
     context = {"survey": survey, "convening": survey.convening, "rows": rows, "answered": answered,
                "errors": [r for r in rows if r.error], "is_open": survey.is_open(timezone.now()),
                "organizer": organizes(viewer)}

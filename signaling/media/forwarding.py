@@ -47,19 +47,29 @@ class Publication:
         self._send_pli = send_pli
         self._clock = clock
         self._last_pli = float("-inf")
+        self._awaiting = False  # a PLI went out and no keyframe came back yet
         self._pending: asyncio.TimerHandle | None = None
         self.closed = False
 
     def deliver(self, frame: EncodedFrame) -> None:
         self.frames_in += 1
+        if frame.keyframe:
+            self._awaiting = False
         for slot in self.subscribers:
             slot.push(frame)
 
     def request_keyframe(self) -> None:
-        """Throttled PLI: one now, or one at the end of the current window."""
+        """Throttled PLI: one now, or one at the end of the current window.
+
+        While a requested keyframe is still on its way, further requests are
+        redundant (it will serve every waiting subscriber): they only re-ask
+        once the window has passed without a keyframe.
+        """
         if self.kind != "video" or self.closed or self._pending is not None:
             return
         wait = self._last_pli + KEYFRAME_INTERVAL - self._clock()
+        if self._awaiting and wait > 0:
+            return
         if wait <= 0:
             self._fire()
         else:
@@ -70,6 +80,7 @@ class Publication:
         if self.closed:
             return
         self._last_pli = self._clock()
+        self._awaiting = True
         self.keyframe_requests += 1
         self._send_pli()
 

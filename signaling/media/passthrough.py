@@ -48,7 +48,6 @@ import aiortc
 from aiortc import RTCRtpReceiver, RTCRtpSender
 from aiortc.codecs import is_rtx
 from aiortc.codecs.base import Encoder
-from aiortc.codecs.vpx import VpxPayloadDescriptor
 from aiortc.jitterbuffer import JitterBuffer, JitterFrame
 from aiortc.rtcrtpparameters import (
     RTCRtpCodecParameters,
@@ -254,13 +253,14 @@ class PassthroughPacker(Encoder):
         return payloads, out.timestamp
 
     def _packetize_vp8(self, frame: EncodedFrame) -> list[bytes]:
-        # RFC 7741 descriptor with a 15-bit PictureID, like aiortc's Vp8Encoder.
-        first = VpxPayloadDescriptor(partition_start=1, partition_id=0, picture_id=self.picture_id)
-        head = bytes(first)
-        first.partition_start = 0
-        rest = bytes(first)
-        self.picture_id = (self.picture_id + 1) % (1 << 15)
-        chunks = frame.chunks(VP8_PACKET_MAX - len(head))
+        # RFC 7741 descriptor, X=1 I=1 M=1 (15-bit PictureID) as aiortc's
+        # Vp8Encoder writes it; built inline: this runs per frame per subscriber.
+        pid = self.picture_id
+        self.picture_id = (pid + 1) & 0x7FFF
+        tail = bytes((0x80, 0x80 | pid >> 8, pid & 0xFF))
+        chunks = frame.chunks(VP8_PACKET_MAX - 4)
+        head = b"\x90" + tail  # S=1 on the first packet only
+        rest = b"\x80" + tail
         return [head + chunks[0]] + [rest + c for c in chunks[1:]]
 
 

@@ -26,21 +26,27 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Protocol
 
-from aiortc import RTCConfiguration, RTCPeerConnection, RTCRtpTransceiver, RTCSessionDescription
-from aiortc.sdp import SessionDescription, candidate_from_sdp
+from aiortc import (
+    RTCConfiguration,
+    RTCPeerConnection,
+    RTCRtpTransceiver,
+    RTCSessionDescription,
+)
+from aiortc.sdp import SessionDescription
 
 from . import errors, sdp_guard
 from .errors import MediaError
-from .forwarding import Publication, SlotTrack
-from .passthrough import EncodedFrame, ReceiverTap, install_sender_hooks
-from .signals import SignalOut, TrackInfo
+from .forwarding import Publication
+from .passthrough import EncodedFrame, ReceiverTap
+from .slots import SlotSet
+from .signals import SignalKind, SignalOut, TrackInfo
 from .tasks import TaskRegistry
 
 logger = logging.getLogger(__name__)
-MAX_SLOTS = 100
+# A transceiver created for a new client m-line, with its tap if it publishes.
+Created = tuple[sdp_guard.OfferedTrack, RTCRtpTransceiver, ReceiverTap | None]
 
 
 class PeerOwner(Protocol):
@@ -48,12 +54,6 @@ class PeerOwner(Protocol):
     def on_audio_level(self, peer: Peer, level: int) -> None: ...
     def on_connection_failed(self, peer: Peer) -> None: ...
     def on_packed(self, frame: EncodedFrame, packets: int) -> None: ...
-
-
-@dataclass
-class Slot:
-    transceiver: RTCRtpTransceiver
-    track: SlotTrack
 
 
 class Peer:
@@ -73,7 +73,7 @@ class Peer:
         self.pc = RTCPeerConnection(configuration)
         self.tasks = TaskRegistry(f"peer:{participant_id}")
         self.publications: dict[str, Publication] = {}  # mid -> publication
-        self.slots: list[Slot] = []
+        self.slots = SlotSet(self.pc, owner.on_packed)
         self.negotiations = 0
         self.closed = False
         self._send = send
@@ -104,7 +104,7 @@ class Peer:
             created = self._precreate(offer.new)
             await self._apply(lambda: self._answer(sdp))
             self._mlines = {t.mid: t.kind for t in offer.media}
-            added = self._adopt(offer, created, labels)
+            added = self._adopt(created, labels)
             removed = self._unpublish(offer)
             if self._dirty or self._force_offer:
                 self._wake.set()
@@ -115,7 +115,7 @@ class Peer:
         await self.pc.setLocalDescription(await self.pc.createAnswer())
 
     def _check_slot_directions(self, offer: sdp_guard.CheckedOffer) -> None:
-        slot_mids = {s.transceiver.mid for s in self.slots}
+        slot_mids = self.slots.mids()
         for track in offer.media:
             if track.mid in slot_mids and track.publishes:
                 raise MediaError(
@@ -123,10 +123,8 @@ class Peer:
                     f"mid {track.mid} is a server m-line: publish with addTransceiver(sendonly)",
                 )
 
-    def _precreate(
-        self, new: tuple[sdp_guard.OfferedTrack, ...]
-    ) -> list[tuple[sdp_guard.OfferedTrack, RTCRtpTransceiver, ReceiverTap | None]]:
-        created = []
+    def _precreate(self, new: tuple[sdp_guard.OfferedTrack, ...]) -> list[Created]:
+        created: list[Created] = []
         for track in new:
             direction = "recvonly" if track.publishes else "inactive"
             transceiver = self.pc.addTransceiver(track.kind, direction=direction)
@@ -135,7 +133,7 @@ class Peer:
             created.append((track, transceiver, tap))
         return created
 
-    def _adopt(self, offer, created, labels) -> list[Publication]:  # type: ignore[no-untyped-def]
+    def _adopt(self, created: list[Created], labels: dict[str, str]) -> list[Publication]:
         added: list[Publication] = []
         videos = sum(p.kind == "video" for p in self.publications.values())
         for track, transceiver, tap in created:
@@ -203,7 +201,7 @@ class Peer:
 
     async def _reconcile(self) -> SignalOut | None:
         self._dirty = False
-        sdp_changed, assign_changed = self._assign(self._owner.desired(self))
+        sdp_changed, assign_changed = self.slots.assign(self._owner.desired(self))
         if not (sdp_changed or self._force_offer):
             return self._tracks_signal("tracks") if assign_changed else None
         self._force_offer = False
@@ -218,48 +216,11 @@ class Peer:
         self.negotiations += 1
         return self._tracks_signal("offer", sdp=self.pc.localDescription.sdp)
 
-    def _assign(self, desired: list[Publication]) -> tuple[bool, bool]:
-        """Point slots at ``desired``; returns (sdp changed, assignment changed)."""
-        wanted = {p.pub_id for p in desired}
-        assign_changed = sdp_changed = False
-        for slot in self.slots:
-            source = slot.track.source
-            if source is not None and (source.pub_id not in wanted or source.closed):
-                slot.track.detach()
-                assign_changed = True
-        held = {s.track.source.pub_id for s in self.slots if s.track.source is not None}
-        for pub in desired:
-            if pub.pub_id in held:
-                continue
-            slot = next((s for s in self.slots if s.track.kind == pub.kind and s.track.source is None), None)
-            if slot is None:
-                if len(self.slots) >= MAX_SLOTS:
-                    logger.warning("%s: slot limit reached", self.participant_id)
-                    break
-                slot = self._new_slot(pub.kind)
-                sdp_changed = True
-            slot.track.attach(pub)
-            assign_changed = True
-        return sdp_changed, assign_changed
-
-    def _new_slot(self, kind: str) -> Slot:
-        track = SlotTrack(kind)
-        transceiver = self.pc.addTransceiver(track, direction="sendonly")
-        transceiver.setCodecPreferences(sdp_guard.codec_preferences(kind))
-        install_sender_hooks(transceiver.sender, track.request_keyframe, self._owner.on_packed)
-        slot = Slot(transceiver, track)
-        self.slots.append(slot)
-        return slot
-
     def track_infos(self) -> tuple[TrackInfo, ...]:
-        return tuple(
-            TrackInfo(mid=s.transceiver.mid, participant_id=src.participant_id, label=src.label, kind=src.kind)
-            for s in self.slots
-            if (src := s.track.source) is not None and s.transceiver.mid is not None
-        )
+        return self.slots.track_infos()
 
-    def _tracks_signal(self, kind: str, sdp: str | None = None) -> SignalOut:
-        return SignalOut(kind=kind, sdp=sdp, tracks=self.track_infos(), space_id=self.space_id)  # type: ignore[arg-type]
+    def _tracks_signal(self, kind: SignalKind, sdp: str | None = None) -> SignalOut:
+        return SignalOut(kind=kind, sdp=sdp, tracks=self.track_infos(), space_id=self.space_id)
 
     async def handle_answer(self, sdp: str) -> None:
         async with self._lock:
@@ -278,7 +239,7 @@ class Peer:
     async def add_ice_candidate(self, candidate: dict[str, object] | None) -> None:
         self._check_usable()
         try:
-            await self.pc.addIceCandidate(_parse_candidate(candidate))
+            await self.pc.addIceCandidate(sdp_guard.parse_candidate(candidate))
         except MediaError:
             raise
         except Exception as exc:
@@ -318,20 +279,6 @@ class Peer:
         self.closed = True
         for pub in self.publications.values():
             pub.close()
-        for slot in self.slots:
-            slot.track.stop()
+        self.slots.stop()
         await self.tasks.close()
         await self.pc.close()
-
-
-def _parse_candidate(candidate: dict[str, object] | None):  # type: ignore[no-untyped-def]
-    if candidate is None or candidate.get("candidate") in ("", None):
-        return None  # end of candidates
-    line = candidate.get("candidate")
-    mid, index = candidate.get("sdpMid"), candidate.get("sdpMLineIndex")
-    if not isinstance(line, str) or len(line) > 1024 or (mid is None and index is None):
-        raise MediaError(errors.BAD_CANDIDATE, "candidate needs a line and sdpMid/sdpMLineIndex")
-    parsed = candidate_from_sdp(line.removeprefix("a=").removeprefix("candidate:"))
-    parsed.sdpMid = None if mid is None else str(mid)
-    parsed.sdpMLineIndex = index if isinstance(index, int) else None
-    return parsed

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from aiortc import RTCRtpSender
+from aiortc import RTCIceCandidate, RTCRtpSender
 from aiortc.rtcrtpparameters import RTCRtpCodecCapability
-from aiortc.sdp import MediaDescription, SessionDescription
+from aiortc.sdp import MediaDescription, SessionDescription, candidate_from_sdp
 
 from . import errors
 from .errors import MediaError
@@ -158,3 +158,17 @@ def label_for(track: OfferedTrack, labels: Mapping[str, str], video_seen: int) -
     if LABEL_KINDS[label] != track.kind:
         raise MediaError(errors.BAD_TRACK_LABEL, f"{label} cannot be {track.kind}")
     return label
+
+
+def parse_candidate(candidate: dict[str, object] | None) -> RTCIceCandidate | None:
+    """Browser-style RTCIceCandidateInit -> aiortc candidate (None: end of candidates)."""
+    if candidate is None or candidate.get("candidate") in ("", None):
+        return None  # end of candidates
+    line = candidate.get("candidate")
+    mid, index = candidate.get("sdpMid"), candidate.get("sdpMLineIndex")
+    if not isinstance(line, str) or len(line) > 1024 or (mid is None and index is None):
+        raise MediaError(errors.BAD_CANDIDATE, "candidate needs a line and sdpMid/sdpMLineIndex")
+    parsed = candidate_from_sdp(line.removeprefix("a=").removeprefix("candidate:"))
+    parsed.sdpMid = None if mid is None else str(mid)
+    parsed.sdpMLineIndex = index if isinstance(index, int) else None
+    return parsed

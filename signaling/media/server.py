@@ -20,6 +20,7 @@ from .forwarding import Publication
 from .ice import DEFAULT_HOST_ADDRESSES, restrict_host_addresses
 from .passthrough import EncodedFrame
 from .peer import Peer
+from .sdp_guard import check_labels
 from .selection import PubRef, select_publications
 from .signals import SignalOut
 from .spaces import DEFAULT_ACTIVE_SPEAKERS, PLENARY, Space
@@ -86,6 +87,7 @@ class MediaServer:
     async def set_stage(self, space_id: str, participant_ids: list[str]) -> None:
         _check_id(space_id, "space_id")
         space = self._space(space_id)
+        self._configured.add(space_id)  # the stage outlives an empty space
         space.set_stage([p for p in participant_ids if isinstance(p, str)])
         self._touch(space)
 
@@ -120,8 +122,6 @@ class MediaServer:
 
     # -- signaling --------------------------------------------------------------
     async def handle_offer(self, participant_id: str, sdp: str, track_labels: dict[str, str] | None = None) -> str:
-        from .sdp_guard import check_labels
-
         peer = self._peer(participant_id)
         answer, added, removed = await peer.handle_offer(sdp, check_labels(track_labels), self._max_tracks)
         if added or removed:

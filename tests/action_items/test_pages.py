@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from action_items import services
 from action_items.services import Owner
-from tests.surveys.factories import make_convening, make_person, make_team, register, registered
+from tests.surveys.factories import make_convening, make_person, make_team, registered
 
 pytestmark = pytest.mark.django_db
 

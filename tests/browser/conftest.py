@@ -1,20 +1,16 @@
 """Browser tests: real Chromium (Playwright) against a real daphne serving a seeded database.
 
-A session-wide daphne runs ``config.asgi`` on a free 127.0.0.1 port with its own
-SQLite file (migrated and seeded with the demo academy by ``manage.py``
-subprocesses), so the tests see exactly what a person sees with ``make run``.
-Chromium is Debian's (``/usr/bin/chromium``) with a fake camera and microphone.
+A session-wide daphne (``tests.live.DaphneServer``) serves ``config.asgi`` on a free
+127.0.0.1 port from a database of its own (``tests.live.LiveDatabase``: PostgreSQL
+when DATABASE_URL is, else SQLite; migrated and seeded with the demo academy), so the
+tests see exactly what a person sees with ``make run``. Chromium is Debian's
+(``/usr/bin/chromium``) with a fake camera and microphone; axe-core comes from
+frontend/node_modules (``make test`` installs it).
 """
 from __future__ import annotations
 
 import json
 import os
-import shutil
-import subprocess
-import sys
-import tempfile
-import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,11 +18,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
-from tests.services import free_port
+from tests.live import DEMO_SLUG as SLUG
+from tests.live import DaphneServer, LiveDatabase, join_tokens, manage
 
 ROOT = Path(__file__).resolve().parents[2]
-PYTHON = sys.executable
-SLUG = "statewide-leadership-academy"
 AXE = ROOT / "frontend" / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -37,24 +32,6 @@ CHROMIUM_ARGS = [
 ]
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
-
-
-def _env(db_path: Path, var_dir: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE"}}
-    env.update({
-        "DATABASE_URL": f"sqlite:///{db_path}", "VAR_DIR": str(var_dir), "DEBUG": "true",
-        "CHANNEL_PREFIX": f"convene-browser-{os.getpid()}", "LOG_LEVEL": "WARNING",
-        "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'platform'}",
-    })
-    return env
-
-
-def _manage(env: dict[str, str], *args: str) -> str:
-    result = subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True,
-                            timeout=120)
-    if result.returncode != 0:
-        raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
-    return result.stdout
 
 
 @dataclass
@@ -81,40 +58,22 @@ class LiveSite:
 
 @pytest.fixture(scope="session")
 def site() -> Iterator[LiveSite]:
-    workdir = Path(tempfile.mkdtemp(prefix="convene-browser-"))
-    env = _env(workdir / "convene.sqlite3", workdir)
-    _manage(env, "migrate", "--noinput", "-v0")
-    _manage(env, "demo")
+    """The demo academy on a database of its own, served by one daphne (tests/live.py)."""
+    database = LiveDatabase().create()
     # Someone with an account who is not registered for the academy (the 403 page).
-    _manage(env, "shell", "-c", "from django.contrib.auth import get_user_model as g; "
-            "u, _ = g().objects.get_or_create(username='outsider', defaults={'first_name': 'Olive', "
-            "'last_name': 'Outsider'}); u.set_password('convene-demo'); u.save()")
-    rows = json.loads(_manage(env, "join_links", SLUG, "--json"))
-    port = free_port()
-    log = open(workdir / "daphne.log", "w")  # noqa: SIM115 — closed below
-    proc = subprocess.Popen([str(Path(PYTHON).parent / "daphne"), "-b", "127.0.0.1", "-p", str(port),
-                             "config.asgi:application"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(f"{base}/healthz", timeout=2):
-                break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                log.close()
-                raise RuntimeError(f"daphne did not start:\n{(workdir / 'daphne.log').read_text()}") from None
-            time.sleep(0.1)
+    manage(database.url, "shell", "-c", "from django.contrib.auth import get_user_model as g; "
+           "u, _ = g().objects.get_or_create(username='outsider', defaults={'first_name': 'Olive', "
+           "'last_name': 'Outsider'}); u.set_password('convene-demo'); u.save()")
+    rows = join_tokens(database.url, limit=1000)
+    server = DaphneServer(database.url, name="browser-tests")
     try:
-        yield LiveSite(base_url=base, tokens={row["username"]: row for row in rows})
+        server.start()
+        yield LiveSite(base_url=server.http_url, tokens={row["username"]: row for row in rows})
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
-        shutil.rmtree(workdir, ignore_errors=True)
+        server.kill()  # a throwaway server: no need to wait for its graceful shutdown
+        if os.environ.get("CONVENE_SHOW_SERVER_LOG"):
+            print(server.log_text())
+        database.drop()
 
 
 @pytest.fixture(scope="session")

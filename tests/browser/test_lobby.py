@@ -84,6 +84,7 @@ def test_camera_denied_explains_and_joins_without_camera(new_page, site) -> None
     join = page.get_by_role("button", name="Join without camera")
     expect(join).to_be_visible()
     assert_accessible(page, "lobby with camera blocked")
+    screenshot(page, "lobby-camera-blocked.png")
 
     join.click()
     wait_connected(page)

@@ -107,6 +107,7 @@ def test_hands_invitations_and_notices(new_page, site) -> None:
     entry = moderator.locator("#hand-queue .queue-item", has_text=name)
     expect(entry).to_be_visible()
     expect(moderator.locator("#queue-count")).not_to_have_text("0")
+    expect(moderator.get_by_role("tab", name="People")).to_contain_text("✋")
     expect(person(moderator, site, "leader09").get_by_role("img", name="hand raised")).to_be_visible()
     assert_accessible(moderator, "moderator hand queue")
     screenshot(moderator, "moderator-queue.png")
@@ -136,6 +137,15 @@ def test_hands_invitations_and_notices(new_page, site) -> None:
 
     prompt.get_by_role("button", name="Speak now").click()
     expect(prompt).to_be_hidden()
+
+    # Moderators can remove a chat message for everyone; participants can't.
+    expect(participant.locator("#chat-log .chat-delete")).to_have_count(0)
+    moderator.get_by_role("tab", name="Chat").click()
+    message = moderator.locator("#chat-log .chat-msg", has_text=f"I'll speak after the slides {tag}")
+    message.get_by_role("button", name=f"Delete message from {name}").click()
+    removed = participant.locator("#chat-log .chat-msg.deleted")
+    expect(removed.last).to_have_text(re.compile("Message removed by a moderator"))
+    expect(participant.locator("#chat-log")).not_to_contain_text(f"I'll speak after the slides {tag}")
 
 
 def test_errors_show_next_to_the_control(new_page, site) -> None:

@@ -37,6 +37,8 @@ async def test_new_subscriber_waits_for_a_keyframe_and_asks_for_one() -> None:
 async def test_keyframe_requests_are_throttled_with_a_trailing_request() -> None:
     plis: list[int] = []
     pub = publication(plis)
+    pub.request_keyframe()
+    pub.deliver(frame(0, key=True))  # answered: the next request is a new need
     for _ in range(5):
         pub.request_keyframe()
         await asyncio.sleep(0.02)
@@ -47,11 +49,26 @@ async def test_keyframe_requests_are_throttled_with_a_trailing_request() -> None
 
 
 @pytest.mark.asyncio
+async def test_requests_while_a_keyframe_is_on_its_way_are_redundant() -> None:
+    plis: list[int] = []
+    pub = publication(plis)
+    pub.request_keyframe()
+    for _ in range(5):  # e.g. deltas dropped by subscribers waiting for it
+        pub.request_keyframe()
+    await asyncio.sleep(KEYFRAME_INTERVAL + 0.05)
+    assert plis == [1]  # no trailing request: the keyframe serves everyone
+    pub.request_keyframe()  # but a keyframe that never came is asked for again
+    assert plis == [1, 1]
+    pub.close()
+
+
+@pytest.mark.asyncio
 async def test_closing_cancels_a_pending_keyframe_request() -> None:
     plis: list[int] = []
     pub = publication(plis)
     pub.request_keyframe()
-    pub.request_keyframe()
+    pub.deliver(frame(0, key=True))
+    pub.request_keyframe()  # inside the window: scheduled for its end
     pub.close()
     await asyncio.sleep(KEYFRAME_INTERVAL + 0.05)
     assert plis == [1]

@@ -11,6 +11,7 @@ from channels.testing import WebsocketCommunicator
 
 from signaling.routing import websocket_urlpatterns
 from tests.live import Expecting
+from tests.plenary import schemas
 
 APP = AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
 
@@ -39,10 +40,9 @@ class CommClient(Expecting):
         await self.comm.send_to(text_data=json.dumps({"type": type, **fields}))
 
     async def send_raw(self, raw: str | bytes) -> None:
-        if isinstance(raw, bytes):
-            await self.comm.send_to(bytes_data=raw)
-        else:
-            await self.comm.send_to(text_data=raw)
+        """Any frame, even an empty one (``send_to`` refuses those)."""
+        key = "bytes" if isinstance(raw, bytes) else "text"
+        await self.comm.send_input({"type": "websocket.receive", key: raw})
 
     async def _next(self, timeout: float) -> dict[str, Any]:
         # Not comm.receive_output: on timeout it cancels the application.
@@ -52,7 +52,9 @@ class CommClient(Expecting):
         if output["type"] == "websocket.close":
             self.closed = True
             raise Closed(output)
-        return json.loads(output["text"])
+        message = json.loads(output["text"])
+        schemas.check(message)  # every server message matches what /protocol.js publishes
+        return message
 
     async def expect_close(self, timeout: float = 5.0) -> Closed:
         try:

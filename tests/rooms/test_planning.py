@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import pytest
 
+from rooms.plan_csv import plan_from_csv, plan_to_csv
+from rooms.plan_edits import add_room, move_person, remove_room, rename_room, swap_people
 from rooms.planning import (Person, Plan, PlanEditError, PlanImportError, PlanOptions, PlanOptionsError,
-                            Topic, Unplaced, add_room, greedy_plan, move_person, plan_breakouts,
-                            plan_from_csv, plan_to_csv, remove_room, rename_room, swap_people)
+                            Topic, Unplaced, greedy_plan, plan_breakouts)
 from rooms.planning_strategies import room_budget
 
 PE = Topic("pe", "Parent Engagement")
@@ -101,7 +102,8 @@ def test_the_planner_shifts_flexible_people_where_greedy_strands_someone() -> No
     assert rooms_by_name(greedy) == {"Parent Engagement": ["p0", "p1"], "Professional Learning": ["p2", "p3"]}
     assert greedy.stats.any_interest_share == 0.75
     assert "p2" in rooms_by_name(planned)["Parent Engagement"]
-    assert planned.stats.any_interest_share == 1.0
+    for seed in range(10):  # whoever is seated first, the inflexible p2 still gets their topic
+        assert plan_breakouts(roster, TOPICS, PlanOptions(max_size=2, seed=seed)).stats.any_interest_share == 1.0
 
 
 def test_nobody_with_interests_gives_plain_numbered_rooms() -> None:

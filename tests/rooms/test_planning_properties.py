@@ -12,10 +12,11 @@ from rooms.planning import (ROLE_GROUPS, STRATEGIES, TEAM_MODES, Person, Plan, P
 from rooms.planning_strategies import room_budget
 
 CONVENING_ROLES = ["participant"] * 6 + ["moderator", "presenter", "organizer"]
+Roster = tuple[list[Person], list[Topic]]
 
 
 @st.composite
-def rosters(draw: st.DrawFn) -> tuple[list[Person], list[Topic]]:
+def rosters(draw: st.DrawFn) -> Roster:
     topics = [Topic(f"t{i}", f"Topic {i}") for i in range(draw(st.integers(1, 6)))]
     # Listing t0 and t1 several times makes interests lopsided, as real ones are.
     pool = [t.id for t in topics] + ["t0", "t0", "t0", topics[-1].id, "ghost"]
@@ -61,9 +62,9 @@ def room_of(plan: Plan) -> dict[object, str]:
     return {m: room.key for room in plan.rooms for m in room.members}
 
 
-@settings(max_examples=250, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(rosters(), options())
-def test_everyone_included_is_in_exactly_one_room_and_no_one_else(data, opts) -> None:
+def test_everyone_included_is_in_exactly_one_room_and_no_one_else(data: Roster, opts: PlanOptions) -> None:
     roster, topics = data
     plan = plan_breakouts(roster, topics, opts)
     placed = [m for room in plan.rooms for m in room.members]
@@ -75,7 +76,7 @@ def test_everyone_included_is_in_exactly_one_room_and_no_one_else(data, opts) ->
 
 @settings(max_examples=250, deadline=None)
 @given(rosters(), options(teams="ignore") | options(teams="spread"))
-def test_room_count_and_sizes_respect_the_bounds(data, opts) -> None:
+def test_room_count_and_sizes_respect_the_bounds(data: Roster, opts: PlanOptions) -> None:
     roster, topics = data
     plan = plan_breakouts(roster, topics, opts)
     n = len(included(roster, opts))
@@ -98,7 +99,7 @@ def test_room_count_and_sizes_respect_the_bounds(data, opts) -> None:
 
 @settings(max_examples=250, deadline=None)
 @given(rosters(), options(teams="together"))
-def test_together_keeps_each_team_in_one_room_within_max_size(data, opts) -> None:
+def test_together_keeps_each_team_in_one_room_within_max_size(data: Roster, opts: PlanOptions) -> None:
     roster, topics = data
     plan = plan_breakouts(roster, topics, opts)
     where = room_of(plan)
@@ -115,7 +116,7 @@ def test_together_keeps_each_team_in_one_room_within_max_size(data, opts) -> Non
 
 @settings(max_examples=250, deadline=None)
 @given(rosters(), options(teams="spread"))
-def test_spread_keeps_team_members_apart_when_rooms_allow(data, opts) -> None:
+def test_spread_keeps_team_members_apart_when_rooms_allow(data: Roster, opts: PlanOptions) -> None:
     roster, topics = data
     plan = plan_breakouts(roster, topics, opts)
     where = room_of(plan)
@@ -134,9 +135,9 @@ def test_spread_keeps_team_members_apart_when_rooms_allow(data, opts) -> None:
         assert all(len(set(r)) == len(r) for r in members.values() if len(r) <= len(plan.rooms))
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(rosters(), options())
-def test_same_input_and_seed_give_the_same_plan(data, opts) -> None:
+def test_same_input_and_seed_give_the_same_plan(data: Roster, opts: PlanOptions) -> None:
     roster, topics = data
     assert plan_breakouts(roster, topics, opts) == plan_breakouts(list(roster), list(topics), opts)
 
@@ -164,7 +165,7 @@ def most_seatable(wants: list[tuple[str, ...]], caps: dict[str, float]) -> int:
 
 @settings(max_examples=250, deadline=None)
 @given(rosters(), options(strategy="topic", teams="ignore", no_min=True))
-def test_topic_planner_seats_the_most_people_possible_in_an_interest(data, opts) -> None:
+def test_topic_planner_seats_the_most_people_possible_in_an_interest(data: Roster, opts: PlanOptions) -> None:
     roster, topics = data
     plan = plan_breakouts(roster, topics, opts)
     hi = budget(roster, opts)[2]
@@ -179,7 +180,7 @@ def test_topic_planner_seats_the_most_people_possible_in_an_interest(data, opts)
 
 @settings(max_examples=250, deadline=None)
 @given(rosters(), options(strategy="topic", teams="ignore") | options(strategy="topic", teams="spread"))
-def test_topic_planner_seats_at_least_as_many_in_an_interest_as_greedy(data, opts) -> None:
+def test_topic_planner_seats_at_least_as_many_in_an_interest_as_greedy(data: Roster, opts: PlanOptions) -> None:
     roster, topics = data
     plan, greedy = plan_breakouts(roster, topics, opts), greedy_plan(roster, topics, opts)
     lo = budget(roster, opts)[1]

@@ -10,6 +10,8 @@
 import { $, announce, clock, h, inlineError } from './dom.js';
 import { friendly } from './errors.js';
 
+const PENDING_TIMEOUT_MS = 15000;
+
 export function mountChat({ store, bus, net, config }) {
   const log = $('#chat-log');
   const scroller = $('#chat-scroll');
@@ -155,6 +157,23 @@ export function mountChat({ store, bus, net, config }) {
     counter.classList.toggle('over', length > limit);
   }
 
+  /** A message the server never confirmed (while connected) is marked unsent, with a retry. */
+  function watchPending(id) {
+    setTimeout(() => {
+      const p = pending.get(id);
+      if (!p) return;
+      if (store.state.net !== 'open') { watchPending(id); return; }
+      pending.delete(id);
+      const retry = h('button', { type: 'button', class: 'link', onclick: () => {
+        p.el.remove();
+        input.value = p.text;
+        form.requestSubmit();
+      } }, 'Try again');
+      p.el.classList.add('failed');
+      p.el.querySelector('.meta').replaceChildren('Not sent. ', retry);
+    }, PENDING_TIMEOUT_MS);
+  }
+
   input.addEventListener('input', () => { updateCounter(); if (error.textContent) inlineError(error, ''); });
   input.addEventListener('keydown', (event) => {
     if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
@@ -189,6 +208,7 @@ export function mountChat({ store, bus, net, config }) {
         h('span', { class: 'meta' }, offline ? 'Will send when reconnected' : 'Sending…')),
       h('p', { class: 'chat-text' }, text));
     pending.set(id, { text, el });
+    watchPending(id);
     log.append(el);
     scroller.scrollTop = scroller.scrollHeight;
     input.value = '';

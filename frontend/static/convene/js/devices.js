@@ -123,9 +123,10 @@ export class LocalMedia {
     this.store.set({ micOn: on && !!track });
   }
 
+  /** Switch to camera `id` (turning the camera on: choosing one means wanting it). */
   async chooseCamera(id) {
     this.store.set({ cameraId: id });
-    if (this.store.state.camOn) this.replaceTracks({ video: await this.getTrack('video', id) });
+    await this.setCamera(true);
   }
 
   async chooseMicrophone(id) {

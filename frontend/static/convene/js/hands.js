@@ -114,6 +114,10 @@ export function mountHands({ store, bus, net }) {
     }
     known = new Set(hands.map((x) => x.participant_id));
     render(hands);
+    const badge = $('#hands-badge');
+    badge.hidden = hands.length === 0;
+    badge.textContent = `✋ ${hands.length}`;
+    badge.setAttribute('aria-label', `${hands.length} raised ${hands.length === 1 ? 'hand' : 'hands'}`);
     bus.emit('hands:count', hands.length);
   });
 }

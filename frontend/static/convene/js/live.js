@@ -79,7 +79,7 @@ function leave(net) {
   document.body.dataset.phase = 'left';
   $('#room').hidden = true;
   $('#left').hidden = false;
-  $('#left').focus();
+  $('#left-title').focus();
 }
 
 $('#rejoin').addEventListener('click', () => location.reload());

@@ -2,7 +2,7 @@
  * The lobby: see yourself, pick devices, hear that your microphone works, check the
  * name others will see, then join — with or without camera and microphone.
  */
-import { $, h } from './dom.js';
+import { $, h, initials } from './dom.js';
 import { canChooseSpeaker, levelMeter } from './devices.js';
 
 function fillSelect(select, devices, chosen, emptyText) {
@@ -32,6 +32,7 @@ export function mountLobby({ store, media, onJoin }) {
   let meterHandle = null;
   let meterTrack = null;
   let starting = true;
+  $('.avatar', placeholder).textContent = initials(store.state.you?.name);
 
   const unwatch = [];
   unwatch.push(store.watch(['stream', 'camOn', 'camProblem'], (s) => {

@@ -16,7 +16,9 @@
 
 export function mountMedia({ store, bus, net, config }) {
   const protocol = net.protocol;
-  if (!['media.offer', 'media.answer', 'media.ice'].every((t) => protocol.types.has(t))) {
+  // Opt-in (`?media=1`) until the server's media family exists and this draft is checked against it.
+  const optedIn = new URLSearchParams(location.search).has('media');
+  if (!optedIn || !['media.offer', 'media.answer', 'media.ice'].every((t) => protocol.types.has(t))) {
     return { active: false };
   }
   let pc = null;

@@ -1,0 +1,91 @@
+"""A peer's receive slots: server ``sendonly`` m-lines, recycled across sources.
+
+Each slot is one transceiver whose sender reads one ``SlotTrack`` for life;
+reconciling points idle slots at wanted publications of the same kind and
+only adds transceivers (an SDP change) when none is free. Idle slots keep
+their m-line: a later subscription reuses it without renegotiating.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from aiortc import RTCPeerConnection, RTCRtpTransceiver
+
+from .forwarding import Publication, SlotTrack
+from .passthrough import PackedSink, install_sender_hooks
+from .sdp_guard import codec_preferences
+from .signals import TrackInfo
+
+logger = logging.getLogger(__name__)
+MAX_SLOTS = 100
+
+
+@dataclass
+class Slot:
+    transceiver: RTCRtpTransceiver
+    track: SlotTrack
+
+
+class SlotSet:
+    def __init__(self, pc: RTCPeerConnection, on_packed: PackedSink) -> None:
+        self._pc = pc
+        self._on_packed = on_packed
+        self.slots: list[Slot] = []
+
+    def assign(self, desired: list[Publication]) -> tuple[bool, bool]:
+        """Point slots at ``desired``; returns (sdp changed, assignment changed)."""
+        wanted = {p.pub_id for p in desired}
+        assign_changed = sdp_changed = False
+        for slot in self.slots:
+            source = slot.track.source
+            if source is not None and (source.pub_id not in wanted or source.closed):
+                slot.track.detach()
+                assign_changed = True
+        held = {s.track.source.pub_id for s in self.slots if s.track.source is not None}
+        for pub in desired:
+            if pub.pub_id in held:
+                continue
+            slot = self._free(pub.kind)
+            if slot is None:
+                if len(self.slots) >= MAX_SLOTS:
+                    logger.warning("slot limit reached: not forwarding %s", pub.pub_id)
+                    break
+                slot = self._new_slot(pub.kind)
+                sdp_changed = True
+            slot.track.attach(pub)
+            assign_changed = True
+        return sdp_changed, assign_changed
+
+    def _free(self, kind: str) -> Slot | None:
+        return next((s for s in self.slots if s.track.kind == kind and s.track.source is None), None)
+
+    def _new_slot(self, kind: str) -> Slot:
+        track = SlotTrack(kind)
+        transceiver = self._pc.addTransceiver(track, direction="sendonly")
+        transceiver.setCodecPreferences(codec_preferences(kind))
+        install_sender_hooks(transceiver.sender, track.request_keyframe, self._on_packed)
+        slot = Slot(transceiver, track)
+        self.slots.append(slot)
+        return slot
+
+    def mids(self) -> set[str]:
+        return {s.transceiver.mid for s in self.slots if s.transceiver.mid is not None}
+
+    def track_infos(self) -> tuple[TrackInfo, ...]:
+        return tuple(
+            TrackInfo(mid=s.transceiver.mid, participant_id=src.participant_id, label=src.label, kind=src.kind)
+            for s in self.slots
+            if (src := s.track.source) is not None and s.transceiver.mid is not None
+        )
+
+    def stop(self) -> None:
+        for slot in self.slots:
+            slot.track.stop()
+
+    def __len__(self) -> int:
+        return len(self.slots)
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self.slots)
