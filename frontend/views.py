@@ -11,7 +11,8 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
+from django.templatetags.static import static
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
@@ -81,3 +82,9 @@ def live(request: HttpRequest, slug: str) -> HttpResponse:
     context = {"convening": convening, "registration": registration,
                "identity": _identity(registration), "config": client_config(request, registration)}
     return render(request, "frontend/live.html", context)
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    # Resolved per request: with the manifest storage of production settings the
+    # hashed name only exists after collectstatic, not when URLs are imported.
+    return HttpResponsePermanentRedirect(static("convene/favicon.svg"))

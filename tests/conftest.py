@@ -19,9 +19,15 @@ def demo(db: None) -> DemoSummary:
 # ---- live servers (tests/live.py) ------------------------------------------------------
 
 @pytest.fixture(scope="session")
-def live_db() -> Iterator[LiveDatabase]:
+def live_template() -> Iterator[LiveDatabase]:
+    """The demo academy, migrated once per session; live databases are copies of it."""
+    yield from live.live_template_fixture()
+
+
+@pytest.fixture(scope="session")
+def live_db(live_template: LiveDatabase) -> Iterator[LiveDatabase]:
     """A migrated demo database for daphne subprocesses (PostgreSQL if DATABASE_URL says so)."""
-    yield from live.live_db_fixture()
+    yield from live.live_db_fixture(live_template)
 
 
 @pytest.fixture(scope="session")
@@ -37,6 +43,7 @@ def _live_server_helper() -> None:
 
 
 @pytest.fixture
-def redis_servers(live_db: LiveDatabase) -> Iterator[list[DaphneServer]]:
-    """Two daphne workers sharing Redis (a channel prefix unique to this run); tests may kill them."""
-    yield from live.redis_servers_fixture(live_db, prefix=f"convene-live-{secrets.token_hex(4)}")
+def redis_servers(live_template: LiveDatabase) -> Iterator[list[DaphneServer]]:
+    """Two daphne workers sharing Redis (a channel prefix unique to this run) and a database
+    copy of their own (``db_url``); tests may kill them."""
+    yield from live.redis_servers_fixture(live_template, prefix=f"convene-live-{secrets.token_hex(4)}")

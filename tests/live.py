@@ -20,6 +20,7 @@ import asyncio
 import json
 import os
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
@@ -56,12 +57,18 @@ def manage(db_url: str, *args: str, timeout: float = 120) -> str:
 
 
 class LiveDatabase:
-    """A database of its own for live servers, migrated and seeded with the demo academy."""
+    """A database of its own for live servers, migrated and seeded with the demo academy.
+
+    Workers that share a database must share a channel layer (they sweep each other's
+    dead connections and announce it on their layer), so each group of live servers
+    gets its own copy: ``create()`` once, then ``clone()`` (PostgreSQL TEMPLATE or a
+    file copy) for each group — far quicker than migrating again.
+    """
 
     def __init__(self, base_url: str | None = None) -> None:
         self.base_url = base_url if base_url is not None else os.environ.get("DATABASE_URL", "")
         self.url = ""
-        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        self._dir = ""
         self._pg_name = ""
 
     @property
@@ -69,22 +76,35 @@ class LiveDatabase:
         return self.base_url.startswith(("postgres://", "postgresql://"))
 
     def create(self) -> "LiveDatabase":
-        if self.is_postgres:
-            self._pg_name = f"convene_live_{secrets.token_hex(4)}"
-            self._admin(f'CREATE DATABASE "{self._pg_name}"')
-            self.url = urlunsplit(urlsplit(self.base_url)._replace(path=f"/{self._pg_name}"))
-        else:
-            self._tmp = tempfile.TemporaryDirectory(prefix="convene-live-")
-            self.url = f"sqlite:///{Path(self._tmp.name) / 'live.sqlite3'}"
+        self._allocate()
         manage(self.url, "migrate", "--noinput", "-v0")
         manage(self.url, "demo")
         return self
 
+    def clone(self) -> "LiveDatabase":
+        """A new database with the same contents (nothing may be connected to this one)."""
+        copy = LiveDatabase(self.base_url)
+        copy._allocate(template=self)
+        return copy
+
+    def _allocate(self, template: "LiveDatabase | None" = None) -> None:
+        if self.is_postgres:
+            self._pg_name = f"convene_live_{secrets.token_hex(4)}"
+            source = f' TEMPLATE "{template._pg_name}"' if template else ""
+            self._admin(f'CREATE DATABASE "{self._pg_name}"{source}')
+            self.url = urlunsplit(urlsplit(self.base_url)._replace(path=f"/{self._pg_name}"))
+        else:
+            self._dir = tempfile.mkdtemp(prefix="convene-live-")
+            path = Path(self._dir) / "live.sqlite3"
+            if template:
+                shutil.copyfile(Path(template._dir) / "live.sqlite3", path)
+            self.url = f"sqlite:///{path}"
+
     def drop(self) -> None:
         if self._pg_name:
             self._admin(f'DROP DATABASE IF EXISTS "{self._pg_name}" WITH (FORCE)')
-        if self._tmp is not None:
-            self._tmp.cleanup()
+        if self._dir:
+            shutil.rmtree(self._dir, ignore_errors=True)
 
     def _admin(self, sql: str) -> None:
         import psycopg
@@ -107,6 +127,7 @@ class DaphneServer:
     def __init__(self, db_url: str, redis_url: str | None = None, env: dict[str, str] | None = None,
                  name: str = "daphne") -> None:
         self.port = free_port()
+        self.db_url = db_url
         extra = {**LIVE_TIMINGS, **({"REDIS_URL": redis_url} if redis_url else {}), **(env or {})}
         self.env = _env(db_url, extra)
         self.name = name
@@ -128,7 +149,8 @@ class DaphneServer:
     def start(self, timeout: float = 20.0) -> "DaphneServer":
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port), "config.asgi:application"],
+                [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port),
+                 "--application-close-timeout", "2", "config.asgi:application"],
                 cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -238,8 +260,16 @@ class WsClient(Expecting):
 
 # ---- fixtures' bodies (tests/conftest.py registers them) ---------------------------------
 
-def live_db_fixture() -> Iterator[LiveDatabase]:
-    database = LiveDatabase().create()
+def live_template_fixture() -> Iterator[LiveDatabase]:
+    template = LiveDatabase().create()  # never served: only copied
+    try:
+        yield template
+    finally:
+        template.drop()
+
+
+def _database(template: LiveDatabase) -> Iterator[LiveDatabase]:
+    database = template.clone()
     try:
         yield database
     finally:
@@ -258,15 +288,21 @@ def _servers(*servers: DaphneServer) -> Iterator[list[DaphneServer]]:
             print(f"---- {server.name} log ----\n{server.log_text()}")  # pytest shows it on failure
 
 
+def live_db_fixture(template: LiveDatabase) -> Iterator[LiveDatabase]:
+    yield from _database(template)
+
+
 def live_server_fixture(live_db: LiveDatabase) -> Iterator[DaphneServer]:
     for servers in _servers(DaphneServer(live_db.url, name="live")):
         yield servers[0]
 
 
-def redis_servers_fixture(live_db: LiveDatabase, prefix: str) -> Iterator[list[DaphneServer]]:
+def redis_servers_fixture(template: LiveDatabase, prefix: str) -> Iterator[list[DaphneServer]]:
+    """Two workers on Redis, on a database copy of their own (``servers[0].db_url``)."""
     env = {"CHANNEL_PREFIX": prefix}
-    yield from _servers(DaphneServer(live_db.url, TEST_REDIS_URL, env, name="worker-a"),
-                        DaphneServer(live_db.url, TEST_REDIS_URL, env, name="worker-b"))
+    for database in _database(template):
+        yield from _servers(DaphneServer(database.url, TEST_REDIS_URL, env, name="worker-a"),
+                            DaphneServer(database.url, TEST_REDIS_URL, env, name="worker-b"))
 
 
 __all__ = ["DEMO_SLUG", "DaphneServer", "Expecting", "LiveDatabase", "WsClient", "join_tokens", "manage"]

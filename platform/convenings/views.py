@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib.auth import login
 from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import reverse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
@@ -30,7 +31,8 @@ def convening_detail(request: HttpRequest, slug: str) -> HttpResponse:
     context = {"convening": convening, "agenda": items, "registration": registration, "presenters": presenters,
                "viewer_tz": choice.name, "tz_error": choice.error, "common_time_zones": COMMON_TIME_ZONES,
                "all_time_zones": sorted(known_time_zones()),
-               "organizer": organizes(viewer_for(request.user, convening))}
+               "organizer": organizes(viewer_for(request.user, convening)),
+               "live_url": reverse("live", kwargs={"slug": slug}) if registration else None}
     return render(request, "convenings/convening.html", context)
 
 
@@ -68,5 +70,7 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
     except joinlinks.JoinLinkError as exc:
         return render(request, "convenings/join_error.html", {"reason": str(exc)}, status=403)
     login(request, registration.participant.user, backend="django.contrib.auth.backends.ModelBackend")
-    return render(request, "convenings/join.html", {"registration": registration,
-                                                    "convening": registration.convening})
+    convening = registration.convening
+    return render(request, "convenings/join.html", {
+        "registration": registration, "convening": convening,
+        "live_url": reverse("live", kwargs={"slug": convening.slug})})

@@ -212,6 +212,7 @@ class MediaServer:
             "publications": sum(len(p.publications) for p in peers),
             "slots": sum(len(p.slots) for p in peers),
             "subscriptions": sum(1 for p in peers for s in p.slots if s.track.source is not None),
+            "dropped_frames": sum(s.track.dropped for p in peers for s in p.slots),
             "received_frames": sum(pub.frames_in for p in peers for pub in p.publications.values()),
             "forwarded_frames": self._stats.frames,
             "forwarded_packets": self._stats.packets,

@@ -107,7 +107,7 @@ def test_hands_invitations_and_notices(new_page, site) -> None:
     entry = moderator.locator("#hand-queue .queue-item", has_text=name)
     expect(entry).to_be_visible()
     expect(moderator.locator("#queue-count")).not_to_have_text("0")
-    expect(moderator.get_by_role("tab", name="People")).to_contain_text("✋")
+    expect(moderator.locator("#hands-badge")).to_have_attribute("aria-label", re.compile(r"^\d+ raised hands?$"))
     expect(person(moderator, site, "leader09").get_by_role("img", name="hand raised")).to_be_visible()
     assert_accessible(moderator, "moderator hand queue")
     screenshot(moderator, "moderator-queue.png")
@@ -137,6 +137,15 @@ def test_hands_invitations_and_notices(new_page, site) -> None:
 
     prompt.get_by_role("button", name="Speak now").click()
     expect(prompt).to_be_hidden()
+
+    # A moderator can lower someone's hand, and that person is told.
+    participant.get_by_role("button", name="Raise hand").click()
+    moderator.get_by_role("tab", name="People").click()
+    moderator.get_by_role("button", name=f"Lower hand: {name}").click()
+    expect(participant.get_by_role("button", name="Raise hand")).to_be_visible()
+    expect(participant.locator("#announce-polite")).to_have_text("A moderator lowered your hand.")
+    expect(moderator.locator("#queue-empty")).to_be_visible()
+    expect(moderator.locator("#queue-title")).to_be_focused()  # focus stays in the queue
 
     # Moderators can remove a chat message for everyone; participants can't.
     expect(participant.locator("#chat-log .chat-delete")).to_have_count(0)

@@ -8,9 +8,10 @@ from websockets.exceptions import ConnectionClosed
 
 from tests.live import DaphneServer, LiveDatabase, WsClient, join_tokens
 
-pytestmark = [pytest.mark.live, pytest.mark.asyncio]
+pytestmark = pytest.mark.live
 
 
+@pytest.mark.asyncio
 async def test_refusals_close_with_their_codes_over_the_wire(live_server: DaphneServer) -> None:
     for token, code in (("", 4401), ("forged", 4401)):
         client = await WsClient.open(live_server, token)
@@ -21,6 +22,7 @@ async def test_refusals_close_with_their_codes_over_the_wire(live_server: Daphne
         assert closed.value.rcvd is not None and closed.value.rcvd.code == code
 
 
+@pytest.mark.asyncio
 async def test_unknown_convening_is_4404(live_server: DaphneServer, live_db: LiveDatabase) -> None:
     token = join_tokens(live_db.url, role="participant", limit=1)[0]["token"]
     client = await WsClient.open(live_server, token, slug="no-such-academy")
@@ -30,6 +32,7 @@ async def test_unknown_convening_is_4404(live_server: DaphneServer, live_db: Liv
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 4404
 
 
+@pytest.mark.asyncio
 async def test_chat_between_two_browsers(live_server: DaphneServer, live_db: LiveDatabase) -> None:
     first, second = join_tokens(live_db.url, role="presenter", limit=2)
     a = await WsClient.open(live_server, first["token"])

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from tests.live import LIVE_TIMINGS, DaphneServer, LiveDatabase, WsClient, join_tokens
+from tests.live import LIVE_TIMINGS, DaphneServer, WsClient, join_tokens
 
 pytestmark = [pytest.mark.live, pytest.mark.redis, pytest.mark.asyncio]
 
@@ -21,9 +21,9 @@ async def joined(server: DaphneServer, row: dict) -> tuple[WsClient, dict]:
 
 
 async def test_workers_share_presence_and_chat_and_nobody_misses_chat_when_one_dies(
-        redis_servers: list[DaphneServer], live_db: LiveDatabase) -> None:
+        redis_servers: list[DaphneServer]) -> None:
     a, b = redis_servers
-    people = join_tokens(live_db.url, role="participant", limit=40)[-4:]  # not used by other live tests
+    people = join_tokens(a.db_url, role="participant", limit=4)
     (stay1, stay2, moved1, moved2) = people
     on_a = [await joined(a, stay1), await joined(a, stay2)]
     on_b = [await joined(b, moved1), await joined(b, moved2)]

@@ -76,13 +76,19 @@ export function mountControls({ store, bus, net, media, onLeave }) {
     if (!perms().includes('share_screen')) {
       if (shareWhy) {
         shareWhy.hidden = !shareWhy.hidden;
-        if (!shareWhy.hidden) announce(shareWhy.textContent);
+        clearTimeout(shareWhy._timer);
+        if (!shareWhy.hidden) {
+          announce(shareWhy.textContent);
+          shareWhy._timer = setTimeout(() => { shareWhy.hidden = true; }, 6000);
+        }
       }
       return;
     }
     if (store.state.screen) stopShare();
     else startShare();
   });
+  share.addEventListener('keydown', (event) => { if (event.key === 'Escape' && shareWhy) shareWhy.hidden = true; });
+  share.addEventListener('blur', () => { if (shareWhy) shareWhy.hidden = true; });
   store.watch(['permissions'], (s) => {
     const allowed = (s.permissions || []).includes('share_screen');
     if (allowed) share.removeAttribute('aria-disabled');

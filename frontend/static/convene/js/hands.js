@@ -116,7 +116,7 @@ export function mountHands({ store, bus, net }) {
     render(hands);
     const badge = $('#hands-badge');
     badge.hidden = hands.length === 0;
-    badge.textContent = `✋ ${hands.length}`;
+    badge.replaceChildren(h('span', { class: 'icon icon-hand', 'aria-hidden': 'true' }), String(hands.length));
     badge.setAttribute('aria-label', `${hands.length} raised ${hands.length === 1 ? 'hand' : 'hands'}`);
     bus.emit('hands:count', hands.length);
   });
