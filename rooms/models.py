@@ -91,3 +91,4 @@ class RaisedHand(models.Model):
 
     def __str__(self) -> str:
         return f"{self.participant_id} in {self.space}"
+from rooms.breakout_models import *  # noqa: E402,F401,F403

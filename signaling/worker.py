@@ -1,10 +1,13 @@
-"""What one daphne worker runs besides its connections: the presence heartbeat.
+"""What one daphne worker runs besides its connections: the presence heartbeat and the outbox.
 
-``WORKER`` is this process's registry. The first connection starts the
-heartbeat (lazily, because daphne gives no startup hook that runs inside its
-event loop); later connections find it running. Every ``PRESENCE_HEARTBEAT_S``
-it vouches for this worker's connections (``last_seen``) and sweeps connections
-nobody has vouched for in ``PRESENCE_TIMEOUT_S`` — those of a worker that died.
+``WORKER`` is this process's registry. The first connection starts both tasks
+(lazily, because daphne gives no startup hook that runs inside its event loop);
+later connections find them running.
+
+* heartbeat: every ``PRESENCE_HEARTBEAT_S`` vouch for this worker's connections
+  (``last_seen``) and sweep connections nobody has vouched for in
+  ``PRESENCE_TIMEOUT_S`` — those of a worker that died.
+* outbox: sends the events actions publish, in commit order (rooms.actions.publish).
 """
 from __future__ import annotations
 
@@ -19,12 +22,19 @@ from typing import Any
 from channels.db import database_sync_to_async
 from django.conf import settings
 
-from rooms.actions import presence
+from rooms.actions import breakouts, presence
+from rooms.actions.publish import OUTBOX
 from signaling.ratelimit import RateLimiter
 
 logger = logging.getLogger("convene.signaling")
 HEARTBEAT_TASK = "convene.presence-heartbeat"
+OUTBOX_TASK = "convene.outbox"
 OnExpired = Callable[[], Awaitable[None]]
+
+
+def breakout_tick_s() -> float:
+    """How often breakout deadlines are checked (BREAKOUT_TICK_S setting or env; 1 s)."""
+    return float(getattr(settings, "BREAKOUT_TICK_S", None) or os.environ.get("BREAKOUT_TICK_S") or 1.0)
 
 
 class WorkerTasks:
@@ -36,10 +46,14 @@ class WorkerTasks:
 
     # ---- connections ----------------------------------------------------------------
 
+    def start(self) -> None:
+        """Make sure this worker's tasks run in this event loop (cheap when they do)."""
+        self.ensure(OUTBOX_TASK, self._outbox)
+        self.ensure(HEARTBEAT_TASK, self._heartbeat_loop)
+
     def attach(self, channel_name: str, on_expired: OnExpired) -> None:
         """A connection whose presence row exists; ``on_expired`` runs if that row is swept."""
         self._connections[channel_name] = on_expired
-        self.ensure(HEARTBEAT_TASK, self._heartbeat_loop)
 
     def detach(self, channel_name: str) -> None:
         self._connections.pop(channel_name, None)
@@ -72,18 +86,41 @@ class WorkerTasks:
                     await task
                 except asyncio.CancelledError:
                     pass
+        OUTBOX.close()
         self._connections.clear()
         self.rate_limiter = RateLimiter()
+
+    @staticmethod
+    def _outbox() -> Coroutine[Any, Any, None]:
+        OUTBOX.open()  # now, not when the task first runs: events may be queued before that
+        return OUTBOX.run()
 
     # ---- presence heartbeat -----------------------------------------------------------
 
     async def _heartbeat_loop(self) -> None:
+        # The breakout timer ticks in this same loop (more often than the heartbeat):
+        # rooms close on time with no client action, and no task is started per timer.
+        loop = asyncio.get_running_loop()
+        next_beat = loop.time() + float(settings.PRESENCE_HEARTBEAT_S)
         while True:
-            await asyncio.sleep(float(settings.PRESENCE_HEARTBEAT_S))
+            await asyncio.sleep(max(0.0, min(breakout_tick_s(), next_beat - loop.time())))
+            try:
+                await self.tick()
+            except Exception:  # noqa: BLE001 — nor a timer failure
+                logger.exception("breakout timer tick failed; retrying")
+            if loop.time() < next_beat:
+                continue
+            next_beat = loop.time() + float(settings.PRESENCE_HEARTBEAT_S)
             try:
                 await self.beat()
             except Exception:  # noqa: BLE001 — a database hiccup must not end the heartbeat
                 logger.exception("presence heartbeat failed; retrying in %ss", settings.PRESENCE_HEARTBEAT_S)
+
+    async def tick(self) -> None:
+        """Breakout deadlines that passed (any convening): countdowns start, rooms close."""
+        changed = await database_sync_to_async(breakouts.tick)()
+        if changed:
+            logger.info("breakout timer changed %d convening(s)", changed)
 
     async def beat(self) -> None:
         """One heartbeat: vouch for our connections, drop the dead ones of any worker."""

@@ -4,15 +4,23 @@ Groups: one per convening (broadcasts, roster changes), one per space (chat,
 hand queue) and one per participant (all their tabs: "you're invited to speak",
 "you were moved"). Events carry the client message already serialized, so a
 fan-out to a thousand connections encodes JSON once.
+
+Sending happens after the transaction commits, through the worker's ``OUTBOX``:
+the database thread only queues the event, and one task on the worker's event
+loop sends queued events in commit order. So the single database thread never
+waits for Redis, and a worker shutting down cannot hang on a half-sent event.
+Outside a running worker (management commands, sync tests) events are sent at once.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Any
 
 from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from channels.layers import BaseChannelLayer, get_channel_layer
 from django.db import transaction
 
 from signaling.protocol import ServerMessage
@@ -23,6 +31,8 @@ logger = logging.getLogger("convene.signaling")
 DELIVER = "deliver"
 # The consumer method that switches a connection to another space (ConveningConsumer.space_enter).
 SPACE_ENTER = "space.enter"
+
+Send = Callable[[BaseChannelLayer], Awaitable[None]]
 
 
 def convening_group(convening_id: int) -> str:
@@ -43,6 +53,46 @@ def groups_of(convening_id: int, participant_id: int, space: str) -> list[str]:
             participant_group(convening_id, participant_id)]
 
 
+class Outbox:
+    """Layer operations queued by database threads, performed in order on the worker's loop."""
+
+    def __init__(self) -> None:
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._queue: asyncio.Queue[Send] | None = None
+
+    def open(self) -> None:
+        """Start accepting events on the running loop; ``run()`` must follow."""
+        self._loop, self._queue = asyncio.get_running_loop(), asyncio.Queue()
+
+    def close(self) -> None:
+        """Stop queueing (events are sent at once again); the run() task is cancelled by its owner."""
+        self._loop = self._queue = None
+
+    async def run(self) -> None:
+        assert self._queue is not None and self._loop is asyncio.get_running_loop(), "open() first"
+        queue = self._queue
+        try:
+            while True:
+                send = await queue.get()
+                try:
+                    await send(get_channel_layer())
+                except Exception:  # noqa: BLE001 — one failed send must not stop the others
+                    logger.exception("channel layer send failed")
+        finally:
+            if self._queue is queue:
+                self._loop = self._queue = None
+
+    def put(self, send: Send) -> None:
+        loop, queue = self._loop, self._queue
+        if loop is None or queue is None or loop.is_closed():
+            async_to_sync(send)(get_channel_layer())  # no worker loop here: send now
+            return
+        loop.call_soon_threadsafe(queue.put_nowait, send)
+
+
+OUTBOX = Outbox()
+
+
 def publish(group: str, message: ServerMessage) -> None:
     """Send ``message`` to everyone in ``group`` once the current transaction commits."""
     publish_event(group, {"type": DELIVER, "text": message.to_json()})
@@ -50,21 +100,20 @@ def publish(group: str, message: ServerMessage) -> None:
 
 def publish_event(group: str, event: dict[str, Any]) -> None:
     """Send a consumer event (not a client message) to ``group`` after commit."""
-    # robust: the change is committed either way; a layer outage is logged, and
-    # clients catch up with chat.sync / the welcome when they reconnect.
-    transaction.on_commit(partial(_group_send, group, event), robust=True)
 
+    async def send(layer: BaseChannelLayer) -> None:
+        await layer.group_send(group, event)
 
-def _group_send(group: str, event: dict[str, Any]) -> None:
-    async_to_sync(get_channel_layer().group_send)(group, event)
+    # robust: the change is committed either way; a failure is logged, and clients
+    # catch up with chat.sync / the welcome when they reconnect.
+    transaction.on_commit(partial(OUTBOX.put, send), robust=True)
 
 
 def forget_connection(channel_name: str, groups: list[str]) -> None:
     """Take a dead connection (its worker stopped) out of its groups."""
-    layer = get_channel_layer()
 
-    async def discard() -> None:
+    async def discard(layer: BaseChannelLayer) -> None:
         for group in groups:
             await layer.group_discard(group, channel_name)
 
-    transaction.on_commit(async_to_sync(discard), robust=True)
+    transaction.on_commit(partial(OUTBOX.put, discard), robust=True)

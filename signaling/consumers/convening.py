@@ -16,7 +16,8 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from convenings.models import Registration
 from rooms.actions import presence
 from rooms.actions.publish import space_group
-from rooms.models import PLENARY
+from rooms.breakouts import store as breakout_store
+from signaling.consumers import breakout_events
 from signaling.consumers.admission import Refused, admit
 from signaling.consumers.connection import Connection
 from signaling.consumers.handlers import db, dispatch
@@ -25,6 +26,7 @@ from signaling.protocol import (
     Error, ErrorCode, ProtocolError, ServerMessage, current_limits, error_reply, parse_client_message,
 )
 from signaling.protocol.base import CloseCode
+from signaling.protocol.plenary import SpaceEntered
 from signaling.worker import WORKER
 
 logger = logging.getLogger("convene.signaling")
@@ -51,10 +53,11 @@ class ConveningConsumer(AsyncWebsocketConsumer):
     # ---- websocket lifecycle ------------------------------------------------------------
 
     async def connect(self) -> None:
-        admitted = await admit(self.scope)
-        # Accept before refusing: daphne turns a close-before-accept into HTTP 403,
-        # and browsers would never see our close code.
+        # Accept first: daphne turns a close-before-accept into HTTP 403 (browsers would
+        # never see our close code), and drops handshakes not accepted within 5 s — which
+        # a join storm queueing on the database thread could otherwise exceed.
         await self.accept()
+        admitted = await admit(self.scope)
         if isinstance(admitted, Refused):
             await self._refuse(admitted)
             return
@@ -65,9 +68,11 @@ class ConveningConsumer(AsyncWebsocketConsumer):
             await self.close(code=1011)
 
     async def _join(self, registration: Registration) -> None:
+        WORKER.start()
+        space = await db(breakout_store.space_of)(registration.convening_id, registration.participant_id)
         conn = self.conn = Connection(
             channel_name=self.channel_name, convening_id=registration.convening_id,
-            convening=convening_ref(registration), you=identity(registration), space=PLENARY,
+            convening=convening_ref(registration), you=identity(registration), space=space,
             limits=current_limits(), reply=self.reply)
         # Groups first, snapshot second: an event racing the welcome arrives after it
         # (clients de-duplicate) instead of being lost.
@@ -78,6 +83,10 @@ class ConveningConsumer(AsyncWebsocketConsumer):
             role=conn.role, worker=WORKER.worker_id, space=conn.space))
         WORKER.attach(self.channel_name, self._expired)
         await self.reply(await db(welcome)(conn.convening_id, conn.you, conn.convening, conn.space, conn.limits))
+        # Breakouts may have opened or closed between reading the space and joining the groups.
+        space = await db(breakout_store.space_of)(conn.convening_id, conn.participant_id)
+        if space != conn.space:
+            await self.enter_space(space)
 
     async def disconnect(self, code: int) -> None:
         conn, self.conn = self.conn, None
@@ -141,10 +150,18 @@ class ConveningConsumer(AsyncWebsocketConsumer):
 
     async def space_enter(self, event: dict[str, Any]) -> None:
         """This person was moved (rooms.actions.presence.move): follow into the new space."""
+        await self.enter_space(event["space"])
+
+    async def breakouts_event(self, event: dict[str, Any]) -> None:
+        """Rooms opened, closed or changed; this person may have to follow (breakout_events)."""
+        await breakout_events.handle(self, event)
+
+    async def enter_space(self, space: str, entered: SpaceEntered | None = None) -> None:
+        """Switch this connection's space group, then tell it what the space holds."""
         conn = self.conn
         if conn is None:
             return
         await self.channel_layer.group_discard(space_group(conn.convening_id, conn.space), self.channel_name)
-        conn.space = event["space"]
+        conn.space = space
         await self.channel_layer.group_add(space_group(conn.convening_id, conn.space), self.channel_name)
-        await self.reply(await db(space_entered)(conn.convening_id, conn.space, conn.limits))
+        await self.reply(entered or await db(space_entered)(conn.convening_id, conn.space, conn.limits))

@@ -24,9 +24,16 @@ Receiving side (``ReceiverTap``), internals touched on one receiver instance:
     learn the RTX payload types, the media SSRC (for PLI) and the
     ssrc-audio-level header extension.
   * ``_send_rtcp_pli`` is called to ask the publisher for a keyframe.
+  Known cost kept on purpose: aiortc's jitter buffer releases a frame when the
+  first packet of the *next* frame arrives (it ignores the marker bit), so
+  each forwarded video frame waits one frame interval (~33 ms at 30 fps) here.
+  NACKs towards the publisher (receiver) and retransmissions towards each
+  subscriber (sender RTP history) keep working unchanged.
 
 Sending side (``install_sender_hooks``), on one sender instance:
-  * ``_RTCRtpSender__encoder`` is pre-set to a ``PassthroughPacker``. The sender
+  * ``send`` is wrapped so that, just before aiortc starts the RTP loop,
+    ``_RTCRtpSender__encoder`` is set to a ``PassthroughPacker`` for the
+    negotiated codec (VP8 or Opus; anything else fails loudly). The sender
     calls ``encoder.pack(data)`` for anything its track returns that is not an
     ``av.Frame`` (the path ``MediaPlayer(decode=False)`` uses); ``pack`` only
     packetizes. Pre-setting it also stops the sender from instantiating a real

@@ -62,6 +62,7 @@ class MediaServer:
             raise MediaError(errors.SERVER_CLOSED, "media server is closed")
         _check_id(participant_id, "participant_id")
         _check_id(space_id, "space_id")
+        _check_id(role, "role")
         if participant_id in self._peers:
             raise MediaError(errors.ALREADY_JOINED, f"{participant_id} already joined")
         peer = Peer(participant_id, space_id, send, role=role, configuration=self._configuration, owner=self)

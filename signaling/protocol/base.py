@@ -31,6 +31,13 @@ class ErrorCode(StrEnum):
     UNAUTHENTICATED = "unauthenticated"
     EXPIRED = "expired"
     INTERNAL = "internal"
+    # Breakouts (signaling/protocol/breakouts.py).
+    STALE_PLAN = "stale_plan"
+    ROOM_FULL = "room_full"
+    ROOM_NOT_OPEN = "room_not_open"
+    NOT_IN_ROOM = "not_in_room"
+    ILLEGAL_TRANSITION = "illegal_transition"
+    NOTES_CONFLICT = "notes_conflict"
 
 
 class CloseCode(IntEnum):
@@ -63,6 +70,12 @@ ERROR_MEANINGS: dict[ErrorCode, str] = {
     ErrorCode.UNAUTHENTICATED: "Sent before close 4401: sign in with your join link.",
     ErrorCode.EXPIRED: "Sent before close 4408: this worker lost track of you; reconnect.",
     ErrorCode.INTERNAL: "A bug on the server; it was logged and the connection stays open.",
+    ErrorCode.STALE_PLAN: "The breakout plan changed since the version you edited; the current plan follows.",
+    ErrorCode.ROOM_FULL: "The breakout room has no free place (its capacity is reached).",
+    ErrorCode.ROOM_NOT_OPEN: "The breakout room is not open (draft or closed).",
+    ErrorCode.NOT_IN_ROOM: "That person is in the plenary, not a breakout room.",
+    ErrorCode.ILLEGAL_TRANSITION: "The rooms' state does not allow that now; the message names state and event.",
+    ErrorCode.NOTES_CONFLICT: "Your notes edit overlaps a newer one; the current text and version follow.",
 }
 
 

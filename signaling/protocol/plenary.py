@@ -13,6 +13,7 @@ from signaling.protocol.base import (
     PROTOCOL_VERSION, SPACE_PATTERN, ClientMessage, ErrorCode, Limits, ProtocolError,
     ServerMessage, examples, register,
 )
+from signaling.protocol.breakouts import BreakoutSnapshot
 from signaling.protocol.shapes import (
     ChatEntry, ConveningRef, HandEntry, Identity, Person, RosterEntry,
 )
@@ -139,6 +140,7 @@ class Welcome(ServerMessage):
     hands: list[HandEntry]
     chat: list[ChatEntry]
     limits: dict[str, float | int]
+    breakouts: BreakoutSnapshot | None = Field(None, description="the live breakout rooms (as in `breakout.state`)")
 
 
 @register(FAMILY)

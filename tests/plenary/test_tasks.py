@@ -9,17 +9,22 @@ from channels.db import database_sync_to_async
 from django.utils import timezone
 
 from rooms.models import ChatMessage, Presence, SpaceCounter
-from signaling.worker import HEARTBEAT_TASK, WORKER
+from signaling.worker import HEARTBEAT_TASK, OUTBOX_TASK, WORKER
 from tests.plenary.conftest import Connect
 from tests.plenary.factories import SmallConvening
 
 pytestmark = pytest.mark.asyncio
+WORKER_TASKS = {HEARTBEAT_TASK, OUTBOX_TASK}
+
+
+def _named(name: str) -> list[asyncio.Task]:
+    return [task for task in asyncio.all_tasks() if task.get_name() == name and not task.done()]
 
 
 def _others(baseline: set[asyncio.Task]) -> list[asyncio.Task]:
     """Tasks that were not there before, apart from the worker's own and this test's."""
     return [task for task in asyncio.all_tasks() - baseline
-            if task is not asyncio.current_task() and task.get_name() != HEARTBEAT_TASK and not task.done()]
+            if task is not asyncio.current_task() and task.get_name() not in WORKER_TASKS and not task.done()]
 
 
 async def _settle(baseline: set[asyncio.Task], timeout: float = 3.0) -> list[asyncio.Task]:
@@ -29,14 +34,15 @@ async def _settle(baseline: set[asyncio.Task], timeout: float = 3.0) -> list[asy
     return _others(baseline)
 
 
-async def test_one_heartbeat_task_however_many_connections(connect: Connect) -> None:
+async def test_one_heartbeat_and_one_outbox_however_many_connections(connect: Connect) -> None:
     clients = [await connect(name) for name in ("maria", "james", "aisha", "maria")]
-    heartbeats = [t for t in asyncio.all_tasks() if t.get_name() == HEARTBEAT_TASK and not t.done()]
-    assert len(heartbeats) == 1
-    assert WORKER.running()[HEARTBEAT_TASK] is heartbeats[0]
+    for name in WORKER_TASKS:
+        assert len(_named(name)) == 1
+        assert WORKER.running()[name] is _named(name)[0]
+    running = {name: _named(name) for name in WORKER_TASKS}
     for client in clients:
         await client.close()
-    assert [t for t in asyncio.all_tasks() if t.get_name() == HEARTBEAT_TASK] == heartbeats
+    assert {name: _named(name) for name in WORKER_TASKS} == running  # they belong to the worker
 
 
 async def test_no_task_outlives_its_connection(connect: Connect, small: SmallConvening, settings) -> None:  # noqa: ANN001

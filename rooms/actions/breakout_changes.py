@@ -1,0 +1,117 @@
+"""How every live breakouts change is made: one transaction, one door out.
+
+:func:`change` locks the convening's row, runs the operation (pure, on
+rooms.live), saves, writes the assignment history, puts the Presence rows in
+their new spaces and publishes (rooms.actions.breakout_publish) — so what people
+are told is what was committed, and a failed operation changes nothing.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+from django.db import transaction
+
+from rooms.actions import breakout_publish, presence, top_five
+from rooms.actions.breakout_publish import BULK, Follow
+from rooms.breakout_models import LiveBreakoutState
+from rooms.breakouts import history, roster, snapshot, store
+from rooms.breakouts.history import Stay
+from rooms.breakouts.store import Live
+from rooms.live import Change, Effect
+from rooms.models import PLENARY, Presence
+from signaling.protocol import ServerMessage
+from signaling.protocol.breakout_rooms import HelpStatus
+from signaling.protocol.breakouts import BreakoutReturned
+from signaling.protocol.shapes import Person
+
+
+@dataclass(frozen=True)
+class Step:
+    """What one operation did to the live state, before it is saved."""
+
+    live: Live
+    effects: list[Effect] = field(default_factory=list)
+    stays: list[Stay] = field(default_factory=list)  # visits and returns of moderators
+
+
+Operation = Callable[[Live, float], Step]
+Locker = Callable[[int], "tuple[LiveBreakoutState, Live] | None"]
+
+
+def change(convening_id: int, operate: Operation, lock: Locker = store.lock) -> Live | None:
+    """Apply ``operate`` under the row lock; None if ``lock`` declined (nothing to do)."""
+    now = time.time()
+    with transaction.atomic():
+        locked = lock(convening_id)
+        if locked is None:
+            return None
+        row, before = locked
+        step = operate(before, now)
+        if step.live == before and not step.effects and not step.stays:
+            return before  # nothing changed: no new version, nothing to tell
+        return _commit(row, before, step, now)
+
+
+def _settled(step: Step) -> tuple[Live, list[Stay]]:
+    """Visitors of rooms that are no longer open go back to the plenary."""
+    live, stays = step.live, list(step.stays)
+    gone = {p: room for p, room in live.visits.items() if room not in live.live_rooms()}
+    if gone:
+        live = replace(live, visits={p: r for p, r in live.visits.items() if p not in gone})
+        stays += [Stay(p, None, "closed") for p in gone]
+    return live, stays
+
+
+def _commit(row: LiveBreakoutState, before: Live, step: Step, now: float) -> Live:
+    live, stays = _settled(step)
+    changes: list[Change] = list(live.state.history)
+    after = store.save(row, replace(live, state=replace(live.state, history=())))
+    names = {r.key: r.name for r in after.state.rooms}
+    history.record(after.convening_id, after.session_id, [*changes, *stays], now, names)
+    follows = _follows(before, after, changes, stays, now)
+    _place(after.convening_id, follows)
+    closed = [e.room for e in step.effects if e.kind == "room_closed" and e.room]
+    extra = [top_five.summary(after.convening_id, [(k, names[k]) for k in closed], now)] if closed else []
+    breakout_publish.publish_change(after, follows, step.effects, now, extra,
+                                    help_changed=before.state.help_queue != after.state.help_queue)
+    _tell_callers(after.convening_id, step.effects)
+    if len(follows) < BULK:  # a few moves: roster entries too (thousands would flood everyone)
+        for f in follows:
+            presence.announce(after.convening_id, f.person)
+    return after
+
+
+def _follows(before: Live, after: Live, changes: list[Change], stays: list[Stay], now: float) -> list[Follow]:
+    reasons = {int(c.person): c.reason for c in changes}
+    follows = []
+    for person in dict.fromkeys([*reasons, *(s.person for s in stays)]):
+        space = after.where(person)
+        if space == before.where(person) and person not in reasons:
+            continue
+        notice: ServerMessage | None = None
+        if person in reasons:  # their room changed (a moderator's own visit needs no notice)
+            notice = (BreakoutReturned(reason=reasons[person], now=snapshot.moment(now)) if space == PLENARY
+                      else snapshot.assigned(after, space, now))
+        follows.append(Follow(person, space, notice))
+    return follows
+
+
+def _place(convening_id: int, follows: list[Follow]) -> None:
+    by_space: dict[str, list[int]] = {}
+    for f in follows:
+        by_space.setdefault(f.space, []).append(f.person)
+    for space, people in by_space.items():
+        Presence.objects.filter(convening_id=convening_id, participant_id__in=people).update(space=space)
+
+
+def _tell_callers(convening_id: int, effects: list[Effect]) -> None:
+    """Each person whose call for help changed hears about it (all their tabs)."""
+    calls = [e for e in effects if e.kind.startswith("help_") and e.person is not None]
+    names = roster.names([int(e.detail) for e in calls if e.kind == "help_resolved"])  # type: ignore[arg-type]
+    for e in calls:
+        by = (Person(participant_id=int(e.detail), name=names.get(int(e.detail), ""))  # type: ignore[arg-type]
+              if e.kind == "help_resolved" else None)
+        breakout_publish.to_person(convening_id, int(e.person),  # type: ignore[arg-type]
+                                   HelpStatus(waiting=e.kind == "help_requested", room=e.room, resolved_by=by))

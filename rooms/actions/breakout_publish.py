@@ -1,0 +1,88 @@
+"""How a breakouts change reaches browsers: few channel-layer messages, serialized once.
+
+One change (opening a hundred rooms for a thousand people, or moving one person)
+is published as consumer events (``breakouts.event``, handled by
+signaling.consumers.breakout_events):
+
+* People who change space and are few: one event each to their participant group,
+  sent first, so the moved person is told before anyone else is.
+* People who change space and are many (opening, closing): their destinations ride
+  in the one convening event as a JSON map; each connection picks its own line.
+* Everyone: the convening event carries the already-serialized messages for
+  participants (``public``) and for moderators (``staff``: with the help queue).
+
+``fresh`` lists rooms with no chat or raised hand yet, so a connection entering one
+builds its ``space.entered`` without asking the database.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from rooms.actions.publish import convening_group, participant_group, publish, publish_event
+from rooms.breakouts import snapshot
+from rooms.breakouts.store import Live
+from rooms.live import Effect
+from rooms.models import PLENARY, RaisedHand, SpaceCounter
+from signaling.protocol import ServerMessage
+from signaling.protocol.breakouts import BreakoutClosing
+
+EVENT = "breakouts.event"
+BULK = 5  # this many people moving at once ride in the convening event
+
+
+@dataclass(frozen=True)
+class Follow:
+    """A person whose connections must switch space, and what they are told first."""
+
+    person: int
+    space: str
+    notice: ServerMessage | None = None
+
+
+def _fresh(convening_id: int, spaces: set[str]) -> set[str]:
+    rooms = spaces - {PLENARY}
+    if not rooms:
+        return set()
+    used = set(SpaceCounter.objects.filter(convening_id=convening_id, space__in=rooms).values_list("space", flat=True))
+    used |= set(RaisedHand.objects.filter(convening_id=convening_id, space__in=rooms).values_list("space", flat=True))
+    return rooms - used
+
+
+def _texts(messages: Iterable[ServerMessage | None]) -> list[str]:
+    return [m.to_json() for m in messages if m is not None]
+
+
+def to_staff(convening_id: int, *messages: ServerMessage) -> None:
+    """Messages for moderators only (e.g. a new draft plan)."""
+    publish_event(convening_group(convening_id), {"type": EVENT, "public": [], "staff": _texts(messages)})
+
+
+def to_person(convening_id: int, person: int, message: ServerMessage) -> None:
+    publish(participant_group(convening_id, person), message)
+
+
+def publish_change(after: Live, follows: list[Follow], effects: list[Effect], now: float,
+                   extra: Iterable[ServerMessage] = (), help_changed: bool = False) -> None:
+    """Announce a saved change; call inside the transaction (sent after commit)."""
+    cid = after.convening_id
+    fresh = _fresh(cid, {f.space for f in follows})
+    event: dict[str, object] = {"type": EVENT, "version": after.version}
+    if len(follows) < BULK:
+        for f in follows:
+            publish_event(participant_group(cid, f.person), {
+                "type": EVENT, "follow": f.space, "notice": f.notice.to_json() if f.notice else None,
+                "fresh": f.space in fresh, "version": after.version})
+    else:
+        event["moves"] = json.dumps({str(f.person): f.space for f in follows})
+        event["notices"] = {f.space: f.notice.to_json() for f in follows if f.notice is not None}
+        event["fresh"] = sorted(fresh)
+    public, staff, queue = snapshot.state_messages(after, now)
+    closing = [BreakoutClosing(closes_at=snapshot.moment(e.detail), now=snapshot.moment(now))  # type: ignore[arg-type]
+               for e in effects if e.kind == "room_closing"][:1]
+    choices = snapshot.free_rooms(after) if after.state.mode == "self_select" and after.live_rooms() else None
+    extra = list(extra)
+    event["public"] = _texts([*closing, public, choices, *extra])
+    event["staff"] = _texts([*closing, staff, queue if help_changed else None, choices, *extra])
+    publish_event(convening_group(cid), event)

@@ -1,0 +1,190 @@
+"""Running live breakouts: open, move, swap, choose, visit, recall, time and close rooms.
+
+Each function checks what needs the database (the session, that people are
+registered), then hands a pure operation (rooms.live) to breakout_changes.change.
+Errors of the pure core (rooms.live.LiveError, rooms.lifecycle.IllegalTransition)
+pass through with nothing changed; the consumer turns them into error codes.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import replace
+
+from convenings.models import Registration, Session
+from rooms import live as core
+from rooms.actions import NotFound
+from rooms.actions.breakout_changes import Operation, Step, change
+from rooms.actions.publish import publish, space_group
+from rooms.breakouts import drafts, roster, snapshot, store
+from rooms.breakouts.history import Stay
+from rooms.breakouts.store import Live
+from rooms.lifecycle import CLOSED, LIVE_STATES, OPEN, IllegalTransition
+from signaling.protocol.plenary import Broadcast
+from signaling.protocol.shapes import Person
+
+
+# ---- checks ---------------------------------------------------------------------------
+
+def _session(convening_id: int, session_id: int) -> Session:
+    session = Session.objects.filter(pk=session_id, convening_id=convening_id).first()
+    if session is None:
+        raise NotFound(f"There is no session {session_id} in this convening.")
+    return session
+
+
+def _registered(convening_id: int, *people: int) -> None:
+    known = set(Registration.objects.filter(convening_id=convening_id, participant_id__in=people)
+                .values_list("participant_id", flat=True))
+    if missing := [p for p in people if p not in known]:
+        raise NotFound(f"Participant {missing[0]} is not registered for this convening.")
+
+
+def _core(operation: Callable[[core.LiveBreakouts, float], core.Result]) -> Operation:
+    """An Operation from a pure rooms.live operation on the state alone."""
+    def operate(live: Live, now: float) -> Step:
+        state, effects = operation(live.state, now)
+        return Step(replace(live, state=state), effects)
+    return operate
+
+
+# ---- opening --------------------------------------------------------------------------
+
+def open_rooms(convening_id: int, session_id: int, duration_s: float, mode: str = core.ASSIGNED,
+               capacity: int | None = None, grace_s: float = 60.0) -> Live:
+    """Open every room of the session's draft plan at once."""
+    session = _session(convening_id, session_id)
+    draft = drafts.load(session.pk)
+    if draft is None:
+        raise NotFound("This session has no breakout plan yet: make one first.")
+    topics = {t.id: t.name for t in roster.topics_for(session)}
+
+    def operate(live: Live, now: float) -> Step:
+        if live.live_rooms():
+            raise IllegalTransition(OPEN, "open")
+        state, effects = core.open_all(draft.plan, now, duration_s, mode=mode, capacity=capacity,
+                                       grace_seconds=grace_s)
+        return Step(Live(convening_id, state, session.pk, {}, topics, live.version), effects)
+
+    return change(convening_id, operate)  # type: ignore[return-value]
+
+
+def reopen(convening_id: int, duration_s: float, capacity: int | None = None,
+           plan_anew: Callable[[Session], drafts.Draft] | None = None) -> Live:
+    """Open the closed rooms again from the session's plan (``plan_anew`` reshuffles it first)."""
+    current = store.load(convening_id)
+    if current.session_id is None:
+        raise NotFound("There are no breakouts to reopen yet.")
+    if current.live_rooms():
+        raise IllegalTransition(OPEN, "reopen")
+    session = _session(convening_id, current.session_id)
+    draft = plan_anew(session) if plan_anew else drafts.load(session.pk)
+    if draft is None:
+        raise NotFound("This session has no breakout plan.")
+    topics = {t.id: t.name for t in roster.topics_for(session)}
+
+    def operate(live: Live, now: float) -> Step:
+        state, effects = core.reopen(live.state, draft.plan, now, duration_s, capacity=capacity)
+        return Step(replace(live, state=state, topics=topics), effects)
+
+    return change(convening_id, operate)  # type: ignore[return-value]
+
+
+# ---- people -----------------------------------------------------------------------------
+
+def move(convening_id: int, person: int, room: str) -> Live:
+    _registered(convening_id, person)
+    return change(convening_id, _core(lambda s, now: core.move(s, person, room, now)))  # type: ignore[return-value]
+
+
+def swap(convening_id: int, a: int, b: int) -> Live:
+    _registered(convening_id, a, b)
+    return change(convening_id, _core(lambda s, now: core.swap(s, a, b, now)))  # type: ignore[return-value]
+
+
+def recall(convening_id: int, person: int) -> Live:
+    _registered(convening_id, person)
+    return change(convening_id, _core(lambda s, now: core.recall(s, person, now)))  # type: ignore[return-value]
+
+
+def choose(convening_id: int, person: int, room: str) -> Live:
+    return change(convening_id, _core(lambda s, now: core.self_select(s, person, room, now)))  # type: ignore[return-value]
+
+
+def visit(convening_id: int, moderator: int, room: str) -> Live:
+    """A moderator hops into a room (any open one, regardless of capacity) and answers its calls."""
+    def operate(live: Live, now: float) -> Step:
+        target = live.state.room(room)
+        if target.state not in LIVE_STATES:
+            raise core.RoomNotOpen(f"room {target.name!r} is {target.state}, not open")
+        if live.visits.get(moderator) == room:
+            return Step(live)
+        state, effects = core.resolve_help_on_arrival(live.state, moderator, room)
+        return Step(replace(live, state=state, visits={**live.visits, moderator: room}), effects,
+                    [Stay(moderator, room, "visited")])
+
+    return change(convening_id, operate)  # type: ignore[return-value]
+
+
+def leave_visit(convening_id: int, moderator: int) -> Live:
+    def operate(live: Live, now: float) -> Step:
+        if moderator not in live.visits:
+            return Step(live)
+        visits = {p: r for p, r in live.visits.items() if p != moderator}
+        return Step(replace(live, visits=visits), stays=[Stay(moderator, None, "returned")])
+
+    return change(convening_id, operate)  # type: ignore[return-value]
+
+
+# ---- mode, clock and closing -----------------------------------------------------------------
+
+def _require_open(state: core.LiveBreakouts) -> None:
+    if not any(r.state in LIVE_STATES for r in state.rooms):
+        raise core.RoomNotOpen("no breakout room is open")
+
+
+def set_mode(convening_id: int, mode: str) -> Live:
+    def operation(state: core.LiveBreakouts, now: float) -> core.Result:
+        _require_open(state)
+        return core.set_mode(state, mode)
+    return change(convening_id, _core(operation))  # type: ignore[return-value]
+
+
+def timer(convening_id: int, op: str, seconds: float) -> Live:
+    operations = {"set": lambda s, now: core.set_timer(s, now + seconds, now),
+                  "extend": lambda s, now: core.extend(s, seconds, now),
+                  "shorten": lambda s, now: core.shorten(s, seconds, now)}
+    return change(convening_id, _core(operations[op]))  # type: ignore[return-value]
+
+
+def close(convening_id: int, room: str | None = None, countdown: bool = False) -> Live:
+    """Close one room now, every room now, or start the grace countdown in every room."""
+    def operation(state: core.LiveBreakouts, now: float) -> core.Result:
+        if room is not None:
+            return core.close_room(state, room, now)
+        if countdown:
+            return core.start_closing(state, now)
+        if not any(r.state in LIVE_STATES for r in state.rooms):
+            raise IllegalTransition(CLOSED, "close")
+        return core.close_all(state, now)
+    return change(convening_id, _core(operation))  # type: ignore[return-value]
+
+
+def tick() -> int:
+    """The workers' timer: advance every convening whose breakout deadline passed.
+    Safe to run on many workers at once (the due row is locked, re-checked, skipped if taken)."""
+    now_moment = snapshot.moment(time.time())
+    done = 0
+    for convening_id in store.due(now_moment):  # type: ignore[arg-type]
+        lock = lambda cid: store.lock_if_due(cid, now_moment)  # noqa: E731
+        done += change(convening_id, _core(core.advance_clock), lock=lock) is not None
+    return done
+
+
+def broadcast_to_room(convening_id: int, room: str, text: str, by: Person) -> Broadcast:
+    """A moderator's notice into one open room (the plenary's ``broadcast`` message, in that space)."""
+    if room not in store.load(convening_id).live_rooms():
+        raise NotFound(f"There is no open breakout room {room!r}.")
+    message = Broadcast(text=text, from_=by, at=snapshot.moment(time.time()))
+    publish(space_group(convening_id, room), message)
+    return message

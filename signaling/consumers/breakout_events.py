@@ -1,0 +1,88 @@
+"""A breakouts event arriving at one connection (sent by rooms.actions.breakout_publish).
+
+Two shapes of ``breakouts.event``:
+
+* ``follow``: to one person's tabs — their notice (``breakout.assigned`` /
+  ``breakout.returned``, or none for a moderator's own visit), then the switch
+  of space (groups, then ``space.entered``).
+* the convening event: if ``moves`` (a JSON map person → space) names this
+  person, the same as above with ``notices[space]``; then the serialized
+  messages for everyone (``public``) or for moderators (``staff``).
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+from functools import lru_cache
+from typing import Any, Protocol
+
+from convenings.permissions import Action
+from signaling.consumers.connection import Connection
+from signaling.consumers.handlers import db
+from signaling.consumers.welcome import space_entered
+from signaling.protocol.plenary import SpaceEntered
+
+
+class Host(Protocol):
+    """What this module needs of the consumer."""
+
+    conn: Connection | None
+
+    async def send(self, text_data: str | None = None, bytes_data: bytes | None = None, close: bool = False) -> None: ...
+
+    async def enter_space(self, space: str, entered: SpaceEntered | None = None) -> None: ...
+
+
+def is_staff(conn: Connection) -> bool:
+    """Moderators (and organizers): they get the help queue and plans."""
+    return conn.can(Action.JOIN_ANY_ROOM)
+
+
+@lru_cache(maxsize=8)
+def _moves(text: str) -> dict[str, str]:
+    # The same map reaches every connection of this worker: parse it once.
+    return json.loads(text)
+
+
+# Rooms with history, entered by many connections of this worker in one change: one
+# query per room, not per connection (keyed by the change's version).
+_entered: dict[tuple[int, str, int], asyncio.Future[SpaceEntered]] = {}
+
+
+async def _space_entered(conn: Connection, space: str, version: int) -> SpaceEntered:
+    key = (conn.convening_id, space, version)
+    future = _entered.get(key)
+    if future is None:
+        if len(_entered) > 256:
+            _entered.clear()
+        future = _entered[key] = asyncio.ensure_future(db(space_entered)(conn.convening_id, space, conn.limits))
+    try:
+        return await asyncio.shield(future)
+    except Exception:
+        _entered.pop(key, None)
+        raise
+
+
+async def _follow(host: Host, conn: Connection, space: str, notice: str | None, fresh: bool,
+                  version: int) -> None:
+    if notice:
+        await host.send(text_data=notice)  # first: the person learns where they are going at once
+    if space != conn.space:
+        entered = SpaceEntered(space=space, chat=[], hands=[]) if fresh else await _space_entered(conn, space, version)
+        await host.enter_space(space, entered)
+
+
+async def handle(host: Host, event: dict[str, Any]) -> None:
+    conn = host.conn
+    if conn is None:
+        return
+    version = int(event.get("version", 0))
+    if "follow" in event:
+        await _follow(host, conn, event["follow"], event.get("notice"), bool(event.get("fresh")), version)
+        return
+    if event.get("moves"):
+        space = _moves(event["moves"]).get(str(conn.participant_id))
+        if space is not None:
+            await _follow(host, conn, space, event["notices"].get(space), space in event["fresh"], version)
+    for text in event["staff"] if is_staff(conn) else event["public"]:
+        await host.send(text_data=text)

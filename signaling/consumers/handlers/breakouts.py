@@ -1,0 +1,128 @@
+"""breakout.*: plan, open and run breakout rooms (moderators), choose one (self-select).
+
+Each handler: the role check (``requires``), then one action in rooms.actions;
+what people are told is published by the action.
+"""
+from __future__ import annotations
+
+from convenings.permissions import Action
+from rooms.actions import breakout_plans, breakouts, broadcasts
+from rooms.breakouts.drafts import PlanEdit, StalePlan
+from rooms.planning import PlanOptions
+from signaling.consumers.connection import Connection
+from signaling.consumers.handlers import db, handles
+from signaling.consumers.handlers._breakout_errors import translated
+from signaling.protocol import Error, ErrorCode
+from signaling.protocol.breakout_rooms import BreakoutBroadcast
+from signaling.protocol.breakouts import (
+    BreakoutChoose, BreakoutClose, BreakoutMode, BreakoutMove, BreakoutOpen, BreakoutPlan, BreakoutPlanEdit,
+    BreakoutPlanGet, BreakoutRecall, BreakoutReopen, BreakoutReturn, BreakoutSwap, BreakoutTimer, BreakoutVisit,
+)
+
+# ---- planning -----------------------------------------------------------------------------
+
+
+@handles(BreakoutPlan, requires=Action.EDIT_PLAN, what="plan breakout rooms")
+async def plan(conn: Connection, message: BreakoutPlan) -> None:
+    with translated(message.id):
+        options = PlanOptions(strategy=message.strategy, room_count=message.room_count, min_size=message.min_size,
+                              max_size=message.max_size, teams=message.teams, seed=message.seed)
+        await db(breakout_plans.make)(conn.convening_id, message.session_id, options, conn.person)
+
+
+@handles(BreakoutPlanGet, requires=Action.EDIT_PLAN, what="see breakout plans")
+async def plan_get(conn: Connection, message: BreakoutPlanGet) -> None:
+    await conn.reply(await db(breakout_plans.show)(conn.convening_id, message.session_id))
+
+
+@handles(BreakoutPlanEdit, requires=Action.EDIT_PLAN, what="edit breakout plans")
+async def plan_edit(conn: Connection, message: BreakoutPlanEdit) -> None:
+    change = PlanEdit(op=message.op, person=message.participant_id, other=message.other_participant_id,
+                      room=message.room, name=message.name, topic_id=message.topic_id, members_to=message.members_to)
+    try:
+        with translated(message.id):
+            await db(breakout_plans.edit)(conn.convening_id, message.session_id, message.version, change, conn.person)
+    except StalePlan as stale:
+        # Nothing changed: say why, then show the plan the edit should have been made on.
+        await conn.reply(Error(code=ErrorCode.STALE_PLAN, message=str(stale), ref=message.id))
+        await conn.reply(await db(breakout_plans.show)(conn.convening_id, message.session_id))
+
+
+# ---- opening and closing -------------------------------------------------------------------
+
+@handles(BreakoutOpen, requires=Action.OPEN_BREAKOUTS, what="open breakout rooms")
+async def open_rooms(conn: Connection, message: BreakoutOpen) -> None:
+    with translated(message.id):
+        await db(breakouts.open_rooms)(conn.convening_id, message.session_id, message.duration_s, message.mode,
+                                       message.capacity, message.grace_s)
+
+
+@handles(BreakoutReopen, requires=Action.OPEN_BREAKOUTS, what="reopen breakout rooms")
+async def reopen(conn: Connection, message: BreakoutReopen) -> None:
+    anew = (lambda session: breakout_plans.reshuffle(session, conn.person)) if message.reshuffle else None
+    with translated(message.id):
+        await db(breakouts.reopen)(conn.convening_id, message.duration_s, message.capacity, anew)
+
+
+@handles(BreakoutMode, requires=Action.OPEN_BREAKOUTS, what="change how people get their rooms")
+async def mode(conn: Connection, message: BreakoutMode) -> None:
+    with translated(message.id):
+        await db(breakouts.set_mode)(conn.convening_id, message.mode)
+
+
+@handles(BreakoutTimer, requires=Action.SET_TIMER, what="change the breakout timer")
+async def timer(conn: Connection, message: BreakoutTimer) -> None:
+    with translated(message.id):
+        await db(breakouts.timer)(conn.convening_id, message.op, message.seconds)
+
+
+@handles(BreakoutClose, requires=Action.CLOSE_BREAKOUTS, what="close breakout rooms")
+async def close(conn: Connection, message: BreakoutClose) -> None:
+    with translated(message.id):
+        await db(breakouts.close)(conn.convening_id, message.room, message.countdown)
+
+
+# ---- people ----------------------------------------------------------------------------------
+
+@handles(BreakoutMove, requires=Action.MOVE_PARTICIPANT, what="move people between rooms")
+async def move(conn: Connection, message: BreakoutMove) -> None:
+    with translated(message.id):
+        await db(breakouts.move)(conn.convening_id, message.participant_id, message.room)
+
+
+@handles(BreakoutSwap, requires=Action.MOVE_PARTICIPANT, what="move people between rooms")
+async def swap(conn: Connection, message: BreakoutSwap) -> None:
+    with translated(message.id):
+        await db(breakouts.swap)(conn.convening_id, message.participant_id, message.other_participant_id)
+
+
+@handles(BreakoutRecall, requires=Action.MOVE_PARTICIPANT, what="bring people back from rooms")
+async def recall(conn: Connection, message: BreakoutRecall) -> None:
+    with translated(message.id):
+        await db(breakouts.recall)(conn.convening_id, message.participant_id)
+
+
+@handles(BreakoutChoose)
+async def choose(conn: Connection, message: BreakoutChoose) -> None:
+    """Anyone may choose, but only in self-select mode (else ``forbidden``)."""
+    with translated(message.id):
+        await db(breakouts.choose)(conn.convening_id, conn.participant_id, message.room)
+
+
+@handles(BreakoutVisit, requires=Action.JOIN_ANY_ROOM, what="visit breakout rooms")
+async def visit(conn: Connection, message: BreakoutVisit) -> None:
+    with translated(message.id):
+        await db(breakouts.visit)(conn.convening_id, conn.participant_id, message.room)
+
+
+@handles(BreakoutReturn, requires=Action.JOIN_ANY_ROOM, what="visit breakout rooms")
+async def leave_visit(conn: Connection, message: BreakoutReturn) -> None:
+    await db(breakouts.leave_visit)(conn.convening_id, conn.participant_id)
+
+
+@handles(BreakoutBroadcast, requires=Action.BROADCAST, what="send broadcasts")
+async def broadcast(conn: Connection, message: BreakoutBroadcast) -> None:
+    if message.room is None:
+        await db(broadcasts.send)(conn.convening_id, message.text, conn.person)
+    else:
+        await db(breakouts.broadcast_to_room)(conn.convening_id, message.room, message.text, conn.person)

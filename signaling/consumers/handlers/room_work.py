@@ -1,0 +1,73 @@
+"""Work inside a breakout room: notes.edit, room.sync, actions.update / actions.set,
+help.request / help.withdraw.
+
+A room's notes and Top 5 are for the people in it and for moderators (who may
+use any room); anyone else gets ``forbidden``, an unknown room ``not_found``.
+"""
+from __future__ import annotations
+
+from convenings.permissions import Action
+from rooms.actions import NotFound, help, notes, top_five
+from rooms.breakouts import store
+from signaling.consumers.connection import Connection
+from signaling.consumers.handlers import db, handles
+from signaling.consumers.handlers._breakout_errors import translated
+from signaling.protocol import Error, ErrorCode, ProtocolError
+from signaling.protocol.breakout_rooms import ActionsSet, ActionsUpdate, HelpRequest, HelpWithdraw, NotesEdit, RoomSync
+
+
+def _check_access(convening_id: int, participant_id: int, room: str, staff: bool) -> bool:
+    live = store.load(convening_id)
+    if all(r.key != room for r in live.state.rooms):
+        raise NotFound(f"There is no breakout room {room!r}.")
+    return staff or live.where(participant_id) == room
+
+
+async def _require_room(conn: Connection, room: str, ref: str | None) -> None:
+    if not await db(_check_access)(conn.convening_id, conn.participant_id, room, conn.can(Action.JOIN_ANY_ROOM)):
+        raise ProtocolError(ErrorCode.FORBIDDEN, "Only the room's members and moderators can work in it.", ref)
+
+
+@handles(NotesEdit)
+async def edit_notes(conn: Connection, message: NotesEdit) -> None:
+    await _require_room(conn, message.room, message.id)
+    try:
+        await db(notes.edit)(conn.convening_id, message.room, message.base_version, message.text, conn.person)
+    except notes.NotesConflict as conflict:
+        # Never overwritten: say why, then give the text the edit must be made on.
+        await conn.reply(Error(code=ErrorCode.NOTES_CONFLICT, message=str(conflict), ref=message.id))
+        await conn.reply(conflict.current)
+
+
+@handles(RoomSync)
+async def sync_room(conn: Connection, message: RoomSync) -> None:
+    await _require_room(conn, message.room, message.id)
+    await conn.reply(await db(notes.current)(conn.convening_id, message.room))
+    await conn.reply(await db(top_five.items)(conn.convening_id, message.room))
+
+
+@handles(ActionsUpdate)
+async def update_actions(conn: Connection, message: ActionsUpdate) -> None:
+    await _require_room(conn, message.room, message.id)
+    with translated(message.id):
+        await db(top_five.update)(conn.convening_id, message.room, message.op, conn.participant_id,
+                                  message.item_id, message.text, message.at)
+
+
+@handles(ActionsSet)
+async def set_actions(conn: Connection, message: ActionsSet) -> None:
+    await _require_room(conn, message.room, message.id)
+    with translated(message.id):
+        await db(top_five.replace_all)(conn.convening_id, message.room, message.items, conn.participant_id)
+
+
+@handles(HelpRequest)
+async def request_help(conn: Connection, message: HelpRequest) -> None:
+    with translated(message.id):
+        await db(help.request)(conn.convening_id, conn.participant_id)
+
+
+@handles(HelpWithdraw)
+async def withdraw_help(conn: Connection, message: HelpWithdraw) -> None:
+    with translated(message.id):
+        await db(help.withdraw)(conn.convening_id, conn.participant_id)

@@ -1,0 +1,314 @@
+"""Breakouts family, part 1: planning, opening and running breakout rooms (moderators),
+choosing a room (self-select), and the state everyone sees.
+
+Room work inside a room (notes, Top 5 action items, help) is in ``breakout_rooms.py``;
+both register under the family "breakouts". Times are ISO 8601 UTC; every timed
+message carries the server's ``now`` so a browser can correct its own clock.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field, StringConstraints, model_validator
+
+from signaling.protocol.base import SPACE_PATTERN, ClientMessage, ServerMessage, examples, register
+from signaling.protocol.shapes import Person
+
+FAMILY = "breakouts"
+RoomKey = Annotated[str, StringConstraints(pattern=SPACE_PATTERN)]
+ParticipantId = Annotated[int, Field(ge=1)]
+SessionId = Annotated[int, Field(ge=1)]
+Seconds = Annotated[float, Field(gt=0, le=86_400)]
+AT, ENDS, CLOSES = "2025-10-14T09:50:00Z", "2025-10-14T10:20:00Z", "2025-10-14T10:21:00Z"
+_ROOM = {"key": "s2-topic-5-1", "name": "Parent Engagement · 1", "topic": "Parent Engagement"}
+_MOD = {"participant_id": 2, "name": "Jordan Ellis"}
+
+
+class RoomRef(BaseModel):
+    key: str = Field(description="the room's key, also its space")
+    name: str
+    topic: str | None = Field(description="the topic's name, if the room has one")
+
+
+class RoomStatus(RoomRef):
+    state: Literal["draft", "open", "closing", "closed"]
+    members: list[int] = Field(description="participant ids assigned to the room")
+    count: int
+    capacity: int | None = Field(description="null: no limit")
+    visitors: list[int] = Field(default_factory=list, description="moderators visiting the room")
+
+
+class HelpCall(Person):
+    room: str
+    room_name: str
+    requested_at: dt.datetime
+
+
+class BreakoutSnapshot(BaseModel):
+    """The convening's breakouts as they are: in ``welcome`` and in ``breakout.state``."""
+    session_id: int | None = Field(description="the breakout session; null before the first opening")
+    version: int = Field(description="raised by every change: ignore a snapshot older than one you have")
+    mode: Literal["assigned", "self_select"]
+    rooms: list[RoomStatus]
+    ends_at: dt.datetime | None = Field(description="when rooms are due to close (countdown starts)")
+    closes_at: dt.datetime | None = Field(description="end of the grace countdown, once started")
+    now: dt.datetime
+    help_queue: list[HelpCall] | None = Field(description="moderators only; null for everyone else")
+
+
+_SNAPSHOT = {"session_id": 2, "version": 7, "mode": "assigned", "now": AT, "ends_at": ENDS, "closes_at": None,
+             "rooms": [{**_ROOM, "state": "open", "members": [7, 9], "count": 2, "capacity": None,
+                        "visitors": []}],
+             "help_queue": None}
+
+
+# ---- client → server: planning (moderators) -----------------------------------------
+
+@register(FAMILY)
+class BreakoutPlan(ClientMessage):
+    """Moderators: (re)generate the session's draft plan; everyone with plan rights gets
+    ``breakout.plan_ready``. Give ``room_count``, or ``min_size``/``max_size``, or both."""
+    model_config = examples({"type": "breakout.plan", "session_id": 2, "strategy": "topic", "room_count": 8,
+                             "teams": "spread", "seed": 1})
+    type: Literal["breakout.plan"] = "breakout.plan"
+    session_id: SessionId
+    strategy: Literal["topic", "role", "region", "random"] = "topic"
+    room_count: Annotated[int, Field(ge=1, le=1000)] | None = None
+    min_size: Annotated[int, Field(ge=1)] | None = None
+    max_size: Annotated[int, Field(ge=1)] | None = None
+    teams: Literal["together", "spread", "ignore"] = "ignore"
+    seed: int = 0
+
+
+@register(FAMILY)
+class BreakoutPlanGet(ClientMessage):
+    """Moderators: send me the session's current draft plan (``breakout.plan_ready``)."""
+    model_config = examples({"type": "breakout.plan_get", "session_id": 2})
+    type: Literal["breakout.plan_get"] = "breakout.plan_get"
+    session_id: SessionId
+
+
+@register(FAMILY)
+class BreakoutPlanEdit(ClientMessage):
+    """Moderators: change the draft plan you saw at ``version``. move: ``participant_id`` to
+    ``room``; swap: ``participant_id`` with ``other_participant_id``; add_room: ``name``
+    (and ``topic_id``); rename_room: ``room``, ``name``; remove_room: ``room`` (members go to
+    the smallest rooms, or ``members_to: "unplaced"``). A stale version gets ``stale_plan``."""
+    model_config = examples({"type": "breakout.plan_edit", "session_id": 2, "version": 3, "op": "move",
+                             "participant_id": 7, "room": "s2-topic-5-1"})
+    type: Literal["breakout.plan_edit"] = "breakout.plan_edit"
+    session_id: SessionId
+    version: Annotated[int, Field(ge=1)]
+    op: Literal["move", "swap", "add_room", "rename_room", "remove_room"]
+    participant_id: ParticipantId | None = None
+    other_participant_id: ParticipantId | None = None
+    room: RoomKey | None = None
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)] | None = None
+    topic_id: str | None = None
+    members_to: Literal["smallest", "unplaced"] = "smallest"
+
+    @model_validator(mode="after")
+    def _fields_of_op(self) -> "BreakoutPlanEdit":
+        missing = [name for name in EDIT_NEEDS[self.op] if getattr(self, name) is None]
+        if missing:
+            raise ValueError(f"{self.op} needs {', '.join(missing)}")
+        return self
+
+
+EDIT_NEEDS = {"move": ("participant_id", "room"), "swap": ("participant_id", "other_participant_id"),
+              "add_room": ("name",), "rename_room": ("room", "name"), "remove_room": ("room",)}
+
+
+# ---- client → server: running rooms --------------------------------------------------
+
+@register(FAMILY)
+class BreakoutOpen(ClientMessage):
+    """Moderators: open every room of the session's plan at once. assigned: everyone goes to
+    their planned room; self_select: everyone stays in the plenary and chooses."""
+    model_config = examples({"type": "breakout.open", "session_id": 2, "duration_s": 1800, "mode": "assigned"})
+    type: Literal["breakout.open"] = "breakout.open"
+    session_id: SessionId
+    duration_s: Seconds
+    mode: Literal["assigned", "self_select"] = "assigned"
+    capacity: Annotated[int, Field(ge=1)] | None = None
+    grace_s: Annotated[float, Field(ge=0, le=3600)] = Field(60.0, description="countdown before rooms close")
+
+
+@register(FAMILY)
+class BreakoutReopen(ClientMessage):
+    """Moderators: open the closed rooms again from the plan (``reshuffle``: plan anew first)."""
+    model_config = examples({"type": "breakout.reopen", "duration_s": 600, "reshuffle": False})
+    type: Literal["breakout.reopen"] = "breakout.reopen"
+    duration_s: Seconds
+    reshuffle: bool = False
+    capacity: Annotated[int, Field(ge=1)] | None = None
+
+
+@register(FAMILY)
+class BreakoutMove(ClientMessage):
+    """Moderators: move someone (from the plenary or a room) into an open room."""
+    model_config = examples({"type": "breakout.move", "participant_id": 7, "room": "s2-topic-5-1"})
+    type: Literal["breakout.move"] = "breakout.move"
+    participant_id: ParticipantId
+    room: RoomKey
+
+
+@register(FAMILY)
+class BreakoutSwap(ClientMessage):
+    """Moderators: exchange the rooms of two people."""
+    model_config = examples({"type": "breakout.swap", "participant_id": 7, "other_participant_id": 9})
+    type: Literal["breakout.swap"] = "breakout.swap"
+    participant_id: ParticipantId
+    other_participant_id: ParticipantId
+
+
+@register(FAMILY)
+class BreakoutRecall(ClientMessage):
+    """Moderators: bring one person back to the plenary."""
+    model_config = examples({"type": "breakout.recall", "participant_id": 7})
+    type: Literal["breakout.recall"] = "breakout.recall"
+    participant_id: ParticipantId
+
+
+@register(FAMILY)
+class BreakoutChoose(ClientMessage):
+    """Anyone, in self-select mode: go to this room (``room_full`` if its last place is gone)."""
+    model_config = examples({"type": "breakout.choose", "room": "s2-topic-5-1"})
+    type: Literal["breakout.choose"] = "breakout.choose"
+    room: RoomKey
+
+
+@register(FAMILY)
+class BreakoutVisit(ClientMessage):
+    """Moderators: hop into any open room (it answers the room's calls for help)."""
+    model_config = examples({"type": "breakout.visit", "room": "s2-topic-5-1"})
+    type: Literal["breakout.visit"] = "breakout.visit"
+    room: RoomKey
+
+
+@register(FAMILY)
+class BreakoutReturn(ClientMessage):
+    """Moderators: leave the room you visit, back to the plenary."""
+    model_config = examples({"type": "breakout.return"})
+    type: Literal["breakout.return"] = "breakout.return"
+
+
+@register(FAMILY)
+class BreakoutMode(ClientMessage):
+    """Moderators: switch between assigned rooms and self-select while rooms are open."""
+    model_config = examples({"type": "breakout.mode", "mode": "self_select"})
+    type: Literal["breakout.mode"] = "breakout.mode"
+    mode: Literal["assigned", "self_select"]
+
+
+@register(FAMILY)
+class BreakoutTimer(ClientMessage):
+    """Moderators: set the end ``seconds`` from now, or extend / shorten it by ``seconds``.
+    A later end during the grace countdown cancels the countdown."""
+    model_config = examples({"type": "breakout.timer", "op": "extend", "seconds": 300})
+    type: Literal["breakout.timer"] = "breakout.timer"
+    op: Literal["set", "extend", "shorten"]
+    seconds: Seconds
+
+
+@register(FAMILY)
+class BreakoutClose(ClientMessage):
+    """Moderators: close one ``room`` now, every room now, or (``countdown``) start the grace
+    countdown in every room."""
+    model_config = examples({"type": "breakout.close"}, {"type": "breakout.close", "countdown": True},
+                            {"type": "breakout.close", "room": "s2-topic-5-1"})
+    type: Literal["breakout.close"] = "breakout.close"
+    room: RoomKey | None = None
+    countdown: bool = False
+
+
+# ---- server → client ----------------------------------------------------------------
+
+class PlanRoom(RoomRef):
+    topic_id: str | None
+    members: list[int]
+
+
+class PlanUnplaced(BaseModel):
+    participant_id: int
+    reason: str
+
+
+class PlanStatsOut(BaseModel):
+    placed: int
+    unplaced: int
+    rooms: int
+    smallest: int
+    largest: int
+    first_choice_share: float | None
+    any_interest_share: float | None
+
+
+@register(FAMILY)
+class BreakoutPlanReady(ServerMessage):
+    """To moderators: the session's draft plan after a change (or on request)."""
+    model_config = examples({"type": "breakout.plan_ready", "session_id": 2, "version": 4,
+                             "rooms": [{**_ROOM, "topic_id": "5", "members": [7, 9]}],
+                             "unplaced": [{"participant_id": 2, "reason": "excluded role: moderator"}],
+                             "stats": {"placed": 2, "unplaced": 1, "rooms": 1, "smallest": 2, "largest": 2,
+                                       "first_choice_share": 1.0, "any_interest_share": 1.0},
+                             "by": _MOD})
+    type: Literal["breakout.plan_ready"] = "breakout.plan_ready"
+    session_id: int
+    version: int
+    rooms: list[PlanRoom]
+    unplaced: list[PlanUnplaced]
+    stats: PlanStatsOut
+    by: Person | None = None
+
+
+@register(FAMILY)
+class BreakoutAssigned(ServerMessage):
+    """To you (all your tabs): you are now in this room; your connection follows
+    (``space.entered`` comes next)."""
+    model_config = examples({"type": "breakout.assigned", "room": _ROOM, "ends_at": ENDS, "now": AT})
+    type: Literal["breakout.assigned"] = "breakout.assigned"
+    room: RoomRef
+    ends_at: dt.datetime | None
+    now: dt.datetime
+
+
+@register(FAMILY)
+class BreakoutReturned(ServerMessage):
+    """To you: you are back in the plenary (rooms closed, or a moderator recalled you)."""
+    model_config = examples({"type": "breakout.returned", "reason": "closed", "now": AT})
+    type: Literal["breakout.returned"] = "breakout.returned"
+    reason: str = Field(description="closed | recalled | returned")
+    now: dt.datetime
+
+
+@register(FAMILY)
+class BreakoutClosing(ServerMessage):
+    """To everyone: the grace countdown started; rooms close at ``closes_at``."""
+    model_config = examples({"type": "breakout.closing", "closes_at": CLOSES, "now": AT})
+    type: Literal["breakout.closing"] = "breakout.closing"
+    closes_at: dt.datetime
+    now: dt.datetime
+
+
+@register(FAMILY)
+class BreakoutState(BreakoutSnapshot, ServerMessage):
+    """To everyone after every change (moderators' copy has the help queue)."""
+    model_config = examples({"type": "breakout.state", **_SNAPSHOT})
+    type: Literal["breakout.state"] = "breakout.state"
+
+
+class FreeRoom(RoomRef):
+    count: int
+    capacity: int | None
+    free: int | None = Field(description="places left; null: no limit")
+
+
+@register(FAMILY)
+class BreakoutRooms(ServerMessage):
+    """To everyone in self-select mode, after every change: the rooms to choose from."""
+    model_config = examples({"type": "breakout.rooms",
+                             "rooms": [{**_ROOM, "count": 4, "capacity": 6, "free": 2}]})
+    type: Literal["breakout.rooms"] = "breakout.rooms"
+    rooms: list[FreeRoom]
