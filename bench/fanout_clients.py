@@ -63,14 +63,19 @@ async def command() -> str:
     return line.strip()
 
 
-async def connect_all(people: list[Participant], concurrency: int) -> None:
+async def connect_all(people: list[Participant], concurrency: int, stats: dict[str, float]) -> list[asyncio.Task]:
+    """Connect everyone, ``concurrency`` at a time; each starts reading at once (a socket
+    left unread stops answering the server's pings, and the server drops it)."""
     gate = asyncio.Semaphore(concurrency)
+    readers: list[asyncio.Task] = []
 
     async def one(person: Participant) -> None:
         async with gate:
             await person.open()
+        readers.append(asyncio.create_task(person.read(stats)))
 
     await asyncio.gather(*(one(person) for person in people))
+    return readers
 
 
 async def wait_quiet(stats: dict[str, float], quiet_s: float, limit_s: float) -> None:
@@ -93,9 +98,8 @@ async def main(args: argparse.Namespace) -> None:
     people = [Participant(urls[(args.start + i) % len(urls)], args.origin, row["token"], args.messages)
               for i, row in enumerate(tokens)]
     started = time.monotonic()
-    await connect_all(people, args.connect_concurrency)
     stats = {"received": 0.0, "last_at": time.monotonic()}
-    readers = [asyncio.create_task(person.read(stats)) for person in people]
+    readers = await connect_all(people, args.connect_concurrency, stats)
     emit("connected", clients=len(people), seconds=round(time.monotonic() - started, 2))
     while (line := await command()) != "go":
         if line == "settle":

@@ -14,5 +14,6 @@ urlpatterns = [
     path("", include("frontend.urls")),
     path("", include("action_items.urls")),
     path("", include("reports.urls")),
+    path("", include("rooms.urls")),
     path("", include("convenings.urls")),
 ]

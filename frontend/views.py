@@ -16,7 +16,7 @@ from django.templatetags.static import static
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
-from convenings.models import Convening, Registration
+from convenings.models import Convening, Registration, Session
 from convenings.permissions import Action, permissions_for
 from people.models import JobRole
 
@@ -46,11 +46,35 @@ def _identity(registration: Registration) -> dict[str, Any]:
     }
 
 
+def breakout_sessions(convening: Convening) -> list[dict[str, Any]]:
+    """The convening's breakout sessions, in agenda order, with their topics (the console's picker)."""
+    sessions = (Session.objects.filter(convening=convening, kind=Session.Kind.BREAKOUT)
+                .prefetch_related("topics").order_by("order", "starts_at"))
+    return [{"id": s.pk, "title": s.title, "order": s.order,
+             "starts_at": s.starts_at.isoformat(), "ends_at": s.ends_at.isoformat(),
+             "topics": [{"id": str(t.pk), "name": t.name, "kind": t.kind}
+                        for t in sorted(s.topics.all(), key=lambda t: (t.kind, t.name))]}
+            for s in sessions]
+
+
+def directory(convening: Convening) -> list[dict[str, Any]]:
+    """Everyone registered (connected or not): a plan names people by id, the console shows
+    them by name, school and job role. Moderators only (it lists the whole convening)."""
+    registrations = (Registration.objects.filter(convening=convening)
+                     .select_related("participant__user", "participant__school")
+                     .order_by("participant__user__last_name", "participant__user__first_name"))
+    return [{"participant_id": r.participant_id, "name": r.participant.name,
+             "school": r.participant.school.name if r.participant.school_id else "",
+             "job_role": r.participant.job_role, "role": r.role}
+            for r in registrations]
+
+
 def client_config(request: HttpRequest, registration: Registration) -> dict[str, Any]:
     """Everything the browser client needs to start, as plain JSON data."""
     convening = registration.convening
     scheme = "wss" if request.is_secure() else "ws"
     allowed = permissions_for(registration.role)
+    runs_breakouts = bool({Action.EDIT_PLAN, Action.OPEN_BREAKOUTS} & allowed)
     return {
         "convening": {"slug": convening.slug, "title": convening.title,
                       "url": convening.get_absolute_url()},
@@ -59,6 +83,11 @@ def client_config(request: HttpRequest, registration: Registration) -> dict[str,
         "permissions": sorted(str(a) for a in allowed),
         "can_moderate": Action.INVITE_TO_SPEAK in allowed,
         "can_present": Action.SHARE_SCREEN in allowed,
+        "can_run_breakouts": runs_breakouts,
+        "breakout_sessions": breakout_sessions(convening),
+        "directory": directory(convening) if runs_breakouts else [],
+        # Seconds of "Moving you to …" before the room view takes over when rooms open.
+        "breakout_move_countdown_s": 5,
         "job_roles": dict(JobRole.choices),
         "roles": dict(Registration.Role.choices),
         "ws_path": ws_path(convening),

@@ -191,13 +191,24 @@ MessagePredicate = Callable[[dict[str, Any]], bool]
 
 
 class Expecting:
-    """Wait for a message of some type; keep the others (``seen``) for later expects."""
+    """Wait for a message of some type; keep the others (``seen``) for later expects.
+
+    A ``batch`` frame is unpacked: its messages count as if they came one by one.
+    """
 
     def __init__(self) -> None:
         self.seen: list[dict[str, Any]] = []
+        self._unpacked: list[dict[str, Any]] = []
 
     async def _next(self, timeout: float) -> dict[str, Any]:
+        """The next frame, decoded (subclasses)."""
         raise NotImplementedError
+
+    async def _receive(self, timeout: float) -> dict[str, Any]:
+        if not self._unpacked:
+            message = await self._next(timeout)
+            self._unpacked = message["messages"] if message.get("type") == "batch" else [message]
+        return self._unpacked.pop(0)
 
     async def expect(self, type: str, predicate: MessagePredicate | None = None,  # noqa: A002
                      timeout: float = 5.0) -> dict[str, Any]:
@@ -210,7 +221,7 @@ class Expecting:
         deadline = time.monotonic() + timeout
         while (remaining := deadline - time.monotonic()) > 0:
             try:
-                message = await self._next(remaining)
+                message = await self._receive(remaining)
             except (asyncio.TimeoutError, TimeoutError):
                 break
             if wanted(message):
@@ -221,7 +232,7 @@ class Expecting:
 
     async def expect_any(self, timeout: float = 5.0) -> dict[str, Any]:
         """The next message, whatever its type (kept ones first)."""
-        return self.seen.pop(0) if self.seen else await self._next(timeout)
+        return self.seen.pop(0) if self.seen else await self._receive(timeout)
 
     async def expect_error(self, code: str, timeout: float = 5.0) -> dict[str, Any]:
         return await self.expect("error", lambda m: m["code"] == code, timeout)

@@ -1,15 +1,15 @@
-"""INTEGRATION POINT: where the report reads breakout room history from.
+"""Where the report reads breakout room history from: rooms' RoomAssignment rows.
 
-The breakouts engineer keeps room assignment history in the ``rooms`` app. Until it
-does, ``breakout_rooms`` returns an empty list and the report says so. To connect it,
-replace the body of ``breakout_rooms`` with a read of that history, keeping the
-signature and the ``RoomSummary`` shape; the report and its CSV need no other change.
+Every stay of a participant in a breakout room is a RoomAssignment (rooms.breakout_models),
+written by the live breakouts as people are opened into, moved between and recalled from
+rooms. A room here is everyone who was ever assigned to it (moderators' visits excepted).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from convenings.models import Convening
+from rooms.breakout_models import RoomAssignment
 
 
 @dataclass(frozen=True)
@@ -21,5 +21,15 @@ class RoomSummary:
 
 
 def breakout_rooms(convening: Convening) -> list[RoomSummary]:
-    """Every breakout room of the convening with who was assigned to it."""
-    return []
+    """Every breakout room of the convening with who was assigned to it, by session then name."""
+    stays = (RoomAssignment.objects.filter(convening=convening).exclude(reason="visited")
+             .select_related("participant__user", "session").order_by("joined_at", "id"))
+    rooms: dict[str, tuple[int | None, int, str, dict[int, str]]] = {}
+    for stay in stays:
+        order = stay.session.order if stay.session else 0
+        _, _, _, people = rooms.setdefault(stay.room_key, (stay.session_id, order, stay.room_name, {}))
+        rooms[stay.room_key] = (stay.session_id, order, stay.room_name or stay.room_key, people)  # latest name
+        people[stay.participant_id] = stay.participant.name
+    ordered = sorted(rooms.items(), key=lambda kv: (kv[1][1], kv[1][2].lower(), kv[0]))
+    return [RoomSummary(session_id, key, name, sorted(people.values(), key=str.lower))
+            for key, (session_id, _, name, people) in ordered]

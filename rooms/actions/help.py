@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from rooms import live as core
+from rooms.actions import NotFound
 from rooms.actions.breakout_changes import Step, change
 from rooms.breakouts.store import Live
 
@@ -22,6 +23,8 @@ def request(convening_id: int, person: int) -> Live:
 
 def withdraw(convening_id: int, person: int) -> Live:
     def operate(live: Live, now: float) -> Step:
+        if all(h.person != person for h in live.state.help_queue):
+            raise NotFound("You have not asked for help.")
         state, effects = core.withdraw_help(live.state, person)
         return Step(replace(live, state=state), effects)
     return change(convening_id, operate)  # type: ignore[return-value]

@@ -18,6 +18,7 @@ from rooms.actions.publish import (
     publish_event,
 )
 from rooms.models import PLENARY, Presence
+from signaling.protocol import ServerMessage
 from signaling.protocol.plenary import PresenceChanged, PresenceJoined, PresenceLeft
 
 CHUNK = 500  # channel names per IN (...) query
@@ -40,11 +41,12 @@ def _announce(convening_id: int, participant_id: int, *, arriving: bool = False)
     entry = snapshots.roster_entry(convening_id, participant_id)
     group = convening_group(convening_id)
     if entry is None:
-        publish(group, PresenceLeft(participant_id=participant_id))
+        message: ServerMessage = PresenceLeft(participant_id=participant_id)
     elif arriving and entry.connections == 1:
-        publish(group, PresenceJoined(participant=entry))
+        message = PresenceJoined(participant=entry)
     else:
-        publish(group, PresenceChanged(participant=entry))
+        message = PresenceChanged(participant=entry)
+    publish(group, message, coalesce=True)  # roster updates may share a frame (see publish.py)
 
 
 def announce(convening_id: int, participant_id: int) -> None:

@@ -10,6 +10,10 @@ the database thread only queues the event, and one task on the worker's event
 loop sends queued events in commit order. So the single database thread never
 waits for Redis, and a worker shutting down cannot hang on a half-sent event.
 Outside a running worker (management commands, sync tests) events are sent at once.
+
+Roster updates may be *coalesced*: held for up to ``COALESCE_S`` and sent to the
+group as one ``batch`` frame. Every frame costs each of N connections a send, so
+a thousand people joining at once would otherwise mean N² frames.
 """
 from __future__ import annotations
 
@@ -33,6 +37,7 @@ DELIVER = "deliver"
 SPACE_ENTER = "space.enter"
 
 Send = Callable[[BaseChannelLayer], Awaitable[None]]
+COALESCE_S = 0.25
 
 
 def convening_group(convening_id: int) -> str:
@@ -53,12 +58,26 @@ def groups_of(convening_id: int, participant_id: int, space: str) -> list[str]:
             participant_group(convening_id, participant_id)]
 
 
+def _deliver(group: str, text: str) -> Send:
+    async def send(layer: BaseChannelLayer) -> None:
+        await layer.group_send(group, {"type": DELIVER, "text": text})
+
+    return send
+
+
+def batch_text(texts: list[str]) -> str:
+    """One frame for several serialized messages: signaling.protocol.base.Batch, by concatenation
+    (the parts are JSON already; parsing them only to serialize them again would be waste)."""
+    return texts[0] if len(texts) == 1 else '{"type":"batch","messages":[' + ",".join(texts) + "]}"
+
+
 class Outbox:
     """Layer operations queued by database threads, performed in order on the worker's loop."""
 
     def __init__(self) -> None:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._queue: asyncio.Queue[Send] | None = None
+        self._held: dict[str, list[str]] = {}
 
     def open(self) -> None:
         """Start accepting events on the running loop; ``run()`` must follow."""
@@ -67,6 +86,7 @@ class Outbox:
     def close(self) -> None:
         """Stop queueing (events are sent at once again); the run() task is cancelled by its owner."""
         self._loop = self._queue = None
+        self._held = {}
 
     async def run(self) -> None:
         assert self._queue is not None and self._loop is asyncio.get_running_loop(), "open() first"
@@ -89,13 +109,39 @@ class Outbox:
             return
         loop.call_soon_threadsafe(queue.put_nowait, send)
 
+    def put_coalesced(self, group: str, text: str) -> None:
+        """Like ``put``, but held with others for ``group`` for up to COALESCE_S."""
+        loop = self._loop
+        if loop is None or self._queue is None or loop.is_closed():
+            self.put(_deliver(group, text))
+            return
+        loop.call_soon_threadsafe(self._hold, group, text)
+
+    def _hold(self, group: str, text: str) -> None:
+        held = self._held.setdefault(group, [])
+        held.append(text)
+        if len(held) == 1 and self._loop is not None:
+            self._loop.call_later(COALESCE_S, self._release, group)
+
+    def _release(self, group: str) -> None:
+        texts = self._held.pop(group, [])
+        if texts and self._queue is not None:
+            self._queue.put_nowait(_deliver(group, batch_text(texts)))
+
 
 OUTBOX = Outbox()
 
 
-def publish(group: str, message: ServerMessage) -> None:
-    """Send ``message`` to everyone in ``group`` once the current transaction commits."""
-    publish_event(group, {"type": DELIVER, "text": message.to_json()})
+def publish(group: str, message: ServerMessage, *, coalesce: bool = False) -> None:
+    """Send ``message`` to everyone in ``group`` once the current transaction commits.
+
+    ``coalesce``: the message may wait up to COALESCE_S to share a frame (roster updates);
+    never for chat or anything else someone is waiting to see.
+    """
+    if coalesce:
+        transaction.on_commit(partial(OUTBOX.put_coalesced, group, message.to_json()), robust=True)
+    else:
+        publish_event(group, {"type": DELIVER, "text": message.to_json()})
 
 
 def publish_event(group: str, event: dict[str, Any]) -> None:

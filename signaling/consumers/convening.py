@@ -17,7 +17,7 @@ from convenings.models import Registration
 from rooms.actions import presence
 from rooms.actions.publish import space_group
 from rooms.breakouts import store as breakout_store
-from signaling.consumers import breakout_events
+from signaling.consumers import breakout_events, media_session
 from signaling.consumers.admission import Refused, admit
 from signaling.consumers.connection import Connection
 from signaling.consumers.handlers import db, dispatch
@@ -156,6 +156,11 @@ class ConveningConsumer(AsyncWebsocketConsumer):
         """Rooms opened, closed or changed; this person may have to follow (breakout_events)."""
         await breakout_events.handle(self, event)
 
+    async def media_event(self, event: dict[str, Any]) -> None:
+        """A media worker's reply or signal, or a moderator's screen-share permission (media_session)."""
+        if self.conn is not None:
+            await media_session.on_event(self.conn, event)
+
     async def enter_space(self, space: str, entered: SpaceEntered | None = None) -> None:
         """Switch this connection's space group, then tell it what the space holds."""
         conn = self.conn
@@ -164,4 +169,5 @@ class ConveningConsumer(AsyncWebsocketConsumer):
         await self.channel_layer.group_discard(space_group(conn.convening_id, conn.space), self.channel_name)
         conn.space = space
         await self.channel_layer.group_add(space_group(conn.convening_id, conn.space), self.channel_name)
+        media_session.follow(conn)  # its media follows, renegotiating the same connection
         await self.reply(entered or await db(space_entered)(conn.convening_id, conn.space, conn.limits))

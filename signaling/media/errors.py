@@ -25,6 +25,7 @@ BAD_REQUEST = "bad_request"
 BAD_CANDIDATE = "bad_candidate"
 CONNECTION_FAILED = "connection_failed"
 SERVER_CLOSED = "server_closed"
+MEDIA_UNAVAILABLE = "media_unavailable"  # no media worker answers (worker mode)
 
 
 class MediaError(Exception):

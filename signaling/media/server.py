@@ -41,7 +41,13 @@ class MediaServer:
         max_tracks_per_peer: int = 3,
         active_speakers: int = DEFAULT_ACTIVE_SPEAKERS,
     ) -> None:
-        # Process-wide (see ice.py); defaults to loopback for tests and demos.
+        """``ice_servers``: [{"urls": ..., "username"?, "credential"?}] (STUN/TURN;
+        none by default -- aiortc would otherwise use Google's STUN server).
+        ``host_addresses``: addresses to offer host candidates on; process-wide
+        (see ice.py), default loopback for tests/demo -- production passes the
+        server's reachable addresses. ``max_tracks_per_peer``: tracks one
+        participant may publish. ``active_speakers``: N for large spaces.
+        """
         restrict_host_addresses(host_addresses or list(DEFAULT_HOST_ADDRESSES))
         self._configuration = RTCConfiguration(
             iceServers=_ice_servers(ice_servers or []),

@@ -38,6 +38,26 @@ class ErrorCode(StrEnum):
     NOT_IN_ROOM = "not_in_room"
     ILLEGAL_TRANSITION = "illegal_transition"
     NOTES_CONFLICT = "notes_conflict"
+    # Media (signaling/protocol/media.py): the media server's own codes (signaling/media/errors.py).
+    SDP_TOO_LARGE = "sdp_too_large"
+    MALFORMED_SDP = "malformed_sdp"
+    NO_MEDIA = "no_media"
+    UNSUPPORTED_MEDIA = "unsupported_media"
+    BUNDLE_REQUIRED = "bundle_required"
+    MLINE_MISMATCH = "mline_mismatch"
+    NO_COMMON_CODEC = "no_common_codec"
+    TOO_MANY_TRACKS = "too_many_tracks"
+    BAD_TRACK_LABEL = "bad_track_label"
+    WRONG_STATE = "wrong_state"
+    GLARE = "glare"
+    NEGOTIATION_FAILED = "negotiation_failed"
+    UNKNOWN_PARTICIPANT = "unknown_participant"
+    ALREADY_JOINED = "already_joined"
+    BAD_REQUEST = "bad_request"
+    BAD_CANDIDATE = "bad_candidate"
+    CONNECTION_FAILED = "connection_failed"
+    SERVER_CLOSED = "server_closed"
+    MEDIA_UNAVAILABLE = "media_unavailable"
 
 
 class CloseCode(IntEnum):
@@ -76,6 +96,27 @@ ERROR_MEANINGS: dict[ErrorCode, str] = {
     ErrorCode.NOT_IN_ROOM: "That person is in the plenary, not a breakout room.",
     ErrorCode.ILLEGAL_TRANSITION: "The rooms' state does not allow that now; the message names state and event.",
     ErrorCode.NOTES_CONFLICT: "Your notes edit overlaps a newer one; the current text and version follow.",
+    # Media: after any of these but glare and bad_candidate your media connection is closed
+    # (the websocket stays): start over with an initial media.offer.
+    ErrorCode.SDP_TOO_LARGE: "Media: the SDP is larger than the media server accepts.",
+    ErrorCode.MALFORMED_SDP: "Media: the SDP does not parse, or lacks ICE/DTLS/rtcp-mux/mid.",
+    ErrorCode.NO_MEDIA: "Media: the offer has no m-lines.",
+    ErrorCode.UNSUPPORTED_MEDIA: "Media: an m-line is not audio/video, or publishes on a server m-line.",
+    ErrorCode.BUNDLE_REQUIRED: "Media: every m-line must be in one BUNDLE group.",
+    ErrorCode.MLINE_MISMATCH: "Media: m-lines are missing, re-ordered or changed kind.",
+    ErrorCode.NO_COMMON_CODEC: "Media: the media server forwards VP8 video and Opus audio only.",
+    ErrorCode.TOO_MANY_TRACKS: "Media: more tracks than one connection may publish (camera, microphone, screen).",
+    ErrorCode.BAD_TRACK_LABEL: "Media: a track label does not fit its m-line (e.g. a screen on audio).",
+    ErrorCode.WRONG_STATE: "Media: not possible in the connection's signaling state (e.g. no server offer to answer).",
+    ErrorCode.GLARE: "Media: the server's offer is outstanding: roll back, answer it, then offer again.",
+    ErrorCode.NEGOTIATION_FAILED: "Media: the media server could not apply the description.",
+    ErrorCode.UNKNOWN_PARTICIPANT: "Media: this connection has no media (send an initial offer).",
+    ErrorCode.ALREADY_JOINED: "Media: this connection already has media.",
+    ErrorCode.BAD_REQUEST: "Media: a malformed request to the media server.",
+    ErrorCode.BAD_CANDIDATE: "Media: the ICE candidate was refused (media goes on).",
+    ErrorCode.CONNECTION_FAILED: "Media: the media connection failed (ICE/DTLS); start over.",
+    ErrorCode.SERVER_CLOSED: "Media: the media server is shutting down; start over in a moment.",
+    ErrorCode.MEDIA_UNAVAILABLE: "Media: no media server is reachable right now; start over in a moment.",
 }
 
 
@@ -213,3 +254,15 @@ class Error(ServerMessage):
     code: ErrorCode
     message: str
     ref: str | None = None
+
+
+@register("core")
+class Batch(ServerMessage):
+    """Several server messages in one frame, to be handled in order as if sent one by one.
+
+    The server coalesces roster updates (``presence.*``) for a moment when many happen at
+    once — a thousand people joining a plenary would otherwise mean a million frames."""
+    model_config = examples({"type": "batch", "messages": [{"type": "presence.left", "participant_id": 7},
+                                                           {"type": "presence.left", "participant_id": 9}]})
+    type: Literal["batch"] = "batch"
+    messages: list[dict[str, Any]]

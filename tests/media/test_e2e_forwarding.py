@@ -43,6 +43,9 @@ async def test_room_forwarding_audio_metadata_and_move(server: MediaServer, part
     assert b.video[TAG_A].mids == set(b.mids_of("A", "camera"))
     # ... hears A's 440 Hz tone on the mid labelled as A's microphone ...
     (mic_mid,) = b.mids_of("A", "microphone")
+    async with asyncio.timeout(5):
+        while len(b.audio.get(mic_mid, ())) < 25:  # ~0.5 s of audio decoded
+            await asyncio.sleep(0.05)
     rms, freq = b.audio_spectrum(mic_mid)
     assert rms > 0.05 and abs(freq - 440.0) < 20, (rms, freq)
     # ... and C, in another space, receives nothing from A.
@@ -63,6 +66,7 @@ async def test_room_forwarding_audio_metadata_and_move(server: MediaServer, part
     async with asyncio.timeout(5):
         while d.mids_of("C", "camera"):
             await asyncio.sleep(0.05)
+    await asyncio.sleep(0.2)  # let a frame already in flight land
     last = d.video[TAG_C].last_at
     await asyncio.sleep(0.5)
     assert d.video[TAG_C].last_at == last

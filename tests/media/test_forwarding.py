@@ -10,6 +10,8 @@ from aiortc.mediastreams import MediaStreamError
 from signaling.media.forwarding import KEYFRAME_INTERVAL, MAX_QUEUED, Publication, SlotTrack
 from signaling.media.passthrough import EncodedFrame
 
+pytestmark = pytest.mark.timeout(60)
+
 
 def frame(ts: int, key: bool = False) -> EncodedFrame:
     return EncodedFrame(b"x", ts, key, 90000, 0.0)

@@ -59,7 +59,7 @@ async def test_hundred_join_leave_cycles_leave_nothing_behind() -> None:
     assert (stats["peers"], stats["tasks_alive"], stats["spaces"]) == (0, 0, 0)
     # aiortc finishes a few tasks (transport shutdown) just after close(): settle
     try:
-        await until(lambda: footprint() <= baseline, timeout=5)
+        await until(lambda: footprint() <= baseline, timeout=10)
     finally:
         print(f"\nfootprint baseline {baseline} after {footprint()}")
     assert footprint() <= baseline

@@ -30,6 +30,7 @@ class CommClient(Expecting):
         super().__init__()
         self.comm = WebsocketCommunicator(APP, path, headers=headers)
         self.closed = False  # the server closed the socket
+        self.frame_types: list[str] = []  # of every frame, before batches are unpacked
         self._finished = False
 
     async def open(self) -> bool:
@@ -53,13 +54,16 @@ class CommClient(Expecting):
             self.closed = True
             raise Closed(output)
         message = json.loads(output["text"])
+        self.frame_types.append(message["type"])
         schemas.check(message)  # every server message matches what /protocol.js publishes
+        for part in message["messages"] if message["type"] == "batch" else []:
+            schemas.check(part)
         return message
 
     async def expect_close(self, timeout: float = 5.0) -> Closed:
         try:
             while True:
-                self.seen.append(await self._next(timeout))
+                self.seen.append(await self._receive(timeout))
         except Closed as closed:
             return closed
 

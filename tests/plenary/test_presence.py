@@ -64,3 +64,14 @@ async def test_moving_someone_to_a_room(connect: Connect, small: SmallConvening)
     assert entered["space"] == "room-1" and entered["chat"] == [] and entered["hands"] == []
     changed = await jordan.expect("presence.changed", about(small.pid("maria")))
     assert changed["participant"]["space"] == "room-1"
+
+
+async def test_a_rush_of_arrivals_shares_frames(connect: Connect, small: SmallConvening) -> None:
+    import asyncio
+
+    jordan = await connect("jordan")
+    await asyncio.gather(*(connect(name) for name in ("maria", "james", "aisha", "angela")))
+    for name in ("maria", "james", "aisha", "angela"):
+        await jordan.expect("presence.joined", about(small.pid(name)))
+    assert "batch" in jordan.frame_types  # four roster updates, fewer frames
+    assert jordan.frame_types.count("batch") < 4

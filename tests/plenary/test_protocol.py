@@ -15,15 +15,23 @@ from tests.plenary import schemas
 
 EXPECTED_CLIENT = {"ping", "presence.update", "chat.send", "chat.sync", "chat.delete", "hand.raise",
                    "hand.lower", "hand.invite", "broadcast.send"}
-EXPECTED_SERVER = {"pong", "error", "welcome", "presence.joined", "presence.changed", "presence.left",
+EXPECTED_SERVER = {"pong", "error", "batch", "welcome", "presence.joined", "presence.changed", "presence.left",
                    "space.entered", "chat.message", "chat.history", "chat.deleted", "hand.queue",
                    "hand.invited", "broadcast"}
+# The breakouts family (signaling/protocol/breakouts.py, breakout_rooms.py).
+EXPECTED_CLIENT |= {"breakout.plan", "breakout.plan_get", "breakout.plan_edit", "breakout.open", "breakout.reopen",
+                    "breakout.move", "breakout.swap", "breakout.recall", "breakout.choose", "breakout.visit",
+                    "breakout.return", "breakout.mode", "breakout.timer", "breakout.close", "breakout.broadcast",
+                    "help.request", "help.withdraw", "notes.edit", "room.sync", "actions.update", "actions.set"}
+EXPECTED_SERVER |= {"breakout.plan_ready", "breakout.assigned", "breakout.returned", "breakout.closing",
+                    "breakout.state", "breakout.rooms", "breakout.summary", "help.queue", "help.status",
+                    "notes.updated", "room.action_items"}
 
 
 def test_registry_holds_every_message_type() -> None:
     assert set(CLIENT_TYPES) == EXPECTED_CLIENT
     assert set(SERVER_TYPES) == EXPECTED_SERVER
-    assert families() == ["core", "plenary"]
+    assert families() == ["core", "breakouts", "plenary"]
 
 
 @pytest.mark.parametrize("model", [*CLIENT_TYPES.values(), *SERVER_TYPES.values()], ids=lambda m: m.type_name())

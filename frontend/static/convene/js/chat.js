@@ -102,6 +102,12 @@ export function mountChat({ store, bus, net, config }) {
     if (last?.author && last.author.participant_id !== me()) announce(`New chat message from ${last.author.name}`);
   }
 
+  // In a breakout room, the chat is the room's.
+  store.watch(['room'], (s) => {
+    $('label[for="chat-input"]').textContent = s.room ? 'Message your room' : 'Message everyone';
+    input.placeholder = s.room ? `Message ${s.room.name}` : 'Message everyone';
+  });
+
   store.watch(['tab', 'panelOpen'], (s) => {
     if (s.panelOpen !== false && s.tab === 'chat') {
       unseen = 0;

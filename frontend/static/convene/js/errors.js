@@ -15,6 +15,12 @@ const BY_CODE = {
   invalid_json: () => "That couldn't be sent. Please reload the page.",
   unknown_type: () => "This action isn't available on this server yet.",
   invalid: () => "That couldn't be sent. Please check it and try again.",
+  stale_plan: () => 'Someone changed the plan meanwhile: here is the current one. Please make your change again.',
+  room_full: (m) => m || 'That room is full.',
+  room_not_open: () => "That breakout room isn't open (it may have just closed).",
+  not_in_room: () => "That person is in the plenary, not in a breakout room.",
+  illegal_transition: () => "The breakout rooms can't do that right now (they may have just opened or closed).",
+  notes_conflict: () => "Your notes edit overlapped someone else's.",
 };
 
 /** A sentence for a person, from an error message object. */

@@ -7,7 +7,9 @@
  * others only through the store and the bus — breakouts, a moderator console and
  * media plug in the same way.
  */
+import { mountBreakouts } from './breakouts.js';
 import { Connection } from './connection.js';
+import { mountConsole } from './console.js';
 import { mountChat } from './chat.js';
 import { mountControls } from './controls.js';
 import { LocalMedia } from './devices.js';
@@ -17,14 +19,19 @@ import { mountLobby } from './lobby.js';
 import { mountMedia } from './media.js';
 import { mountBroadcastForm, mountNotices } from './notices.js';
 import { Protocol } from './protocol.js';
+import { mountRoomChoice } from './room-choice.js';
+import { mountNotes } from './room-notes.js';
+import { mountRoomView } from './room-view.js';
 import { mountRoster } from './roster.js';
 import { mountStage } from './stage.js';
 import { createBus, createStore } from './store.js';
+import { mountTopFive } from './top-five.js';
 
 const config = JSON.parse($('#convene-config').textContent);
 const store = createStore({
   you: config.you, permissions: config.permissions, space: 'plenary', people: new Map(), hands: [],
   net: 'idle', rtt: null, tab: 'chat', panelOpen: true, remoteStreams: new Map(), screen: null,
+  breakouts: null, room: null, view: 'plenary', clockSkew: 0, summaries: [], helpQueue: [],
 });
 const bus = createBus();
 const media = new LocalMedia(store);
@@ -62,6 +69,12 @@ async function join() {
   mountStage(ctx);
   mountControls({ ...ctx, onLeave: () => leave(net) });
   mountMedia(ctx);
+  mountBreakouts(ctx);
+  mountRoomView(ctx);
+  mountNotes(ctx);
+  mountTopFive(ctx);
+  mountRoomChoice(ctx);
+  if (config.can_run_breakouts) mountConsole(ctx);
 
   document.body.dataset.phase = 'room';
   $('#lobby').hidden = true;

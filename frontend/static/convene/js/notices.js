@@ -47,6 +47,9 @@ export function mountNotices({ store, bus, net }) {
     announce(`Notice from ${msg.from.name}: ${msg.text}`, { assertive: true });
   });
 
+  // Other modules' notices (breakouts: moved, back in the plenary, help requested).
+  bus.on('notice', (notice) => addNotice(notice));
+
   bus.on('net:error', (err) => {
     addNotice({ title: 'Problem:', text: friendly(err), kind: 'error' });
     announce(friendly(err), { assertive: true });

@@ -47,6 +47,8 @@ export function mountRoster({ store, bus, config }) {
       'aria-label': `${what} ${on ? 'on' : 'off'}`, title: `${name}'s ${what} is ${on ? 'on' : 'off'}` });
   }
 
+  const roomName = (key) => store.state.breakouts?.rooms?.find((r) => r.key === key)?.name || 'a breakout room';
+
   function personItem(p) {
     const you = p.participant_id === store.state.you?.participant_id;
     const detail = [p.school, jobLabel(p.job_role)].filter(Boolean).join(' · ');
@@ -56,7 +58,7 @@ export function mountRoster({ store, bus, config }) {
         h('p', { class: 'person-name' }, p.name, you ? h('span', { class: 'meta' }, ' (you)') : null,
           p.role !== 'participant' ? h('span', { class: `badge role-${p.role}` }, roleLabel(p.role)) : null),
         detail ? h('p', { class: 'person-detail' }, detail) : null,
-        p.space && p.space !== 'plenary' ? h('p', { class: 'person-detail' }, `In breakout room ${p.space}`) : null),
+        p.space && p.space !== 'plenary' ? h('p', { class: 'person-detail' }, `In ${roomName(p.space)}`) : null),
       h('div', { class: 'person-status' },
         p.hand_raised ? h('span', { class: 'status-icon icon-hand raised', role: 'img', 'aria-label': 'hand raised', title: 'Hand raised' }) : null,
         statusIcon('mic', p.mic, p.name),
@@ -85,5 +87,5 @@ export function mountRoster({ store, bus, config }) {
     clearTimeout(announceTimer);
     announceTimer = setTimeout(() => announce(summary.textContent), 600);
   });
-  store.watch(['people', 'you'], render);
+  store.watch(['people', 'you', 'breakouts'], render);
 }

@@ -1,0 +1,266 @@
+"""Breakout open-and-move benchmark: N connected participants, R rooms, one moderator.
+
+    .venv/bin/python bench/breakout_open.py --participants 1000 --rooms 100 --layer memory
+    REDIS_URL=redis://127.0.0.1:6379/0 .venv/bin/python bench/breakout_open.py --layer redis
+
+Starts a fresh live database (tests/live.py: PostgreSQL if DATABASE_URL says so, else
+SQLite) with N synthetic participants (manage.py bench_roster), daphne on 127.0.0.1 (one
+worker on the in-memory layer; two sharing Redis with ``--layer redis``) and
+``--client-procs`` client processes (this file, ``--role clients``), each holding its
+share of the websockets. Once the join-time roster traffic has died down the moderator
+(this process):
+
+1. plans ``--rooms`` rooms (strategy random) three times: plan_ms = median time from
+   ``breakout.plan`` to ``breakout.plan_ready``;
+2. opens them: each participant's time from the moderator's ``breakout.open`` to its
+   own ``breakout.assigned`` (p50, p99, max over N);
+3. moves ``--moves`` participants one at a time to another room: time from
+   ``breakout.move`` to the moved participant's ``breakout.assigned`` (p95).
+
+Clocks: every process reads the same machine's time_ns. The last line is one JSON object.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import secrets
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.live import DEMO_SLUG, DaphneServer, LiveDatabase, WsClient, join_tokens, manage  # noqa: E402
+from tests.services import TEST_REDIS_URL  # noqa: E402
+
+ASSIGNED = '"breakout.assigned"'
+SERVER_ENV = {"LOG_LEVEL": "WARNING", "RATE_LIMIT_BURST": "100000", "RATE_LIMIT_PER_S": "100000"}
+FAST_BACKENDS = {"memory": "signaling.layers.LocalChannelLayer",
+                 "redis": "channels_redis.pubsub.RedisPubSubChannelLayer"}
+
+
+# ---- client processes --------------------------------------------------------------------
+
+def _assignments(frame: str) -> list[dict[str, Any]]:
+    if ASSIGNED not in frame:
+        return []  # most frames are roster and state updates: not even parsed
+    message = json.loads(frame)
+    found = message["messages"] if message.get("type") == "batch" else [message]
+    return [m for m in found if m.get("type") == "breakout.assigned"]
+
+
+async def _participant(url: str, row: dict[str, Any], arrivals: list[tuple[int, str, int]],
+                       stats: dict[str, float], gate: asyncio.Semaphore) -> None:
+    from websockets.asyncio.client import connect
+
+    async with gate:
+        socket = await connect(f"{url}?join={row['token']}", origin="http://127.0.0.1", max_size=None,
+                               open_timeout=120, ping_interval=None)
+    stats["connected"] += 1
+    async for frame in socket:
+        stats["last_at"] = time.monotonic()
+        if isinstance(frame, str):
+            for message in _assignments(frame):
+                arrivals.append((row["participant_id"], message["room"]["key"], time.time_ns()))
+
+
+def _emit(event: str, **fields: Any) -> None:
+    sys.stdout.write(json.dumps({"event": event, **fields}) + "\n")
+    sys.stdout.flush()
+
+
+async def clients_main(args: argparse.Namespace) -> None:
+    rows = json.loads(Path(args.tokens_file).read_text())[args.start:args.end]
+    urls = args.urls.split(",")
+    arrivals: list[tuple[int, str, int]] = []
+    stats = {"connected": 0.0, "last_at": time.monotonic()}
+    gate = asyncio.Semaphore(args.connect_concurrency)
+    tasks = [asyncio.create_task(_participant(urls[(args.start + i) % len(urls)], row, arrivals, stats, gate))
+             for i, row in enumerate(rows)]
+    while stats["connected"] < len(rows):
+        await asyncio.sleep(0.1)
+        for task in tasks:
+            if task.done() and task.exception():
+                raise task.exception()  # type: ignore[misc]
+    _emit("connected", clients=len(rows))
+    loop = asyncio.get_running_loop()
+    while (line := (await loop.run_in_executor(None, sys.stdin.readline)).strip()) != "stop":
+        if line == "settle":  # until nothing arrived for 1.5 s: the join storm is over
+            while time.monotonic() - stats["last_at"] < 1.5:
+                await asyncio.sleep(0.1)
+            _emit("quiet")
+        elif line == "report":
+            _emit("arrivals", arrivals=arrivals)
+            arrivals.clear()
+    for task in tasks:
+        task.cancel()
+
+
+# ---- orchestrator ----------------------------------------------------------------------------
+
+class Clients:
+    def __init__(self, args: argparse.Namespace, servers: list[DaphneServer], tokens_file: str) -> None:
+        urls = ",".join(server.ws_url(f"/ws/convenings/{DEMO_SLUG}/") for server in servers)
+        share = -(-args.participants // args.client_procs)
+        self.procs = [subprocess.Popen(
+            [sys.executable, __file__, "--role", "clients", "--urls", urls, "--tokens-file", tokens_file,
+             "--start", str(n * share), "--end", str(min(args.participants, (n + 1) * share)),
+             "--connect-concurrency", str(args.connect_concurrency)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) for n in range(args.client_procs)]
+
+    def tell(self, line: str) -> None:
+        for proc in self.procs:
+            proc.stdin.write(line + "\n")  # type: ignore[union-attr]
+            proc.stdin.flush()  # type: ignore[union-attr]
+
+    def hear(self, event: str) -> list[dict[str, Any]]:
+        heard = [json.loads(proc.stdout.readline() or '{"event": "exited"}') for proc in self.procs]  # type: ignore[union-attr]
+        assert all(h["event"] == event for h in heard), heard
+        return heard
+
+    def arrivals(self) -> list[tuple[int, str, int]]:
+        self.tell("report")
+        return [tuple(a) for h in self.hear("arrivals") for a in h["arrivals"]]  # type: ignore[misc]
+
+    def close(self) -> None:
+        self.tell("stop")
+        for proc in self.procs:
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))] if ordered else float("nan")
+
+
+async def _plan(moderator: WsClient, session: int, rooms: int, seed: int) -> float:
+    started = time.perf_counter()
+    await moderator.send("breakout.plan", session_id=session, strategy="random", room_count=rooms, seed=seed)
+    await moderator.expect("breakout.plan_ready", timeout=60)
+    return (time.perf_counter() - started) * 1000
+
+
+async def _open(moderator: WsClient, session: int, clients: Clients, expected: int) -> tuple[dict, list[float]]:
+    started = time.time_ns()
+    await moderator.send("breakout.open", session_id=session, duration_s=3600)
+    state = await moderator.expect("breakout.state", lambda m: m["rooms"] and m["rooms"][0]["state"] == "open", 60)
+    deadline = time.monotonic() + 60
+    arrived: dict[int, int] = {}
+    while len(arrived) < expected and time.monotonic() < deadline:
+        await asyncio.sleep(0.5)
+        for pid, _, at in clients.arrivals():
+            arrived.setdefault(pid, at)
+    return state, [(at - started) / 1e6 for at in arrived.values()]
+
+
+async def _moves(moderator: WsClient, state: dict, clients: Clients, people: list[int], count: int) -> list[float]:
+    rng = random.Random(7)
+    room_of = {pid: r["key"] for r in state["rooms"] for pid in r["members"]}
+    keys = [r["key"] for r in state["rooms"]]
+    latencies = []
+    for _ in range(count):
+        person = rng.choice(people)
+        target = rng.choice([k for k in keys if k != room_of[person]])
+        started = time.time_ns()
+        await moderator.send("breakout.move", participant_id=person, room=target)
+        await moderator.expect("breakout.state", lambda m, t=target, p=person: p in next(
+            r["members"] for r in m["rooms"] if r["key"] == t), 30)
+        await asyncio.sleep(0.3)  # let the state fan-out to everyone drain before the next move
+        found = [at for pid, room, at in clients.arrivals() if pid == person and room == target and at > started]
+        latencies.append((min(found) - started) / 1e6 if found else float("inf"))
+        room_of[person] = target
+    return latencies
+
+
+async def measure(args: argparse.Namespace, servers: list[DaphneServer], tokens: list[dict], db_url: str,
+                  tokens_file: str) -> dict[str, Any]:
+    session = int(manage(db_url, "shell", "-c", "from convenings.models import Session; print(Session.objects.get("
+                         f"convening__slug={DEMO_SLUG!r}, order=2).pk)").strip().splitlines()[-1])
+    moderator_token = join_tokens(db_url, role="moderator", limit=1)[0]["token"]
+    clients = Clients(args, servers, tokens_file)
+    try:
+        started = time.monotonic()
+        clients.hear("connected")
+        clients.tell("settle")
+        clients.hear("quiet")
+        print(f"{args.participants} connected and quiet after {time.monotonic() - started:.1f}s", flush=True)
+        moderator = await WsClient.open(servers[0], moderator_token)
+        await moderator.expect("welcome", timeout=60)
+        plan_ms = statistics.median([await _plan(moderator, session, args.rooms, seed) for seed in range(3)])
+        state, open_ms = await _open(moderator, session, clients, args.participants)
+        print(f"opened: {len(open_ms)}/{args.participants} told their room", flush=True)
+        people = [row["participant_id"] for row in tokens]
+        move_ms = await _moves(moderator, state, clients, people, args.moves)
+        await moderator.close()
+    finally:
+        clients.close()
+    return {"participants": args.participants, "rooms": args.rooms, "layer": args.layer,
+            "workers": len(servers), "backend": args.backend,
+            "database": "postgresql" if "postgres" in db_url else "sqlite",
+            "plan_ms": round(plan_ms, 1), "open_p50_ms": round(statistics.median(open_ms), 1),
+            "open_p99_ms": round(percentile(open_ms, 0.99), 1), "open_max_ms": round(max(open_ms), 1),
+            "told": len(open_ms), "move_p50_ms": round(statistics.median(move_ms), 1),
+            "move_p95_ms": round(percentile(move_ms, 0.95), 1), "move_max_ms": round(max(move_ms), 1)}
+
+
+def start_servers(args: argparse.Namespace, db_url: str) -> list[DaphneServer]:
+    env, redis_url = dict(SERVER_ENV), None
+    if args.layer == "redis":
+        redis_url = os.environ.get("REDIS_URL") or TEST_REDIS_URL
+        env["CHANNEL_PREFIX"] = f"convene-bench-{secrets.token_hex(4)}"
+    if args.backend == "fast":
+        env["CHANNEL_LAYER_BACKEND"] = FAST_BACKENDS[args.layer]
+    workers = 2 if args.layer == "redis" else 1
+    return [DaphneServer(db_url, redis_url, env, name=f"bench-{n}").start(timeout=60) for n in range(workers)]
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    database = LiveDatabase().create()
+    servers: list[DaphneServer] = []
+    try:
+        text = manage(database.url, "bench_roster", DEMO_SLUG, "--bench-participants", str(args.participants), "--json")
+        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
+            handle.write(text)
+        servers = start_servers(args, database.url)
+        return asyncio.run(measure(args, servers, json.loads(text), database.url, handle.name))
+    finally:
+        for server in servers:
+            server.stop()
+        database.drop()
+
+
+def parse() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--participants", type=int, default=1000)
+    parser.add_argument("--rooms", type=int, default=100)
+    parser.add_argument("--layer", choices=["memory", "redis"], default="memory")
+    parser.add_argument("--backend", choices=["stock", "fast"], default="stock",
+                        help="stock: the settings' channel layer; fast: LocalChannelLayer / RedisPubSubChannelLayer")
+    parser.add_argument("--moves", type=int, default=50)
+    parser.add_argument("--client-procs", type=int, default=2)
+    parser.add_argument("--connect-concurrency", type=int, default=50)
+    parser.add_argument("--role", choices=["orchestrator", "clients"], default="orchestrator")
+    parser.add_argument("--urls", help=argparse.SUPPRESS)
+    parser.add_argument("--tokens-file", help=argparse.SUPPRESS)
+    parser.add_argument("--start", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--end", type=int, help=argparse.SUPPRESS)
+    return parser.parse_args()
+
+
+if __name__ == "__main__":
+    arguments = parse()
+    if arguments.role == "clients":
+        asyncio.run(clients_main(arguments))
+    else:
+        print(json.dumps(run(arguments)))

@@ -1,0 +1,192 @@
+/**
+ * The console's "Live rooms" tab: every open room, who is in it, time left — and
+ * calls for help first, highlighted, each with "Join room". Per room: Visit, Close room;
+ * per person: Move to… and Recall; for all rooms: the timer (+5 / −5 min, set, End now),
+ * Close all, switching assigned/self-select, and a message to one room or everyone.
+ *
+ * Redrawn from the moderators' `breakout.state` (with the help queue) and `help.queue`;
+ * focus and half-made choices (a "Move to…" select) survive each redraw.
+ */
+import { $, announce, clock, h, inlineError } from './dom.js';
+import { friendly } from './errors.js';
+import { PLENARY, liveRooms } from './breakouts.js';
+import { everySecond, formatLeft, secondsUntil } from './timekeeping.js';
+
+export function mountOverview({ store, bus, net }, person) {
+  const none = $('#ov-none');
+  const openPane = $('#ov-open');
+  const summary = $('#ov-summary');
+  const timeLabel = $('#ov-time-label');
+  const time = $('#ov-time');
+  const error = $('#ov-error');
+  const helpList = $('#help-list');
+  const roomsList = $('#ov-rooms');
+  const plenaryList = $('#ov-plenary');
+  const broadcastTo = $('#rooms-broadcast-to');
+  const me = () => store.state.you?.participant_id;
+  const chosen = new Map(); // participant id → room key picked in their "Move to…" select
+  let knownCalls = null;
+
+  const act = (type, fields, done) => {
+    inlineError(error, '');
+    const id = net.trySend(type, fields, { onError: (err) => {
+      const text = err.code === 'room_full' ? `${friendly(err)} Close the room or raise its capacity.` : friendly(err);
+      inlineError(error, text, 0);
+      announce(text, { assertive: true });
+    } });
+    if (id && done) done();
+    return id;
+  };
+
+  bus.on('msg:help.queue', (msg) => store.set({ helpQueue: msg.requests }));
+
+  function visit(room) {
+    act('breakout.visit', { room: room.key }, () => {
+      announce(`Joining ${room.name}.`);
+      bus.emit('console:close');
+    });
+  }
+
+  function moveControls(id, name, here, rooms) {
+    const options = rooms.filter((r) => r.state === 'open' && r.key !== here);
+    if (!options.length && here === PLENARY) return null;
+    const select = h('select', { class: 'move-select', 'aria-label': `Move ${name} to`, dataset: { focusKey: `sel-${id}` } },
+      h('option', { value: '' }, 'Move to…'), ...options.map((r) => h('option', { value: r.key }, r.name)));
+    select.value = options.some((r) => r.key === chosen.get(id)) ? chosen.get(id) : '';
+    select.addEventListener('change', () => chosen.set(id, select.value));
+    return h('span', { class: 'person-actions' }, select,
+      h('button', { type: 'button', class: 'small', dataset: { focusKey: `move-${id}` }, 'aria-label': `Move ${name}`,
+        onclick: () => {
+          const room = rooms.find((r) => r.key === select.value);
+          if (!room) { inlineError(error, `Choose a room for ${name} first.`, 5000); select.focus(); return; }
+          act('breakout.move', { participant_id: id, room: room.key }, () => {
+            chosen.delete(id);
+            announce(`Moving ${name} to ${room.name}.`, { assertive: true });
+          });
+        } }, 'Move'),
+      here !== PLENARY ? h('button', { type: 'button', class: 'small', dataset: { focusKey: `recall-${id}` },
+        'aria-label': `Recall ${name} to the plenary`,
+        onclick: () => act('breakout.recall', { participant_id: id }, () => announce(`Recalling ${name} to the plenary.`)) }, 'Recall') : null);
+  }
+
+  function personRow(id, here, rooms, connected) {
+    const p = person(id);
+    return h('li', { class: `ov-person${connected.has(id) ? '' : ' away'}`, dataset: { participantId: id } },
+      h('span', { class: 'ov-person-name' }, p.name, id === me() ? ' (you)' : '',
+        connected.has(id) ? null : h('span', { class: 'meta' }, ' · not connected')),
+      moveControls(id, p.name, here, rooms));
+  }
+
+  function render(s) {
+    const b = s.breakouts;
+    const rooms = liveRooms(b);
+    none.hidden = rooms.length > 0;
+    openPane.hidden = rooms.length === 0;
+    if (!rooms.length) { knownCalls = new Set(); return; }
+    const before = document.activeElement;
+    const wasInside = !!before && $('#cpane-live').contains(before);
+    const focused = before?.closest?.('#cpane-live [data-focus-key]')?.dataset.focusKey;
+    const calls = s.helpQueue || [];
+    const connected = new Set((s.people || new Map()).keys());
+    const people = rooms.reduce((n, r) => n + r.count, 0);
+    const closing = rooms.some((r) => r.state === 'closing');
+    summary.textContent = `${rooms.length} ${rooms.length === 1 ? 'room' : 'rooms'} ${closing ? 'closing' : 'open'} · `
+      + `${people} ${people === 1 ? 'person' : 'people'} in rooms · ${b.mode === 'self_select' ? 'people choose their room' : 'rooms assigned'}`;
+    const modeButton = $('#ov-mode') || h('button', { type: 'button', class: 'small', id: 'ov-mode', dataset: { focusKey: 'mode' } });
+    modeButton.textContent = b.mode === 'self_select' ? 'Switch to assigned rooms' : 'Let people choose (self-select)';
+    modeButton.onclick = () => act('breakout.mode', { mode: b.mode === 'self_select' ? 'assigned' : 'self_select' });
+    if (!modeButton.isConnected) summary.after(modeButton);
+
+    // Help first.
+    $('#help-count').textContent = String(calls.length);
+    $('#help-empty').hidden = calls.length > 0;
+    helpList.replaceChildren(...calls.map((call) => {
+      const room = rooms.find((r) => r.key === call.room) || { key: call.room, name: call.room_name };
+      return h('li', { class: 'help-call', dataset: { participantId: call.participant_id } },
+        h('p', { class: 'help-who' }, h('strong', {}, call.name), ` in ${call.room_name}`,
+          h('span', { class: 'meta' }, ` · asked at ${clock(call.requested_at)}`)),
+        h('button', { type: 'button', class: 'small primary', dataset: { focusKey: `join-${call.participant_id}` },
+          'aria-label': `Join ${call.room_name} to help ${call.name}`, onclick: () => visit(room) }, 'Join room'));
+    }));
+    const helped = new Set(calls.map((c) => c.room));
+
+    roomsList.replaceChildren(...rooms.map((room) => {
+      const visiting = (room.visitors || []).includes(me());
+      const capacity = room.capacity ? ` of ${room.capacity}` : '';
+      return h('li', { class: `ov-room${helped.has(room.key) ? ' needs-help' : ''}`, dataset: { roomKey: room.key } },
+        h('div', { class: 'ov-room-head' },
+          h('h4', {}, room.name, room.state === 'closing' ? h('span', { class: 'badge' }, 'Closing') : null,
+            helped.has(room.key) ? h('span', { class: 'badge badge-help' }, 'Help requested') : null),
+          room.topic && room.topic !== room.name ? h('p', { class: 'meta' }, room.topic) : null,
+          h('p', { class: 'meta' }, `${room.count}${capacity} ${room.count === 1 ? 'person' : 'people'}`,
+            (room.visitors || []).length ? ` · visiting: ${room.visitors.map((v) => person(v).name).join(', ')}` : ''),
+          h('p', { class: 'ov-room-actions' },
+            visiting ? h('span', { class: 'badge' }, "You're here")
+              : h('button', { type: 'button', class: 'small', dataset: { focusKey: `visit-${room.key}` }, 'aria-label': `Visit ${room.name}`,
+                onclick: () => visit(room) }, 'Visit'),
+            h('button', { type: 'button', class: 'small danger', dataset: { focusKey: `close-${room.key}` }, 'aria-label': `Close ${room.name}`,
+              onclick: () => act('breakout.close', { room: room.key }, () => announce(`Closing ${room.name}.`)) }, 'Close room'))),
+        h('ul', { class: 'ov-people', 'aria-label': `People in ${room.name}` },
+          ...(room.members || []).map((id) => personRow(id, room.key, rooms, connected))));
+    }));
+
+    const inRooms = new Set(rooms.flatMap((r) => [...(r.members || []), ...(r.visitors || [])]));
+    const waiting = [...(s.people || new Map()).values()]
+      .filter((p) => !inRooms.has(p.participant_id) && p.role === 'participant');
+    $('#ov-plenary-count').textContent = String(waiting.length);
+    plenaryList.replaceChildren(...waiting.map((p) => personRow(p.participant_id, PLENARY, rooms, connected)));
+
+    const to = broadcastTo.value;
+    broadcastTo.replaceChildren(broadcastTo.options[0], ...rooms.map((r) => new Option(r.name, r.key)));
+    broadcastTo.value = rooms.some((r) => r.key === to) ? to : '';
+
+    if (wasInside && !before.isConnected) {
+      ($(`#cpane-live [data-focus-key="${focused}"]`) || $('#help-title')).focus();
+    }
+
+    // New calls for help are said at once, wherever the moderator is.
+    const ids = new Set(calls.map((c) => `${c.participant_id}:${c.room}`));
+    for (const call of calls) {
+      if (knownCalls && !knownCalls.has(`${call.participant_id}:${call.room}`)) {
+        announce(`${call.name} in ${call.room_name} asked for help.`, { assertive: true });
+        if (!s.consoleOpen) bus.emit('notice', { title: 'Help requested:', text: `${call.name} in ${call.room_name} asked for a moderator. Open Breakouts to join the room.`, kind: 'help' });
+      }
+    }
+    knownCalls = ids;
+  }
+  store.watch(['breakouts', 'helpQueue', 'people'], render);
+
+  everySecond(() => {
+    const b = store.state.breakouts;
+    if (!b || openPane.hidden) return;
+    const closing = !!b.closes_at;
+    const left = secondsUntil(closing ? b.closes_at : b.ends_at, store.state.clockSkew || 0);
+    timeLabel.textContent = closing ? 'Rooms close in' : 'Time left';
+    time.textContent = left === null ? '–' : formatLeft(left);
+  });
+
+  // ---- timer, closing, messages -----------------------------------------------------------------
+  $('#ov-plus').addEventListener('click', () => act('breakout.timer', { op: 'extend', seconds: 300 }, () => announce('Five more minutes.')));
+  $('#ov-minus').addEventListener('click', () => act('breakout.timer', { op: 'shorten', seconds: 300 }, () => announce('Five minutes less.')));
+  $('#ov-set').addEventListener('click', () => {
+    const minutes = Number($('#ov-set-minutes').value);
+    if (!(minutes > 0)) { inlineError(error, 'Give the minutes left, above zero.', 5000); $('#ov-set-minutes').focus(); return; }
+    act('breakout.timer', { op: 'set', seconds: minutes * 60 }, () => announce(`Rooms now end in ${minutes} minutes.`));
+  });
+  $('#ov-end').addEventListener('click', () => act('breakout.close', { countdown: true }, () => announce('The wrap-up countdown started in every room.')));
+  $('#ov-close-all').addEventListener('click', () => act('breakout.close', {}, () => announce('Closing every room now.')));
+  $('#rooms-broadcast').addEventListener('submit', (event) => {
+    event.preventDefault();
+    const input = $('#rooms-broadcast-text');
+    const text = input.value.trim();
+    const errorEl = $('#rooms-broadcast-error');
+    if (!text) { inlineError(errorEl, 'Write the message first.', 4000); return; }
+    const room = broadcastTo.value || null;
+    const id = net.trySend('breakout.broadcast', { text, ...(room ? { room } : {}) }, {
+      onError: (err) => { if (!input.value) input.value = text; inlineError(errorEl, friendly(err), 0); } });
+    if (id) {
+      input.value = '';
+      announce(room ? `Message sent to ${broadcastTo.selectedOptions[0].textContent}.` : 'Message sent to everyone.');
+    }
+  });
+}

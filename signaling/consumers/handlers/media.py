@@ -1,0 +1,66 @@
+"""media.*: WebRTC signaling with the media server (signaling.consumers.media_session).
+
+Offers, answers and candidates are queued on the connection's media session and handled
+there in order (errors come back as ``error`` with the media code and the message's id as
+``ref``); the handler itself returns at once, so a negotiation never holds up chat.
+"""
+from __future__ import annotations
+
+import asyncio
+
+from channels.layers import get_channel_layer
+
+from convenings.permissions import Action
+from rooms.actions.publish import participant_group
+from signaling.consumers import media_session
+from signaling.consumers.connection import Connection
+from signaling.consumers.handlers import handles
+from signaling.media.hub import current_hub
+from signaling.media.placement import get_placement
+from signaling.media.relay import workers_enabled
+from signaling.protocol.media import (
+    MediaAllowScreen, MediaAnswer, MediaDiagnose, MediaDiagnostics, MediaIce, MediaLeave, MediaOffer,
+)
+
+
+@handles(MediaOffer, requires=Action.SHARE_CAMERA_MIC, what="use camera or microphone")
+async def offer(conn: Connection, message: MediaOffer) -> None:
+    session = media_session.session_of(conn)
+    session.submit(lambda: session.offer(message), message.id)
+
+
+# Answers and candidates without a session belong to media already closed: dropped.
+
+@handles(MediaAnswer)
+async def answer(conn: Connection, message: MediaAnswer) -> None:
+    if session := media_session.SESSIONS.get(conn.channel_name):
+        session.submit(lambda: session.answer(message), message.id)
+
+
+@handles(MediaIce)
+async def ice(conn: Connection, message: MediaIce) -> None:
+    if session := media_session.SESSIONS.get(conn.channel_name):
+        session.submit(lambda: session.candidate(message), message.id)
+
+
+@handles(MediaLeave)
+async def leave(conn: Connection, message: MediaLeave) -> None:
+    if session := media_session.SESSIONS.get(conn.channel_name):
+        session.submit(session.leave, message.id)
+
+
+@handles(MediaAllowScreen, requires=Action.MOVE_PARTICIPANT, what="let people share their screen")
+async def allow_screen(conn: Connection, message: MediaAllowScreen) -> None:
+    # Every tab of that person, on whichever web worker, hears it (ConveningConsumer.media_event).
+    event = {"type": "media.event", "kind": "allow_screen", "allowed": message.allowed}
+    await get_channel_layer().group_send(participant_group(conn.convening_id, message.participant_id), event)
+
+
+@handles(MediaDiagnose, requires=Action.JOIN_ANY_ROOM, what="see the media servers' counters")
+async def diagnose(conn: Connection, message: MediaDiagnose) -> None:
+    if workers_enabled():
+        servers = {name: beat["stats"] for name, beat in (await get_placement().alive()).items()}
+    else:
+        hub = current_hub()
+        servers = {"in-process": {**(hub.stats() if hub else {}), "process_tasks": len(asyncio.all_tasks())}}
+    await conn.reply(MediaDiagnostics(sessions=len(media_session.SESSIONS), servers=servers, ref=message.id))

@@ -1,0 +1,205 @@
+"""One websocket connection's media: an RTCPeerConnection on a media server, kept in step
+with the connection's space.
+
+Everything a session does — the client's offers, answers and candidates, moves, and the
+media server's own offers — is a step in one queue, run in order by one task (started on
+the first media message, in the connection's ``tasks``; closing the socket cancels it and
+its ``finally`` leaves the media server). So the answer to a client offer always goes out
+before a later server offer, and a slow negotiation never holds up chat.
+
+Backends: the process's ``MediaHub`` (in-process, the default) or, with ``MEDIA_WORKERS``,
+a media worker reached over the channel layer (``signaling.media.relay``). Each space
+lives on one backend; when a move crosses to another one, the session leaves the old one
+and tells the client ``media.reconnect``: it starts over with an initial offer, which joins
+the new one.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from convenings.permissions import Action
+from rooms.actions.publish import space_group
+from signaling.consumers.connection import Connection
+from signaling.media import errors, sdp_guard
+from signaling.media.errors import MediaError
+from signaling.media.hub import new_media_id, roster_id
+from signaling.media.relay import Backend, backend_for, resolve_call
+from signaling.media.signals import SignalOut, TrackInfo
+from signaling.protocol import PLENARY, Error, ErrorCode, ProtocolError
+from signaling.protocol.media import (
+    MediaAnswer, MediaIce, MediaOffer, MediaReconnect, MediaScreenAllowed, MediaServerAnswer,
+    MediaServerOffer, MediaTracks, TrackOut,
+)
+
+logger = logging.getLogger("convene.media")
+Step = Callable[[], Awaitable[None]]
+# Errors after which the media connection stays usable; after any other it is closed.
+KEEPS_CONNECTION = frozenset({errors.GLARE, errors.BAD_CANDIDATE})
+SESSIONS: dict[str, MediaSession] = {}  # channel name -> session, on this web worker
+# (convening, participant) a moderator let share a screen in breakout rooms, on this worker.
+SCREEN_ALLOWED: set[tuple[int, int]] = set()
+
+
+def session_of(conn: Connection) -> MediaSession:
+    """The connection's session, started on first use."""
+    session = SESSIONS.get(conn.channel_name)
+    if session is None:
+        session = SESSIONS[conn.channel_name] = MediaSession(conn)
+        conn.tasks.spawn(session.run(), name=f"media {conn.channel_name}")
+    return session
+
+
+def follow(conn: Connection) -> None:
+    """The connection changed space: move its media along (if it has any)."""
+    session = SESSIONS.get(conn.channel_name)
+    if session is not None:
+        session.submit(session.follow)
+
+
+async def on_event(conn: Connection, event: dict[str, Any]) -> None:
+    """A ``media.event`` for this connection from the channel layer."""
+    kind = event.get("kind")
+    if kind == "result":
+        resolve_call(event)
+    elif kind == "signal":
+        session = SESSIONS.get(conn.channel_name)
+        if session is not None:
+            signal = SignalOut.from_dict(event["signal"])
+            session.submit(lambda: session.signal(event["media_id"], signal))
+    elif kind == "allow_screen":
+        key = (conn.convening_id, conn.participant_id)
+        (SCREEN_ALLOWED.add if event["allowed"] else SCREEN_ALLOWED.discard)(key)
+        await conn.reply(MediaScreenAllowed(allowed=bool(event["allowed"])))
+
+
+class MediaSession:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.media_id: str | None = None
+        self.backend: Backend | None = None
+        self._queue: asyncio.Queue[tuple[Step, str | None]] = asyncio.Queue()
+
+    def submit(self, step: Step, ref: str | None = None) -> None:
+        self._queue.put_nowait((step, ref))
+
+    async def run(self) -> None:
+        try:
+            while True:
+                step, ref = await self._queue.get()
+                await self._guarded(step, ref)
+        finally:
+            SESSIONS.pop(self.conn.channel_name, None)
+            await self.leave()
+
+    async def _guarded(self, step: Step, ref: str | None) -> None:
+        try:
+            await step()
+        except MediaError as exc:
+            logger.info("media %s for participant %s: %s", exc.code, self.conn.participant_id, exc.message)
+            if exc.code not in KEEPS_CONNECTION:
+                await self.leave()  # close it cleanly: the client starts over
+            await self.conn.reply(Error(code=ErrorCode(exc.code), message=exc.message, ref=ref))
+        except ProtocolError as exc:
+            await self.conn.reply(Error(code=exc.code, message=exc.message, ref=exc.ref))
+        except Exception:
+            logger.exception("media step failed for participant %s", self.conn.participant_id)
+            await self.leave()
+            await self.conn.reply(Error(code=ErrorCode.INTERNAL, message="Media failed on our side.", ref=ref))
+
+    # ---- client messages ------------------------------------------------------------------
+
+    async def offer(self, message: MediaOffer) -> None:
+        self._check_screen(message)
+        if message.initial:
+            await self.leave()
+            await self._join()
+        elif self.media_id is None or self.backend is None:
+            raise MediaError(errors.UNKNOWN_PARTICIPANT, "no media connection: send an initial offer")
+        answer = await self.backend.offer(self.media_id, message.sdp, dict(message.tracks))
+        await self.conn.reply(MediaServerAnswer(sdp=answer, ref=message.id))
+
+    async def answer(self, message: MediaAnswer) -> None:
+        if self.media_id is not None and self.backend is not None:  # else: for a connection already closed
+            await self.backend.answer(self.media_id, message.sdp)
+
+    async def candidate(self, message: MediaIce) -> None:
+        if self.media_id is not None and self.backend is not None:
+            init = message.candidate.model_dump() if message.candidate else None
+            await self.backend.candidate(self.media_id, init)
+
+    async def leave(self) -> None:
+        media_id, backend = self.media_id, self.backend
+        self.media_id = self.backend = None
+        if media_id is not None and backend is not None:
+            await backend.leave(media_id)
+
+    # ---- moves and the media server's signals ------------------------------------------------
+
+    async def follow(self) -> None:
+        if self.media_id is None or self.backend is None:
+            return
+        key = self._key()
+        target = await backend_for(key, self.conn.channel_name)
+        if target.name != self.backend.name:
+            await self.leave()
+            await self.conn.reply(MediaReconnect(reason="moved"))
+            return
+        await self.backend.move(self.media_id, key, large=self.conn.space == PLENARY)
+
+    async def signal(self, media_id: str, signal: SignalOut) -> None:
+        if media_id != self.media_id:
+            return  # from a media connection already replaced
+        if signal.kind == "offer" and signal.sdp is not None:
+            await self.conn.reply(MediaServerOffer(sdp=signal.sdp, tracks=_tracks(signal.tracks), space=self.conn.space))
+        elif signal.kind == "tracks":
+            await self.conn.reply(MediaTracks(tracks=_tracks(signal.tracks), space=self.conn.space))
+        elif signal.kind == "error":
+            self.media_id = self.backend = None  # the media server dropped it already
+            code = signal.code or errors.CONNECTION_FAILED
+            await self.conn.reply(Error(code=ErrorCode(code), message=signal.message or "Media failed."))
+
+    # ---- helpers ------------------------------------------------------------------------------
+
+    async def _join(self) -> None:
+        key = self._key()
+        backend = await backend_for(key, self.conn.channel_name)
+        media_id = new_media_id(self.conn.participant_id)
+        # Set first: the server may signal while join is still running.
+        self.media_id, self.backend = media_id, backend
+        try:
+            await backend.join(media_id, key, large=self.conn.space == PLENARY, role=self.conn.role,
+                               send=self._sender(media_id))
+        except BaseException:
+            self.media_id = self.backend = None
+            raise
+
+    def _sender(self, media_id: str) -> Callable[[SignalOut], Awaitable[None]]:
+        async def send(signal: SignalOut) -> None:
+            # Queued, never sent from the media server's task: order with our own replies.
+            self.submit(lambda: self.signal(media_id, signal))
+
+        return send
+
+    def _key(self) -> str:
+        return space_group(self.conn.convening_id, self.conn.space)
+
+    def _check_screen(self, message: MediaOffer) -> None:
+        conn = self.conn
+        if conn.can(Action.SHARE_SCREEN):
+            return
+        if conn.space != PLENARY and (conn.convening_id, conn.participant_id) in SCREEN_ALLOWED:
+            return
+        # An unlabelled second video would default to "screen": count sending videos too.
+        videos = sum(m.kind == "video" and (m.direction or "sendrecv") in sdp_guard.SENDING
+                     for m in sdp_guard.parse(message.sdp).media)
+        if "screen" in message.tracks.values() or videos > 1:
+            raise ProtocolError(ErrorCode.FORBIDDEN, f"Your role ({conn.role}) cannot share a screen here.",
+                                message.id)
+
+
+def _tracks(infos: tuple[TrackInfo, ...]) -> list[TrackOut]:
+    return [TrackOut(mid=t.mid, participant_id=roster_id(t.participant_id), label=t.label, kind=t.kind)  # type: ignore[arg-type]
+            for t in infos]

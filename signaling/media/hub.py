@@ -1,0 +1,186 @@
+"""The process's media server, and what Convene adds on top of it.
+
+``get_hub()`` returns this process's ``MediaHub``: one ``MediaServer`` created lazily on
+first use (settings ``ICE_SERVERS`` and ``MEDIA_HOST_ADDRESSES``) and closed when the
+process shuts down. It runs in the web process by default, or in ``manage.py media_worker``
+processes (``MEDIA_WORKERS``, see relay.py). On top of the server the hub knows each media
+participant's space and convening role, so it puts the plenary's presenters on the stage.
+
+Media ids. Roster participant ids are ints, and one person may have several tabs, each
+with its own RTCPeerConnection; the media server's ids are strings. A media id is
+``"<participant_id>:<random>"``: one per media join of one connection (a fresh one after
+every ``initial`` offer, so a late leave of the old one cannot hit the new one).
+``roster_id()`` turns it back into the participant for ``media.tracks``.
+
+Spaces. A convening space's media space is the key its chat and presence group uses
+(``rooms.actions.publish.space_group``), so convenings never share media. The plenary is large
+(receivers get the stage + the N most recent active speakers); in rooms everyone gets everyone.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import sys
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from .server import MediaServer
+from .signals import SignalOut
+
+logger = logging.getLogger(__name__)
+Send = Callable[[SignalOut], Awaitable[None]]
+# On the plenary's stage: presenters always; moderators and organizers while they share a screen.
+PRESENTER_ROLES = frozenset({"presenter"})
+SHARING_ROLES = frozenset({"moderator", "organizer"})
+
+
+def new_media_id(participant_id: int) -> str:
+    return f"{participant_id}:{secrets.token_hex(4)}"
+
+
+def roster_id(media_id: str) -> int:
+    return int(media_id.split(":", 1)[0])
+
+
+@dataclass
+class Member:
+    space_key: str
+    role: str
+
+
+class MediaHub:
+    """In-process media backend (signaling.media.relay.Backend), also the media worker's core."""
+
+    name = "in-process"
+
+    def __init__(self, server: MediaServer) -> None:
+        self.server = server
+        self.loop = asyncio.get_running_loop()
+        self.closed = False
+        self._members: dict[str, Member] = {}
+        self._large: set[str] = set()
+        self._stages: dict[str, tuple[str, ...]] = {}
+
+    async def join(self, media_id: str, key: str, *, large: bool, role: str, send: Send) -> None:
+        self._prepare(key, large)
+        await self.server.join(media_id, key, self._watched(media_id, send), role=role)
+        self._members[media_id] = Member(key, role)
+        await self._restage(key)
+
+    async def offer(self, media_id: str, sdp: str, labels: dict[str, str]) -> str:
+        answer = await self.server.handle_offer(media_id, sdp, labels)
+        member = self._members.get(media_id)
+        if member is not None:  # a screen share may have started or ended
+            await self._restage(member.space_key)
+        return answer
+
+    async def answer(self, media_id: str, sdp: str) -> None:
+        await self.server.handle_answer(media_id, sdp)
+
+    async def candidate(self, media_id: str, candidate: dict[str, Any] | None) -> None:
+        await self.server.add_ice_candidate(media_id, candidate)
+
+    async def move(self, media_id: str, key: str, *, large: bool) -> None:
+        self._prepare(key, large)
+        await self.server.move(media_id, key)
+        member = self._members.get(media_id)
+        if member is not None and member.space_key != key:
+            old, member.space_key = member.space_key, key
+            await self._restage(old)
+            await self._restage(key)
+
+    async def leave(self, media_id: str) -> None:
+        member = self._members.pop(media_id, None)
+        await self.server.leave(media_id)
+        if member is not None:
+            await self._restage(member.space_key)
+
+    async def close(self) -> None:
+        self.closed = True
+        self._members.clear()
+        await self.server.close()
+
+    def stats(self) -> dict[str, Any]:
+        return {**self.server.stats(), "members": len(self._members)}
+
+    # -- the stage ----------------------------------------------------------------------
+    def _prepare(self, key: str, large: bool) -> None:
+        if large and key not in self._large:
+            self._large.add(key)
+            self.server.configure_space(key, large=True)
+
+    async def _restage(self, key: str) -> None:
+        if key not in self._large:
+            return
+        stage = tuple(m for m, member in self._members.items() if member.space_key == key and self._on_stage(m, member))
+        if self._stages.get(key) != stage:
+            self._stages[key] = stage
+            await self.server.set_stage(key, list(stage))
+
+    def _on_stage(self, media_id: str, member: Member) -> bool:
+        if member.role in PRESENTER_ROLES:
+            return True
+        if member.role not in SHARING_ROLES:
+            return False
+        try:
+            publications = self.server.peer(media_id).publications.values()
+        except Exception:  # noqa: BLE001 — already gone: not on the stage
+            return False
+        return any(pub.label == "screen" for pub in publications)
+
+    def _watched(self, media_id: str, send: Send) -> Send:
+        async def watched(signal: SignalOut) -> None:
+            if signal.kind == "error" and media_id in self._members:
+                # The server drops a failed peer right after telling it: forget it too.
+                member = self._members.pop(media_id)
+                await self._restage(member.space_key)
+            await send(signal)
+
+        return watched
+
+
+# ---- the process's hub -------------------------------------------------------------------
+
+_hub: MediaHub | None = None
+
+
+def create_hub() -> MediaHub:
+    from django.conf import settings  # late: the media core itself does not need Django
+
+    server = MediaServer(ice_servers=list(settings.ICE_SERVERS), host_addresses=list(settings.MEDIA_HOST_ADDRESSES))
+    return MediaHub(server)
+
+
+def get_hub() -> MediaHub:
+    """This process's hub, created on first use in the running event loop."""
+    global _hub
+    loop = asyncio.get_running_loop()
+    if _hub is None or _hub.closed or _hub.loop is not loop:
+        _hub = create_hub()  # a hub of an earlier loop (tests) died with it
+        _close_on_shutdown(_hub)
+    return _hub
+
+
+def current_hub() -> MediaHub | None:
+    """The hub if one runs in this event loop (diagnostics: do not create one)."""
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+    return _hub if _hub is not None and not _hub.closed and _hub.loop is loop else None
+
+
+def _close_on_shutdown(hub: MediaHub) -> None:
+    """Under daphne, close every peer connection before the reactor stops (browsers see
+    DTLS close at once instead of an ICE timeout). Other hosts close the hub themselves."""
+    reactor = sys.modules.get("twisted.internet.reactor")
+    if reactor is None or getattr(reactor, "_asyncioEventloop", None) is not hub.loop:
+        return
+    from twisted.internet import defer
+
+    def close() -> defer.Deferred[None]:
+        return defer.Deferred.fromFuture(asyncio.ensure_future(hub.close()))
+
+    reactor.addSystemEventTrigger("before", "shutdown", close)  # type: ignore[attr-defined]

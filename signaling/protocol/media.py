@@ -1,0 +1,179 @@
+"""Media family: WebRTC signaling with the media server (a forwarding SFU), over the
+convening websocket.
+
+One RTCPeerConnection per websocket connection. The client makes the first offer
+(``media.offer`` with ``initial: true``); the server answers (``media.server_answer``) and later
+re-offers on its own (``media.server_offer``) whenever what you receive changes —
+someone joins your space, you are moved, the stage changes. The server is the *impolite*
+peer: a client offer made while a server offer is outstanding gets ``error`` ``glare``; the
+client rolls back, answers the server's offer, then offers again. Every media error is an
+``error`` whose code is one of the media codes (``malformed_sdp``, ``no_common_codec``…);
+for all but ``glare``, ``bad_candidate`` and ``forbidden`` the server has closed this
+connection's media (the websocket stays open): start over with ``initial: true``.
+"""
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from signaling.protocol.base import ClientMessage, ServerMessage, examples, register
+
+FAMILY = "media"
+# An SDP must fit a websocket frame (max_message_bytes, 64 KiB by default) with its envelope.
+MAX_SDP_CHARS = 60_000
+MAX_TRACKS = 8
+Sdp = Annotated[str, Field(min_length=1, max_length=MAX_SDP_CHARS)]
+Mid = Annotated[str, StringConstraints(min_length=1, max_length=32)]
+Label = Literal["camera", "microphone", "screen"]
+ParticipantId = Annotated[int, Field(ge=1)]
+_SDP = "v=0\r\no=- 4611731400430051336 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n…"
+_TRACK = {"mid": "2", "participant_id": 7, "label": "camera", "kind": "video"}
+
+
+class TrackOut(BaseModel):
+    """Whose media arrives on one m-line (``mid``) of your connection."""
+    model_config = ConfigDict(extra="forbid")
+    mid: str
+    participant_id: int = Field(description="the roster participant whose track this is")
+    label: Label
+    kind: Literal["audio", "video"]
+
+
+class IceCandidate(BaseModel):
+    """A browser's ``RTCIceCandidate.toJSON()``."""
+    model_config = ConfigDict(extra="forbid")
+    candidate: Annotated[str, StringConstraints(max_length=1024)]
+    sdpMid: Mid | None = None  # noqa: N815 — the browser's own field names
+    sdpMLineIndex: Annotated[int, Field(ge=0, le=127)] | None = None  # noqa: N815
+    usernameFragment: Annotated[str, StringConstraints(max_length=256)] | None = None  # noqa: N815
+
+    def as_init(self) -> dict[str, Any]:
+        return self.model_dump()
+
+
+# ---- client → server ----------------------------------------------------------------
+
+@register(FAMILY)
+class MediaOffer(ClientMessage):
+    """Your offer. ``initial: true`` for the first offer of a new RTCPeerConnection (joins
+    media in your space, replacing any earlier connection); later offers add or remove your
+    tracks. ``tracks`` labels the m-lines you send (by mid). Sharing a screen needs the
+    ``share_screen`` permission (or a moderator's ``media.allow_screen`` in a breakout room):
+    otherwise ``forbidden``."""
+    model_config = examples({"type": "media.offer", "id": "m1", "sdp": _SDP, "initial": True,
+                             "tracks": {"0": "microphone", "1": "camera"}})
+    type: Literal["media.offer"] = "media.offer"
+    sdp: Sdp
+    tracks: dict[Mid, Label] = Field(default_factory=dict, description=f"by mid, at most {MAX_TRACKS}")
+    initial: bool = False
+
+    @field_validator("tracks")
+    @classmethod
+    def _few_tracks(cls, tracks: dict[str, str]) -> dict[str, str]:
+        if len(tracks) > MAX_TRACKS:
+            raise ValueError(f"at most {MAX_TRACKS} track labels")
+        return tracks
+
+
+@register(FAMILY)
+class MediaAnswer(ClientMessage):
+    """Your answer to the server's latest ``media.server_offer``."""
+    model_config = examples({"type": "media.answer", "id": "m2", "sdp": _SDP})
+    type: Literal["media.answer"] = "media.answer"
+    sdp: Sdp
+
+
+@register(FAMILY)
+class MediaIce(ClientMessage):
+    """A trickled ICE candidate of your connection; ``null`` ends your candidates."""
+    model_config = examples({"type": "media.ice", "candidate": {
+        "candidate": "candidate:1 1 udp 2122260223 192.0.2.10 50000 typ host", "sdpMid": "0",
+        "sdpMLineIndex": 0}})
+    type: Literal["media.ice"] = "media.ice"
+    candidate: IceCandidate | None = None
+
+
+@register(FAMILY)
+class MediaLeave(ClientMessage):
+    """Stop media for this connection (the websocket stays). Closing the websocket does it too."""
+    model_config = examples({"type": "media.leave"})
+    type: Literal["media.leave"] = "media.leave"
+
+
+@register(FAMILY)
+class MediaAllowScreen(ClientMessage):
+    """Moderators: let a participant share their screen inside breakout rooms (or stop
+    letting them). In the plenary only presenters and moderators share."""
+    model_config = examples({"type": "media.allow_screen", "participant_id": 7, "allowed": True})
+    type: Literal["media.allow_screen"] = "media.allow_screen"
+    participant_id: ParticipantId
+    allowed: bool = True
+
+
+@register(FAMILY)
+class MediaDiagnose(ClientMessage):
+    """Moderators: the media servers' counters (``media.diagnostics``), for operators."""
+    model_config = examples({"type": "media.diagnose", "id": "d1"})
+    type: Literal["media.diagnose"] = "media.diagnose"
+
+
+# ---- server → client ----------------------------------------------------------------
+
+@register(FAMILY)
+class MediaServerAnswer(ServerMessage):
+    """The answer to your offer (``ref`` is its ``id``)."""
+    model_config = examples({"type": "media.server_answer", "sdp": _SDP, "ref": "m1"})
+    type: Literal["media.server_answer"] = "media.server_answer"
+    sdp: str
+    ref: str | None = None
+
+
+@register(FAMILY)
+class MediaServerOffer(ServerMessage):
+    """The server renegotiates: answer with ``media.answer``. ``tracks`` is the full list of
+    what you receive once applied (label your tiles with it)."""
+    model_config = examples({"type": "media.server_offer", "sdp": _SDP, "tracks": [_TRACK], "space": "plenary"})
+    type: Literal["media.server_offer"] = "media.server_offer"
+    sdp: str
+    tracks: list[TrackOut]
+    space: str
+
+
+@register(FAMILY)
+class MediaTracks(ServerMessage):
+    """What you receive changed without an SDP change (a reused m-line now carries someone
+    else's track): the full list, as in ``media.server_offer``."""
+    model_config = examples({"type": "media.tracks", "tracks": [_TRACK], "space": "room-3"})
+    type: Literal["media.tracks"] = "media.tracks"
+    tracks: list[TrackOut]
+    space: str
+
+
+@register(FAMILY)
+class MediaReconnect(ServerMessage):
+    """Your media must move to another media server (e.g. you were moved to a room served by
+    another media worker): close your RTCPeerConnection and start over with an ``initial``
+    offer. Nothing else about your connection changes."""
+    model_config = examples({"type": "media.reconnect", "reason": "moved"})
+    type: Literal["media.reconnect"] = "media.reconnect"
+    reason: Literal["moved", "worker_lost"]
+
+
+@register(FAMILY)
+class MediaScreenAllowed(ServerMessage):
+    """A moderator let you share your screen in breakout rooms (or stopped letting you)."""
+    model_config = examples({"type": "media.screen_allowed", "allowed": True})
+    type: Literal["media.screen_allowed"] = "media.screen_allowed"
+    allowed: bool
+
+
+@register(FAMILY)
+class MediaDiagnostics(ServerMessage):
+    """Counters of each media server (``in-process`` or the media workers by name)."""
+    model_config = examples({"type": "media.diagnostics", "ref": "d1", "sessions": 1,
+                             "servers": {"in-process": {"peers": 1, "spaces": 1, "tasks_alive": 1}}})
+    type: Literal["media.diagnostics"] = "media.diagnostics"
+    sessions: int = Field(description="media sessions of connections on this web worker")
+    servers: dict[str, dict[str, Any]]
+    ref: str | None = None
