@@ -42,7 +42,9 @@ from tests.live import DEMO_SLUG, DaphneServer, LiveDatabase, WsClient, join_tok
 from tests.services import TEST_REDIS_URL  # noqa: E402
 
 ASSIGNED = '"breakout.assigned"'
-SERVER_ENV = {"LOG_LEVEL": "WARNING", "RATE_LIMIT_BURST": "100000", "RATE_LIMIT_PER_S": "100000"}
+# The production presence timings (tests/live.py shortens them for tests), and no rate limit for the moderator.
+SERVER_ENV = {"LOG_LEVEL": "WARNING", "RATE_LIMIT_BURST": "100000", "RATE_LIMIT_PER_S": "100000",
+              "PRESENCE_HEARTBEAT_S": "5", "PRESENCE_TIMEOUT_S": "15"}
 FAST_BACKENDS = {"memory": "signaling.layers.LocalChannelLayer",
                  "redis": "channels_redis.pubsub.RedisPubSubChannelLayer"}
 
@@ -61,9 +63,10 @@ async def _participant(url: str, row: dict[str, Any], arrivals: list[tuple[int, 
                        stats: dict[str, float], gate: asyncio.Semaphore) -> None:
     from websockets.asyncio.client import connect
 
-    async with gate:
+    async with gate:  # until the welcome: joins queue on the server's database thread
         socket = await connect(f"{url}?join={row['token']}", origin="http://127.0.0.1", max_size=None,
                                open_timeout=120, ping_interval=None)
+        await socket.recv()
     stats["connected"] += 1
     async for frame in socket:
         stats["last_at"] = time.monotonic()

@@ -16,6 +16,7 @@ import time
 from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import InvalidHandshake
 
 CHAT_PREFIX = '{"type":"chat.message"'  # cheap test before parsing: most traffic is presence
 
@@ -28,12 +29,25 @@ class Participant:
         self.seen: set[int] = set()
         self.expected = expected
         self.all_in = asyncio.Event()
+        self.join_s = 0.0
 
-    async def open(self) -> None:
-        self.socket = await connect(f"{self.url}?join={self.token}", origin=self.origin,  # type: ignore[arg-type]
-                                    max_size=None, open_timeout=60, ping_interval=None)
-        welcome = json.loads(await self.socket.recv())
-        assert welcome["type"] == "welcome", welcome
+    async def open(self, attempts: int = 3) -> int:
+        """Connect and wait for the welcome; like a browser, retry a failed handshake. Returns retries."""
+        for attempt in range(attempts):
+            started = time.monotonic()
+            try:
+                self.socket = await connect(f"{self.url}?join={self.token}", origin=self.origin,  # type: ignore[arg-type]
+                                            max_size=None, open_timeout=60, ping_interval=None)
+            except (OSError, InvalidHandshake):
+                if attempt == attempts - 1:
+                    raise
+                await asyncio.sleep(1 + attempt)
+                continue
+            welcome = json.loads(await self.socket.recv())
+            assert welcome["type"] == "welcome", welcome
+            self.join_s = time.monotonic() - started
+            return attempt
+        raise AssertionError("unreachable")
 
     async def read(self, stats: dict[str, float]) -> None:
         assert self.socket is not None
@@ -71,7 +85,7 @@ async def connect_all(people: list[Participant], concurrency: int, stats: dict[s
 
     async def one(person: Participant) -> None:
         async with gate:
-            await person.open()
+            stats["retries"] += await person.open()
         readers.append(asyncio.create_task(person.read(stats)))
 
     await asyncio.gather(*(one(person) for person in people))
@@ -98,9 +112,11 @@ async def main(args: argparse.Namespace) -> None:
     people = [Participant(urls[(args.start + i) % len(urls)], args.origin, row["token"], args.messages)
               for i, row in enumerate(tokens)]
     started = time.monotonic()
-    stats = {"received": 0.0, "last_at": time.monotonic()}
+    stats = {"received": 0.0, "last_at": time.monotonic(), "retries": 0.0}
     readers = await connect_all(people, args.connect_concurrency, stats)
-    emit("connected", clients=len(people), seconds=round(time.monotonic() - started, 2))
+    joins = sorted(person.join_s for person in people)
+    emit("connected", clients=len(people), seconds=round(time.monotonic() - started, 2),
+         retries=int(stats["retries"]), join_p50_s=round(joins[len(joins) // 2], 2), join_max_s=round(joins[-1], 2))
     while (line := await command()) != "go":
         if line == "settle":
             await wait_quiet(stats, quiet_s=1.5, limit_s=args.settle_limit_s)
@@ -128,7 +144,7 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--sender", action="store_true")
     parser.add_argument("--messages", type=int, default=100)
     parser.add_argument("--interval-ms", type=float, default=100)
-    parser.add_argument("--connect-concurrency", type=int, default=50)
+    parser.add_argument("--connect-concurrency", type=int, default=10)
     parser.add_argument("--settle-limit-s", type=float, default=120)
     parser.add_argument("--drain-s", type=float, default=10)
     return parser.parse_args()

@@ -116,8 +116,9 @@ def measure(args: argparse.Namespace, servers: list[DaphneServer], tokens_file: 
     try:
         started = time.monotonic()
         connected = clients.hear("connected")
-        print(f"connected {sum(c['clients'] for c in connected)} clients in {time.monotonic() - started:.1f}s",
-              flush=True)
+        print(f"connected {sum(c['clients'] for c in connected)} clients in {time.monotonic() - started:.1f}s "
+              f"(join p50 {max(c['join_p50_s'] for c in connected)}s, max {max(c['join_max_s'] for c in connected)}s, "
+              f"{sum(c['retries'] for c in connected)} handshake retries)", flush=True)
         clients.tell("settle")
         clients.hear("quiet")
         after = rss_kib(servers)
@@ -177,9 +178,9 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--backend", choices=["fast", "stock"], default="fast",
                         help="fast: LocalChannelLayer / RedisPubSubChannelLayer; stock: the settings' default")
     parser.add_argument("--messages", type=int, default=100)
-    parser.add_argument("--interval-ms", type=float, default=100)
+    parser.add_argument("--interval-ms", type=float, default=200)
     parser.add_argument("--client-procs", type=int, default=2)
-    parser.add_argument("--connect-concurrency", type=int, default=50)
+    parser.add_argument("--connect-concurrency", type=int, default=10)
     args = parser.parse_args()
     if args.workers > 1 and args.layer != "redis":
         parser.error("several workers need a shared layer: --layer redis")

@@ -5,6 +5,7 @@ Used for the welcome a new connection gets and for the events actions publish.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from people.models import Participant
 from rooms.models import ChatMessage, Presence, RaisedHand
@@ -17,32 +18,45 @@ def person(participant: Participant) -> Person:
     return Person(participant_id=participant.pk, name=participant.name)
 
 
-def _entries(rows: Iterable[Presence], raised: set[int]) -> list[RosterEntry]:
+# Plain values, not model instances: the welcome of the 1,000th person reads a roster of
+# 1,000 rows, and building Django objects for them cost five times the query.
+_ROW = ("participant_id", "role", "space", "camera", "mic", "participant__job_role",
+        "participant__user__first_name", "participant__user__last_name", "participant__user__username",
+        "participant__school__name")
+
+
+def _name(row: dict[str, Any]) -> str:
+    """Participant.name, from values: the full name, else the username."""
+    full = f"{row['participant__user__first_name']} {row['participant__user__last_name']}".strip()
+    return full or row["participant__user__username"]
+
+
+def _entries(rows: Iterable[dict[str, Any]], raised: set[int]) -> list[RosterEntry]:
     """One entry per person: several connections (tabs) count, the newest says where they are."""
-    by_person: dict[int, RosterEntry] = {}
+    by_person: dict[int, dict[str, Any]] = {}
     for row in rows:  # ordered by connected_at, so later rows win
-        known = by_person.get(row.participant_id)
-        p = row.participant
-        by_person[row.participant_id] = RosterEntry(
-            participant_id=p.pk, name=p.name, school=p.school.name if p.school_id else None,
-            job_role=p.job_role, role=row.role, space=row.space,
-            hand_raised=row.participant_id in raised,
-            camera=row.camera or bool(known and known.camera), mic=row.mic or bool(known and known.mic),
-            connections=(known.connections if known else 0) + 1)
-    return list(by_person.values())
+        pid = row["participant_id"]
+        known = by_person.get(pid, {"camera": False, "mic": False, "connections": 0})
+        by_person[pid] = {
+            "participant_id": pid, "name": _name(row), "school": row["participant__school__name"],
+            "job_role": row["participant__job_role"], "role": row["role"], "space": row["space"],
+            "hand_raised": pid in raised, "camera": row["camera"] or known["camera"],
+            "mic": row["mic"] or known["mic"], "connections": known["connections"] + 1}
+    # Trusted values straight from the database: no need to validate them again.
+    return [RosterEntry.model_construct(**entry) for entry in by_person.values()]
 
 
 def roster(convening_id: int) -> list[RosterEntry]:
-    rows = Presence.objects.filter(convening_id=convening_id).select_related(*_PEOPLE)
+    rows = Presence.objects.filter(convening_id=convening_id).order_by("connected_at", "id").values(*_ROW)
     raised = set(RaisedHand.objects.filter(convening_id=convening_id).values_list("participant_id", flat=True))
-    return sorted(_entries(rows.order_by("connected_at", "id"), raised), key=lambda e: e.name)
+    return sorted(_entries(rows, raised), key=lambda e: e.name)
 
 
 def roster_entry(convening_id: int, participant_id: int) -> RosterEntry | None:
-    rows = Presence.objects.filter(convening_id=convening_id, participant_id=participant_id)
+    rows = (Presence.objects.filter(convening_id=convening_id, participant_id=participant_id)
+            .order_by("connected_at", "id").values(*_ROW))
     raised = RaisedHand.objects.filter(convening_id=convening_id, participant_id=participant_id).exists()
-    entries = _entries(rows.select_related(*_PEOPLE).order_by("connected_at", "id"),
-                       {participant_id} if raised else set())
+    entries = _entries(rows, {participant_id} if raised else set())
     return entries[0] if entries else None
 
 

@@ -119,7 +119,7 @@ class WorkerTasks:
 
     async def tick(self) -> None:
         """Breakout deadlines that passed (any convening): countdowns start, rooms close."""
-        changed = await database_sync_to_async(breakouts.tick)()
+        changed = await _off_the_busy_thread(breakouts.tick)()  # never behind a join storm: the heartbeat waits for it
         if changed:
             logger.info("breakout timer changed %d convening(s)", changed)
 

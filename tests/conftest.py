@@ -47,3 +47,10 @@ def redis_servers(live_template: LiveDatabase) -> Iterator[list[DaphneServer]]:
     """Two daphne workers sharing Redis (a channel prefix unique to this run) and a database
     copy of their own (``db_url``); tests may kill them."""
     yield from live.redis_servers_fixture(live_template, prefix=f"convene-live-{secrets.token_hex(4)}")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the browser tests last. Playwright's sync API keeps an event loop running in
+    the main thread while its session-wide browser lives; async tests (pytest-asyncio)
+    collected after it would find that loop and fail to start their own."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)

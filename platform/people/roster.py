@@ -171,7 +171,9 @@ def export_roster(convening: Convening) -> str:
     registrations = convening.registrations.select_related(
         "participant__user", "participant__school__district__region",
         "participant__district__region", "participant__team",
-    ).prefetch_related("participant__interests")
+    ).prefetch_related("participant__interests").order_by(
+        # A total order, so an export is byte-for-byte repeatable on every database.
+        "role", "participant__user__last_name", "participant__user__first_name", "participant__user__email")
     for reg in registrations:
         p = reg.participant
         district = p.home_district

@@ -20,6 +20,8 @@ from convenings.permissions import Action
 from signaling.consumers.connection import Connection
 from signaling.consumers.handlers import db
 from signaling.consumers.welcome import space_entered
+from signaling.protocol import PLENARY
+from signaling.protocol.breakouts import BreakoutSnapshot
 from signaling.protocol.plenary import SpaceEntered
 
 
@@ -36,6 +38,13 @@ class Host(Protocol):
 def is_staff(conn: Connection) -> bool:
     """Moderators (and organizers): they get the help queue and plans."""
     return conn.can(Action.JOIN_ANY_ROOM)
+
+
+def located(snapshot: BreakoutSnapshot | None, participant_id: int) -> str:
+    """Where a snapshot puts a person: an open room they are in or visit, else the plenary."""
+    live = [room for room in snapshot.rooms if room.state in ("open", "closing")] if snapshot else []
+    visiting = [room.key for room in live if participant_id in room.visitors]  # a visit comes first
+    return next(iter(visiting + [room.key for room in live if participant_id in room.members]), PLENARY)
 
 
 @lru_cache(maxsize=8)

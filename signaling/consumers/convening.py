@@ -21,7 +21,7 @@ from signaling.consumers import breakout_events, media_session
 from signaling.consumers.admission import Refused, admit
 from signaling.consumers.connection import Connection
 from signaling.consumers.handlers import db, dispatch
-from signaling.consumers.welcome import convening_ref, identity, space_entered, welcome
+from signaling.consumers.welcome import arrive, convening_ref, identity, space_entered
 from signaling.protocol import (
     Error, ErrorCode, ProtocolError, ServerMessage, current_limits, error_reply, parse_client_message,
 )
@@ -78,14 +78,13 @@ class ConveningConsumer(AsyncWebsocketConsumer):
         # (clients de-duplicate) instead of being lost.
         for group in conn.groups:
             await self.channel_layer.group_add(group, self.channel_name)
-        await db(presence.join)(presence.Arrival(
+        greeting = await db(arrive)(presence.Arrival(
             channel_name=self.channel_name, convening_id=conn.convening_id, participant_id=conn.participant_id,
-            role=conn.role, worker=WORKER.worker_id, space=conn.space))
+            role=conn.role, worker=WORKER.worker_id, space=conn.space), conn.you, conn.convening, conn.limits)
         WORKER.attach(self.channel_name, self._expired)
-        await self.reply(await db(welcome)(conn.convening_id, conn.you, conn.convening, conn.space, conn.limits))
+        await self.reply(greeting)
         # Breakouts may have opened or closed between reading the space and joining the groups.
-        space = await db(breakout_store.space_of)(conn.convening_id, conn.participant_id)
-        if space != conn.space:
+        if (space := breakout_events.located(greeting.breakouts, conn.participant_id)) != conn.space:
             await self.enter_space(space)
 
     async def disconnect(self, code: int) -> None:

@@ -6,6 +6,7 @@ import time
 from convenings.models import Registration
 from convenings.permissions import Action, permissions_for
 from rooms import snapshots
+from rooms.actions import presence
 from rooms.breakouts import snapshot as breakout_snapshot
 from rooms.breakouts import store as breakout_store
 from signaling.protocol import PROTOCOL_VERSION, Limits
@@ -36,6 +37,13 @@ def welcome(convening_id: int, you: Identity, convening: ConveningRef, space: st
                    hands=snapshots.hand_queue(convening_id, space),
                    chat=snapshots.recent_chat(convening_id, space, limits.chat_history),
                    limits=limits.as_dict(), breakouts=_breakouts(convening_id, you))
+
+
+def arrive(arrival: presence.Arrival, you: Identity, convening: ConveningRef, limits: Limits) -> Welcome:
+    """Record a new connection and read what it should see: one trip to the database thread
+    instead of two (during a join storm that thread is the queue everyone waits in)."""
+    presence.join(arrival)
+    return welcome(arrival.convening_id, you, convening, arrival.space, limits)
 
 
 def space_entered(convening_id: int, space: str, limits: Limits) -> SpaceEntered:

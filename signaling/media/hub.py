@@ -163,15 +163,6 @@ def get_hub() -> MediaHub:
     return _hub
 
 
-def current_hub() -> MediaHub | None:
-    """The hub if one runs in this event loop (diagnostics: do not create one)."""
-    try:
-        loop = asyncio.get_running_loop()
-    except RuntimeError:
-        return None
-    return _hub if _hub is not None and not _hub.closed and _hub.loop is loop else None
-
-
 def _close_on_shutdown(hub: MediaHub) -> None:
     """Under daphne, close every peer connection before the reactor stops (browsers see
     DTLS close at once instead of an ICE timeout). Other hosts close the hub themselves."""

@@ -36,7 +36,7 @@ from aiortc import (
 )
 from aiortc.sdp import SessionDescription
 
-from . import errors, sdp_guard
+from . import errors, reoffer, sdp_guard
 from .errors import MediaError
 from .forwarding import Publication
 from .passthrough import EncodedFrame, ReceiverTap
@@ -206,7 +206,7 @@ class Peer:
             return self._tracks_signal("tracks") if assign_changed else None
         self._force_offer = False
         try:
-            await self.pc.setLocalDescription(await self.pc.createOffer())
+            await self.pc.setLocalDescription(await reoffer.create_offer(self.pc))  # keeps settled PTs/ids
         except Exception as exc:
             self._failed = True
             logger.exception("offer for %s failed", self.participant_id)

@@ -29,9 +29,10 @@ EXPECTED_SERVER |= {"breakout.plan_ready", "breakout.assigned", "breakout.return
 
 
 def test_registry_holds_every_message_type() -> None:
-    assert set(CLIENT_TYPES) == EXPECTED_CLIENT
-    assert set(SERVER_TYPES) == EXPECTED_SERVER
-    assert families() == ["core", "breakouts", "plenary"]
+    # Subsets: each family registers its own types (media, ...) without editing this test.
+    assert EXPECTED_CLIENT <= set(CLIENT_TYPES)
+    assert EXPECTED_SERVER <= set(SERVER_TYPES)
+    assert families()[0] == "core" and {"breakouts", "plenary"} <= set(families())
 
 
 @pytest.mark.parametrize("model", [*CLIENT_TYPES.values(), *SERVER_TYPES.values()], ids=lambda m: m.type_name())
@@ -91,7 +92,8 @@ def test_protocol_js_is_served_as_an_es_module(settings) -> None:  # noqa: ANN00
     assert f"export const PROTOCOL_VERSION = {PROTOCOL_VERSION};" in module
     assert schemas.exported("LIMITS", module)["chat_max_chars"] == 500
     published = schemas.exported("SCHEMAS", module)
-    assert set(published) == EXPECTED_CLIENT | EXPECTED_SERVER
+    assert set(published) == set(CLIENT_TYPES) | set(SERVER_TYPES)
+    assert EXPECTED_CLIENT | EXPECTED_SERVER <= set(published)
     assert published["chat.send"]["direction"] == "client"
     assert published["chat.send"]["schema"]["properties"]["text"]["maxLength"] == 500
     assert published["welcome"]["direction"] == "server"
@@ -111,17 +113,17 @@ def test_a_new_family_is_a_module_that_registers_its_types() -> None:
     from signaling.protocol.base import examples, register
     from signaling.protocol_export import generated_markdown, protocol_js
 
-    @register("breakouts")
-    class RoomJoin(ClientMessage):
-        """Moderators: step into a breakout room."""
-        model_config = examples({"type": "room.join", "room": "room-1"})
-        type: Literal["room.join"] = "room.join"
-        room: str
+    @register("zz-example")
+    class ExampleWave(ClientMessage):
+        """Wave at the room."""
+        model_config = examples({"type": "example.wave", "to": "room-1"})
+        type: Literal["example.wave"] = "example.wave"
+        to: str
 
     try:
-        assert families() == ["core", "breakouts", "plenary"]
-        assert type(parse_client_message('{"type": "room.join", "room": "room-1"}')) is RoomJoin
-        assert '"room.join"' in protocol_js(DEFAULT_LIMITS)
-        assert "## Messages: breakouts" in generated_markdown()
+        assert "zz-example" in families()
+        assert type(parse_client_message('{"type": "example.wave", "to": "room-1"}')) is ExampleWave
+        assert '"example.wave"' in protocol_js(DEFAULT_LIMITS)
+        assert "## Messages: zz-example" in generated_markdown()
     finally:
-        CLIENT_TYPES.pop("room.join")
+        CLIENT_TYPES.pop("example.wave")

@@ -76,11 +76,11 @@ MakePerson = Callable[..., Awaitable[Person]]
 
 
 @pytest_asyncio.fixture
-async def people(media_site: MediaSite) -> AsyncIterator[MakePerson]:
+async def people(request: pytest.FixtureRequest) -> AsyncIterator[MakePerson]:
     made: list[Person] = []
 
     async def make(role: str = "participant", *, decode: bool = True, site: MediaSite | None = None) -> Person:
-        site = site or media_site
+        site = site or request.getfixturevalue("media_site")  # only started when a test needs it
         row = site.take(role)
         ws = await MediaWsClient.open(site.server, row["token"])
         person = Person(row, ws, SyntheticParticipant(str(row["participant_id"]), WsTransport(ws), decode=decode))

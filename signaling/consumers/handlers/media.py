@@ -7,6 +7,7 @@ there in order (errors come back as ``error`` with the media code and the messag
 from __future__ import annotations
 
 import asyncio
+import os
 
 from channels.layers import get_channel_layer
 
@@ -15,7 +16,7 @@ from rooms.actions.publish import participant_group
 from signaling.consumers import media_session
 from signaling.consumers.connection import Connection
 from signaling.consumers.handlers import handles
-from signaling.media.hub import current_hub
+from signaling.media.hub import get_hub
 from signaling.media.placement import get_placement
 from signaling.media.relay import workers_enabled
 from signaling.protocol.media import (
@@ -56,11 +57,16 @@ async def allow_screen(conn: Connection, message: MediaAllowScreen) -> None:
     await get_channel_layer().group_send(participant_group(conn.convening_id, message.participant_id), event)
 
 
+def _process() -> dict[str, int]:
+    """What leaks would show: this process's asyncio tasks and open file descriptors (UDP sockets)."""
+    fds = len(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else -1
+    return {"process_tasks": len(asyncio.all_tasks()), "process_fds": fds}
+
+
 @handles(MediaDiagnose, requires=Action.JOIN_ANY_ROOM, what="see the media servers' counters")
 async def diagnose(conn: Connection, message: MediaDiagnose) -> None:
     if workers_enabled():
         servers = {name: beat["stats"] for name, beat in (await get_placement().alive()).items()}
     else:
-        hub = current_hub()
-        servers = {"in-process": {**(hub.stats() if hub else {}), "process_tasks": len(asyncio.all_tasks())}}
+        servers = {"in-process": {**get_hub().stats(), **_process()}}
     await conn.reply(MediaDiagnostics(sessions=len(media_session.SESSIONS), servers=servers, ref=message.id))

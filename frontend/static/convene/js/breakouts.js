@@ -59,7 +59,6 @@ export function mountBreakouts({ store, bus, config }) {
     const s = store.state;
     const space = s.space || PLENARY;
     const room = roomInfo(s, space, assigned);
-    if (space === PLENARY && moving) endMoving();
     const view = space === PLENARY ? 'plenary' : moving && moving.room.key === space ? 'moving' : 'room';
     const same = (room?.key === s.room?.key && room?.name === s.room?.name && room?.topic === s.room?.topic);
     store.set({ view, ...(same ? {} : { room }) });

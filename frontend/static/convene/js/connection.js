@@ -2,7 +2,8 @@
  * The websocket to `/ws/convenings/<slug>/`: connect, validate, dispatch, recover.
  *
  * - Every valid server message is emitted on the bus as `msg:<type>`; invalid or
- *   unknown ones are logged to the console and dropped.
+ *   unknown ones are logged to the console and dropped. A `batch` frame (roster
+ *   updates the server coalesced) is unpacked and each of its messages handled in turn.
  * - When the socket drops (not by leaving), it reconnects with exponential backoff
  *   and full jitter; `net:ready` fires after each `welcome` with `{resumed}` so
  *   modules can catch up (the chat module sends `chat.sync` with its last seq).
@@ -115,6 +116,15 @@ export class Connection {
       msg = JSON.parse(raw);
     } catch {
       console.warn('[convene] server sent something that is not JSON', raw);
+      return;
+    }
+    this.handle(msg);
+  }
+
+  /** One parsed server message; a `batch` is its messages, in order, each checked on its own. */
+  handle(msg, inBatch = false) {
+    if (msg && msg.type === 'batch' && !inBatch && Array.isArray(msg.messages)) {
+      for (const part of msg.messages) this.handle(part, true);
       return;
     }
     const check = this.protocol.checkIncoming(msg);

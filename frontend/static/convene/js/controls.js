@@ -72,6 +72,7 @@ export function mountControls({ store, bus, net, media, onLeave }) {
     setLabel(share, 'Share screen', false);
     bus.emit('media:screen', null);
   }
+  bus.on('control:stop-share', stopShare); // e.g. the media server refused the share
   share.addEventListener('click', () => {
     if (!perms().includes('share_screen')) {
       if (shareWhy) {

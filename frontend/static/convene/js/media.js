@@ -1,123 +1,197 @@
 /**
- * DRAFT — WebRTC media with the server's forwarding media server (SFU).
+ * Video and audio with the media server, over the convening websocket (on by default;
+ * `?media=0` turns it off). The page never depends on it: if media fails, a notice says
+ * "Media unavailable: …" and chat, hands and everything else go on.
  *
- * Not active yet: it starts only when the server's protocol defines the media
- * messages. Written against the media server's shape (signaling/media/):
- *   client → server  media.offer {sdp, tracks: {mid: 'camera'|'microphone'|'screen'}}
- *   server → client  media.answer {sdp}
- *   server → client  media.offer {sdp, tracks: [{mid, participant_id, label, kind}]}  (renegotiation)
- *   client → server  media.answer {sdp}
- *   both ways        media.ice {candidate}
- *   server → client  media.tracks {tracks: [...]}   (a recycled m-line now carries someone else)
- * Incoming tracks land in `store.remoteStreams` (participant_id → {camera, screen,
- * microphone}) for the grid and stage; RTC stats feed `store.rtcStats`.
- * Names will be adapted to docs/protocol.md once the media family lands.
+ * - After every `welcome` (first join and each websocket reconnect) a fresh RTCPeerConnection
+ *   (media-peer.js) publishes the lobby's camera and microphone (`store.stream`) and, while
+ *   sharing, the screen (`store.screen`); toggles swap tracks without renegotiating.
+ * - What we receive lands in `store.remoteStreams` (participant_id → {camera, screen,
+ *   microphone}): stage.js shows screens on the stage and cameras in the grid; microphones
+ *   play here, in <audio> elements.
+ * - RTC stats feed `store.rtcStats` (connection quality) and `store.speaking` (the grid
+ *   highlights who speaks).
+ * - `media.reconnect` (moved to a space on another media server), a failed connection or a
+ *   media error the server closed our media for: start over, with backoff.
  */
+import { $, announce, h } from './dom.js';
+import { MediaPeer } from './media-peer.js';
+import { StatsSampler } from './media-stats.js';
+
+const STATS_EVERY_MS = 1000;
+const RETRY_MS = [1000, 2000, 5000, 10000, 20000];
+// Media errors after which trying again cannot help (our own SDP is refused).
+const HOPELESS = new Set(['malformed_sdp', 'no_media', 'unsupported_media', 'bundle_required', 'no_common_codec']);
 
 export function mountMedia({ store, bus, net, config }) {
-  const protocol = net.protocol;
-  // Opt-in (`?media=1`) until the server's media family exists and this draft is checked against it.
-  const optedIn = new URLSearchParams(location.search).has('media');
-  if (!optedIn || !['media.offer', 'media.answer', 'media.ice'].every((t) => protocol.types.has(t))) {
+  const off = new URLSearchParams(location.search).get('media') === '0';
+  if (off || !net.protocol.canSend('media.offer')) return { active: false };
+  const notice = mediaNotice();
+  if (typeof RTCPeerConnection === 'undefined') {
+    notice.show("Media unavailable: this browser can't do video calls. Chat and everything else still work.");
     return { active: false };
   }
-  let pc = null;
-  let labels = new Map(); // mid -> {participant_id, label}
-  const senders = { camera: null, microphone: null, screen: null };
-  const audioEls = new Map();
+  const audio = audioPlayer(store);
+  let peer = null;
+  let failures = 0;
+  let retryTimer = null;
+  let sampler = new StatsSampler();
 
-  function publishRemote(transceivers) {
-    const remote = new Map();
-    for (const t of transceivers) {
-      const info = t.mid !== null && labels.get(t.mid);
-      if (!info || !t.receiver.track) continue;
-      const id = Number(info.participant_id);
-      const entry = remote.get(id) || {};
-      entry[info.label] = new MediaStream([t.receiver.track]);
-      remote.set(id, entry);
-      if (info.label === 'microphone') playAudio(`${id}`, entry.microphone);
-    }
-    store.set({ remoteStreams: remote });
-  }
-
-  function playAudio(key, stream) {
-    let el = audioEls.get(key);
-    if (!el) {
-      el = document.createElement('audio');
-      el.autoplay = true;
-      audioEls.set(key, el);
-      document.body.append(el);
-    }
-    el.srcObject = stream;
-    if (store.state.speakerId && el.setSinkId) el.setSinkId(store.state.speakerId).catch(() => {});
-  }
-
-  function setLabels(tracks) {
-    labels = new Map((tracks || []).map((t) => [t.mid, t]));
-    if (pc) publishRemote(pc.getTransceivers());
-  }
-
-  async function negotiate() {
-    const offer = await pc.createOffer();
-    await pc.setLocalDescription(offer);
-    const tracks = {};
-    for (const t of pc.getTransceivers()) {
-      for (const [label, sender] of Object.entries(senders)) if (sender && t.sender === sender && t.mid) tracks[t.mid] = label;
-    }
-    net.trySend('media.offer', { sdp: pc.localDescription.sdp, tracks }, { queue: false });
-  }
-
-  function syncSenders() {
+  function tracks() {
     const stream = store.state.stream;
-    const want = {
-      camera: stream?.getVideoTracks()[0] || null,
-      microphone: stream?.getAudioTracks()[0] || null,
-      screen: store.state.screen?.getVideoTracks()[0] || null,
-    };
-    let renegotiate = false;
-    for (const [label, track] of Object.entries(want)) {
-      if (senders[label]) senders[label].replaceTrack(track);
-      else if (track) { senders[label] = pc.addTrack(track); renegotiate = true; }
-    }
-    if (renegotiate) negotiate();
+    return { microphone: stream?.getAudioTracks()[0] || null, camera: stream?.getVideoTracks()[0] || null,
+      screen: store.state.screen?.getVideoTracks()[0] || null };
   }
 
   function start() {
-    pc?.close();
-    pc = new RTCPeerConnection({ iceServers: config.ice_servers || [], bundlePolicy: 'max-bundle' });
-    for (const key of Object.keys(senders)) senders[key] = null;
-    pc.onicecandidate = (e) => net.trySend('media.ice', { candidate: e.candidate ? e.candidate.toJSON() : null }, { queue: false });
-    pc.ontrack = () => publishRemote(pc.getTransceivers());
-    pc.onconnectionstatechange = () => store.set({ mediaState: pc.connectionState });
-    syncSenders();
+    stop();
+    try {
+      peer = new MediaPeer({ net, iceServers: config.ice_servers || [], onRemote, onState, onFailure, onRefused });
+      peer.start(tracks());
+      sampler = new StatsSampler();
+    } catch (err) {
+      console.error('[convene] media could not start', err);
+      notice.show(`Media unavailable: ${err?.message || err}. Chat and everything else still work.`);
+      peer = null;
+    }
   }
 
-  bus.on('net:ready', start);
-  bus.on('msg:media.answer', (msg) => pc?.setRemoteDescription({ type: 'answer', sdp: msg.sdp }));
-  bus.on('msg:media.offer', async (msg) => {
-    if (!pc) return;
-    setLabels(msg.tracks);
-    await pc.setRemoteDescription({ type: 'offer', sdp: msg.sdp });
-    await pc.setLocalDescription(await pc.createAnswer());
-    net.trySend('media.answer', { sdp: pc.localDescription.sdp }, { queue: false });
-    publishRemote(pc.getTransceivers());
+  function stop() {
+    clearTimeout(retryTimer);
+    peer?.close();
+    peer = null;
+    onRemote(new Map());
+    store.set({ mediaState: 'closed', speaking: new Set() });
+  }
+
+  function onRemote(remote) {
+    store.set({ remoteStreams: remote });
+    audio.play(remote);
+  }
+
+  function onState(state) {
+    store.set({ mediaState: state });
+    if (state === 'connected') {
+      failures = 0;
+      notice.hide();
+    } else if (state === 'failed') {
+      retry('the connection to the media server failed');
+    } else if (state === 'disconnected') {
+      // Often back by itself within seconds (ICE); if not, start over.
+      const stuck = peer;
+      setTimeout(() => { if (peer === stuck && peer?.pc.connectionState === 'disconnected') retry('the media connection was lost'); }, 5000);
+    }
+  }
+
+  function onFailure(err) {
+    if (HOPELESS.has(err.code)) {
+      console.warn('[convene] media refused for good', err);
+      stop();
+      notice.show(`Media unavailable: ${err.message}. Chat and everything else still work.`);
+      return;
+    }
+    retry(err.message || err.code);
+  }
+
+  function onRefused(err) {
+    if (err.code === 'forbidden' && store.state.screen) bus.emit('control:stop-share');
+    notice.flash(err.code === 'forbidden' ? "You can't share your screen here." : 'Media: try again in a moment.');
+  }
+
+  /** Start over after a delay (none if the websocket is down: its welcome restarts media). */
+  function retry(reason) {
+    const delay = RETRY_MS[Math.min(failures, RETRY_MS.length - 1)];
+    failures += 1;
+    stop();
+    notice.show(`Media unavailable: ${reason}. Trying again in ${Math.round(delay / 1000)} s; chat still works.`);
+    retryTimer = setTimeout(() => { if (store.state.net === 'open') start(); }, delay);
+  }
+
+  bus.on('net:ready', () => { failures = 0; start(); });
+  bus.on('net:state', ({ net: state }) => { if (state !== 'open' && peer) stop(); });
+  bus.on('msg:media.server_answer', (msg) => peer?.onAnswer(msg));
+  bus.on('msg:media.server_offer', (msg) => peer?.onServerOffer(msg));
+  bus.on('msg:media.tracks', (msg) => peer?.onTracks(msg));
+  bus.on('msg:media.reconnect', () => start());
+  bus.on('msg:error', (msg) => {
+    // Without a ref: the server dropped our media on its own (the connection failed).
+    if (!msg.ref && ['connection_failed', 'server_closed', 'media_unavailable'].includes(msg.code) && peer) retry(msg.message);
   });
-  bus.on('msg:media.ice', (msg) => pc?.addIceCandidate(msg.candidate || null).catch((e) => console.warn('[convene] ice', e)));
-  bus.on('msg:media.tracks', (msg) => setLabels(msg.tracks));
+  bus.on('msg:media.screen_allowed', (msg) => {
+    const perms = (store.state.permissions || []).filter((p) => p !== 'share_screen' || config.can_present);
+    store.set({ permissions: msg.allowed ? [...perms, 'share_screen'] : perms });
+    announce(msg.allowed ? 'A moderator let you share your screen in breakout rooms.' : 'Screen sharing is off for you again.');
+  });
   store.subscribe((s, changed) => {
-    if (pc && (changed.has('stream') || changed.has('screen'))) syncSenders();
+    if (!peer) return;
+    if (changed.has('stream')) {
+      const now = tracks();
+      peer.setTrack('microphone', now.microphone);
+      peer.setTrack('camera', now.camera);
+    }
+    if (changed.has('screen')) peer.setScreen(tracks().screen);
   });
 
-  // RTC stats for the connection-quality indicator: round trip and packet loss.
-  setInterval(async () => {
-    if (!pc || pc.connectionState !== 'connected') return;
-    let rtt = null; let lost = 0; let received = 0;
-    (await pc.getStats()).forEach((r) => {
-      if (r.type === 'candidate-pair' && r.nominated && r.currentRoundTripTime !== undefined) rtt = r.currentRoundTripTime * 1000;
-      if (r.type === 'inbound-rtp') { lost += r.packetsLost || 0; received += r.packetsReceived || 0; }
-    });
-    store.set({ rtcStats: { rtt, packetLoss: received + lost ? lost / (received + lost) : 0 } });
-  }, 3000);
+  const timer = setInterval(async () => {
+    if (!peer || peer.pc.connectionState !== 'connected') return;
+    try {
+      const { rtt, packetLoss, speaking } = await sampler.sample(peer);
+      store.set({ rtcStats: { rtt, packetLoss } });
+      if (!sameSet(speaking, store.state.speaking)) store.set({ speaking });
+    } catch (err) {
+      console.warn('[convene] media stats', err);
+    }
+  }, STATS_EVERY_MS);
 
-  return { active: true, stop: () => pc?.close() };
+  return { active: true, stop: () => { clearInterval(timer); stop(); }, restart: start };
+}
+
+function sameSet(a, b) {
+  return !!b && a.size === b.size && [...a].every((x) => b.has(x));
+}
+
+/** Remote microphones, one <audio> each (played from a user gesture: the Join click). */
+function audioPlayer(store) {
+  const holder = h('div', { id: 'media-audio', hidden: true });
+  document.body.append(holder);
+  const elements = new Map(); // participant_id -> <audio>
+  return {
+    play(remote) {
+      for (const [id, streams] of remote) {
+        if (!streams.microphone) continue;
+        let el = elements.get(id);
+        if (!el) {
+          el = h('audio', { dataset: { participantId: id } });
+          elements.set(id, el);
+          holder.append(el);
+        }
+        if (el.srcObject !== streams.microphone) el.srcObject = streams.microphone;
+        if (store.state.speakerId && el.setSinkId) el.setSinkId(store.state.speakerId).catch(() => {});
+        if (el.paused) el.play().catch((err) => console.info('[convene] audio waits for a click', err?.name));
+      }
+      for (const [id, el] of elements) {
+        if (!remote.get(id)?.microphone) { el.srcObject = null; el.remove(); elements.delete(id); }
+      }
+    },
+  };
+}
+
+/** The "Media unavailable: …" banner above the stage. */
+function mediaNotice() {
+  const banner = h('div', { id: 'media-notice', class: 'banner banner-warn', role: 'status', hidden: true });
+  ($('#banners') || document.body).prepend(banner);
+  let flashTimer = null;
+  return {
+    show(text) {
+      clearTimeout(flashTimer);
+      if (banner.hidden || banner.textContent !== text) announce(text);
+      banner.textContent = text;
+      banner.hidden = false;
+    },
+    hide() { banner.hidden = true; },
+    flash(text) {
+      this.show(text);
+      flashTimer = setTimeout(() => { banner.hidden = true; }, 6000);
+    },
+  };
 }

@@ -106,7 +106,7 @@ export function mountOverview({ store, bus, net }, person) {
         h('p', { class: 'help-who' }, h('strong', {}, call.name), ` in ${call.room_name}`,
           h('span', { class: 'meta' }, ` · asked at ${clock(call.requested_at)}`)),
         h('button', { type: 'button', class: 'small primary', dataset: { focusKey: `join-${call.participant_id}` },
-          'aria-label': `Join ${call.room_name} to help ${call.name}`, onclick: () => visit(room) }, 'Join room'));
+          'aria-label': `Join room ${call.room_name} to help ${call.name}`, onclick: () => visit(room) }, 'Join room'));
     }));
     const helped = new Set(calls.map((c) => c.room));
 
@@ -124,7 +124,7 @@ export function mountOverview({ store, bus, net }, person) {
             visiting ? h('span', { class: 'badge' }, "You're here")
               : h('button', { type: 'button', class: 'small', dataset: { focusKey: `visit-${room.key}` }, 'aria-label': `Visit ${room.name}`,
                 onclick: () => visit(room) }, 'Visit'),
-            h('button', { type: 'button', class: 'small danger', dataset: { focusKey: `close-${room.key}` }, 'aria-label': `Close ${room.name}`,
+            h('button', { type: 'button', class: 'small danger', dataset: { focusKey: `close-${room.key}` }, 'aria-label': `Close room ${room.name}`,
               onclick: () => act('breakout.close', { room: room.key }, () => announce(`Closing ${room.name}.`)) }, 'Close room'))),
         h('ul', { class: 'ov-people', 'aria-label': `People in ${room.name}` },
           ...(room.members || []).map((id) => personRow(id, room.key, rooms, connected))));

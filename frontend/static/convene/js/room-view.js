@@ -30,6 +30,7 @@ export function mountRoomView({ store, bus, net, config }) {
   let lastView = 'plenary';
   let visitorsSeen = new Set();
   let said = null;
+  let ticking = false; // the first tick in a room sets the clock without speaking
 
   // ---- which parts of the page show -----------------------------------------------------
   store.watch(['view', 'room'], (s) => {
@@ -54,7 +55,7 @@ export function mountRoomView({ store, bus, net, config }) {
   function tick() {
     const s = store.state;
     const b = s.breakouts;
-    if (s.view !== 'room' || !b) return;
+    if (s.view !== 'room' || !b) { ticking = false; return; }
     const closing = !!b.closes_at;
     const left = secondsUntil(closing ? b.closes_at : b.ends_at, s.clockSkew || 0);
     timeWrap.hidden = left === null;
@@ -62,8 +63,9 @@ export function mountRoomView({ store, bus, net, config }) {
     timeLabel.textContent = closing ? 'Closing in' : 'Time left';
     time.textContent = formatLeft(left);
     // The closing banner speaks during the wrap-up; here, the minutes before it.
-    if (!closing && worthSaying(left) && left !== said && left >= 60) announce(`${spokenLeft(left)} left in this room.`);
+    if (ticking && !closing && worthSaying(left) && left !== said && left >= 60) announce(`${spokenLeft(left)} left in this room.`);
     said = left;
+    ticking = true;
   }
   everySecond(tick);
   store.watch(['breakouts', 'view', 'clockSkew'], tick);

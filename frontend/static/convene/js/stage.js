@@ -27,9 +27,9 @@ export function mountStage({ store, bus }) {
     return video;
   }
 
-  function tile({ id, name, label, detail, stream, mic, hand, mirror }) {
+  function tile({ id, name, label, detail, stream, mic, hand, mirror, speaking }) {
     const hasVideo = !!stream?.getVideoTracks().some((t) => t.readyState === 'live' && t.enabled);
-    return h('li', { class: `tile${hasVideo ? ' has-video' : ''}${hand ? ' has-hand' : ''}`, dataset: { participantId: id } },
+    return h('li', { class: `tile${hasVideo ? ' has-video' : ''}${hand ? ' has-hand' : ''}${speaking ? ' speaking' : ''}`, dataset: { participantId: id } },
       hasVideo ? videoFor(id, stream, { mirror }) : h('span', { class: 'avatar avatar-lg', 'aria-hidden': 'true' }, initials(name)),
       h('p', { class: 'tile-name' },
         hand ? h('span', { class: 'icon icon-hand raised', role: 'img', 'aria-label': 'hand raised' }) : null,
@@ -48,10 +48,12 @@ export function mountStage({ store, bus }) {
         || (ROLE_RANK[a.role] ?? 9) - (ROLE_RANK[b.role] ?? 9) || (b.camera - a.camera) || a.name.localeCompare(b.name));
     const shown = others.slice(0, MAX_OTHER_TILES);
     const tiles = [tile({ id: me, name: s.you?.name || 'You', label: `${s.you?.name || 'You'} (you)`, stream: s.stream,
-      mic: s.micOn, hand: hands.has(me), mirror: true })];
+      mic: s.micOn, hand: hands.has(me), mirror: true, speaking: s.speaking?.has('me') })];
     for (const p of shown) {
+      // A camera that is off still has its (silent) track: show the avatar, not a black frame.
       tiles.push(tile({ id: p.participant_id, name: p.name, label: p.name, detail: p.school,
-        stream: remote.get(p.participant_id)?.camera, mic: p.mic, hand: hands.has(p.participant_id) }));
+        stream: p.camera === false ? null : remote.get(p.participant_id)?.camera, mic: p.mic,
+        hand: hands.has(p.participant_id), speaking: s.speaking?.has(p.participant_id) }));
     }
     if (others.length > shown.length) {
       const more = others.length - shown.length;
@@ -90,6 +92,6 @@ export function mountStage({ store, bus }) {
     $('#stage').classList.toggle('live', !!stream);
   }
 
-  store.watch(['people', 'you', 'stream', 'camOn', 'micOn', 'hands', 'remoteStreams', 'space'], render);
+  store.watch(['people', 'you', 'stream', 'camOn', 'micOn', 'hands', 'remoteStreams', 'space', 'speaking'], render);
   store.watch(['screen', 'remoteStreams', 'people'], renderStage);
 }
