@@ -179,8 +179,11 @@ async def _moves(moderator: WsClient, state: dict, clients: Clients, people: lis
         await moderator.send("breakout.move", participant_id=person, room=target)
         await moderator.expect("breakout.state", lambda m, t=target, p=person: p in next(
             r["members"] for r in m["rooms"] if r["key"] == t), 30)
-        await asyncio.sleep(0.3)  # let the state fan-out to everyone drain before the next move
-        found = [at for pid, room, at in clients.arrivals() if pid == person and room == target and at > started]
+        found: list[int] = []
+        deadline = time.monotonic() + 10
+        while not found and time.monotonic() < deadline:
+            await asyncio.sleep(0.3)  # and let the state fan-out to everyone drain before the next move
+            found = [at for pid, room, at in clients.arrivals() if pid == person and room == target and at > started]
         latencies.append((min(found) - started) / 1e6 if found else float("inf"))
         room_of[person] = target
     return latencies
@@ -248,11 +251,11 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--participants", type=int, default=1000)
     parser.add_argument("--rooms", type=int, default=100)
     parser.add_argument("--layer", choices=["memory", "redis"], default="memory")
-    parser.add_argument("--backend", choices=["stock", "fast"], default="stock",
+    parser.add_argument("--backend", choices=["stock", "fast"], default="fast",
                         help="stock: the settings' channel layer; fast: LocalChannelLayer / RedisPubSubChannelLayer")
     parser.add_argument("--moves", type=int, default=50)
-    parser.add_argument("--client-procs", type=int, default=2)
-    parser.add_argument("--connect-concurrency", type=int, default=50)
+    parser.add_argument("--client-procs", type=int, default=1)
+    parser.add_argument("--connect-concurrency", type=int, default=10)
     parser.add_argument("--role", choices=["orchestrator", "clients"], default="orchestrator")
     parser.add_argument("--urls", help=argparse.SUPPRESS)
     parser.add_argument("--tokens-file", help=argparse.SUPPRESS)

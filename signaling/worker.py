@@ -142,9 +142,10 @@ def _off_the_busy_thread(function: Callable[..., Any]) -> Callable[..., Awaitabl
     """Run the heartbeat's queries on a thread of their own, not behind the consumers' work on
     the shared database thread: during a join storm that queue grew longer than
     PRESENCE_TIMEOUT_S, late heartbeats got live connections swept, and 1,000 people were
-    told to reconnect (benchmark, two workers on PostgreSQL). SQLite allows one writer at a
-    time anyway, and its in-memory test database cannot be shared across threads safely."""
-    return database_sync_to_async(function, thread_sensitive=connection.vendor == "sqlite")
+    told to reconnect (bench/plenary_fanout.py). Only an in-memory SQLite database (the test
+    database) stays on the shared thread: it cannot be written from two threads safely."""
+    in_memory = connection.vendor == "sqlite" and connection.is_in_memory_db()
+    return database_sync_to_async(function, thread_sensitive=in_memory)
 
 
 WORKER = WorkerTasks()

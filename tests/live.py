@@ -16,7 +16,6 @@ The whole API (other suites reuse it):
 """
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import secrets
@@ -27,15 +26,15 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from tests.live_clients import DEMO_SLUG, Expecting, MessagePredicate, WsClient
 from tests.services import TEST_REDIS_URL, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
-DEMO_SLUG = "statewide-leadership-academy"
 # Short presence timings so a killed worker's people disappear within seconds.
 LIVE_TIMINGS = {"PRESENCE_HEARTBEAT_S": "1", "PRESENCE_TIMEOUT_S": "3"}
 
@@ -187,88 +186,6 @@ class DaphneServer:
         return self.log_path.read_text(errors="replace")[-tail:] if self.log_path.exists() else ""
 
 
-MessagePredicate = Callable[[dict[str, Any]], bool]
-
-
-class Expecting:
-    """Wait for a message of some type; keep the others (``seen``) for later expects.
-
-    A ``batch`` frame is unpacked: its messages count as if they came one by one.
-    """
-
-    def __init__(self) -> None:
-        self.seen: list[dict[str, Any]] = []
-        self._unpacked: list[dict[str, Any]] = []
-
-    async def _next(self, timeout: float) -> dict[str, Any]:
-        """The next frame, decoded (subclasses)."""
-        raise NotImplementedError
-
-    async def _receive(self, timeout: float) -> dict[str, Any]:
-        if not self._unpacked:
-            message = await self._next(timeout)
-            self._unpacked = message["messages"] if message.get("type") == "batch" else [message]
-        return self._unpacked.pop(0)
-
-    async def expect(self, type: str, predicate: MessagePredicate | None = None,  # noqa: A002
-                     timeout: float = 5.0) -> dict[str, Any]:
-        def wanted(message: dict[str, Any]) -> bool:
-            return message.get("type") == type and (predicate is None or predicate(message))
-
-        for index, message in enumerate(self.seen):
-            if wanted(message):
-                return self.seen.pop(index)
-        deadline = time.monotonic() + timeout
-        while (remaining := deadline - time.monotonic()) > 0:
-            try:
-                message = await self._receive(remaining)
-            except (asyncio.TimeoutError, TimeoutError):
-                break
-            if wanted(message):
-                return message
-            self.seen.append(message)
-        kinds = [m.get("type") for m in self.seen][-20:]
-        raise AssertionError(f"no {type!r} message within {timeout}s (meanwhile: {kinds})")
-
-    async def expect_any(self, timeout: float = 5.0) -> dict[str, Any]:
-        """The next message, whatever its type (kept ones first)."""
-        return self.seen.pop(0) if self.seen else await self._receive(timeout)
-
-    async def expect_error(self, code: str, timeout: float = 5.0) -> dict[str, Any]:
-        return await self.expect("error", lambda m: m["code"] == code, timeout)
-
-    def take(self, type: str) -> list[dict[str, Any]]:  # noqa: A002
-        """Remove and return the kept messages of ``type``."""
-        taken = [m for m in self.seen if m.get("type") == type]
-        self.seen = [m for m in self.seen if m.get("type") != type]
-        return taken
-
-
-class WsClient(Expecting):
-    """A participant's websocket to a live server (``websockets`` library)."""
-
-    def __init__(self, socket: Any) -> None:
-        super().__init__()
-        self.socket = socket
-
-    @classmethod
-    async def open(cls, server: DaphneServer, token: str, slug: str = DEMO_SLUG) -> "WsClient":
-        from websockets.asyncio.client import connect
-
-        socket = await connect(server.ws_url(f"/ws/convenings/{slug}/?join={token}"),
-                               origin=server.http_url, max_size=16 * 1024 * 1024, open_timeout=10)  # type: ignore[arg-type]
-        return cls(socket)
-
-    async def send(self, type: str, **fields: Any) -> None:  # noqa: A002 — the protocol's word
-        await self.socket.send(json.dumps({"type": type, **fields}))
-
-    async def _next(self, timeout: float) -> dict[str, Any]:
-        return json.loads(await asyncio.wait_for(self.socket.recv(), timeout))
-
-    async def close(self) -> None:
-        await self.socket.close()
-
-
 # ---- fixtures' bodies (tests/conftest.py registers them) ---------------------------------
 
 def live_template_fixture() -> Iterator[LiveDatabase]:
@@ -316,4 +233,5 @@ def redis_servers_fixture(template: LiveDatabase, prefix: str) -> Iterator[list[
                             DaphneServer(database.url, TEST_REDIS_URL, env, name="worker-b"))
 
 
-__all__ = ["DEMO_SLUG", "DaphneServer", "Expecting", "LiveDatabase", "WsClient", "join_tokens", "manage"]
+__all__ = ["DEMO_SLUG", "DaphneServer", "Expecting", "LiveDatabase", "MessagePredicate", "WsClient", "join_tokens",
+           "manage"]

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from django.db import transaction
+from django.db.models import Case, F, Value, When
 
 from rooms.actions import breakout_publish, presence, top_five
 from rooms.actions.breakout_publish import BULK, Follow
@@ -99,11 +100,15 @@ def _follows(before: Live, after: Live, changes: list[Change], stays: list[Stay]
 
 
 def _place(convening_id: int, follows: list[Follow]) -> None:
+    """Every moved person's connections (Presence rows) into their new space: one UPDATE."""
     by_space: dict[str, list[int]] = {}
     for f in follows:
         by_space.setdefault(f.space, []).append(f.person)
-    for space, people in by_space.items():
-        Presence.objects.filter(convening_id=convening_id, participant_id__in=people).update(space=space)
+    if not by_space:
+        return
+    space = Case(*(When(participant_id__in=people, then=Value(key)) for key, people in by_space.items()),
+                 default=F("space"))
+    Presence.objects.filter(convening_id=convening_id, participant_id__in=[f.person for f in follows]).update(space=space)
 
 
 def _tell_callers(convening_id: int, effects: list[Effect]) -> None:

@@ -55,9 +55,8 @@ def snapshot(live: Live, now: float, staff: bool, calls: list[HelpCall] | None =
 def state_messages(live: Live, now: float) -> tuple[BreakoutState, BreakoutState, HelpQueue]:
     """(everyone's breakout.state, moderators' breakout.state, moderators' help.queue)."""
     calls = help_calls(live)
-    public = BreakoutState(**snapshot(live, now, staff=False, calls=calls).model_dump())
-    staff = BreakoutState(**snapshot(live, now, staff=True, calls=calls).model_dump())
-    return public, staff, HelpQueue(requests=calls)
+    public = BreakoutState.model_construct(**dict(snapshot(live, now, staff=False)))  # built and checked once
+    return public, public.model_copy(update={"help_queue": calls}), HelpQueue(requests=calls)
 
 
 def free_rooms(live: Live) -> BreakoutRooms:

@@ -93,5 +93,8 @@ async def handle(host: Host, event: dict[str, Any]) -> None:
         space = _moves(event["moves"]).get(str(conn.participant_id))
         if space is not None:
             await _follow(host, conn, space, event["notices"].get(space), space in event["fresh"], version)
+    # Yield once before the fan-out: the moved people's notices (queued just before this
+    # event) are then written to their sockets before a thousand state copies are.
+    await asyncio.sleep(0)
     for text in event["staff"] if is_staff(conn) else event["public"]:
         await host.send(text_data=text)

@@ -80,6 +80,7 @@ class Peer:
         self._owner = owner
         self._mlines: dict[str, str] = {}  # negotiated mid -> kind, in m-line order
         self._offered: list[tuple[str, str]] | None = None  # outstanding server offer
+        self._told: tuple[TrackInfo, ...] = ()  # the mapping mid -> source last signalled
         self._lock = asyncio.Lock()
         self._wake = asyncio.Event()
         self._dirty = False
@@ -201,9 +202,11 @@ class Peer:
 
     async def _reconcile(self) -> SignalOut | None:
         self._dirty = False
-        sdp_changed, assign_changed = self.slots.assign(self._owner.desired(self))
+        sdp_changed, _ = self.slots.assign(self._owner.desired(self))
         if not (sdp_changed or self._force_offer):
-            return self._tracks_signal("tracks") if assign_changed else None
+            # Compared with what the client was last told, not with this pass: a publication
+            # that ended (unpublished, or its owner left) frees our slots by itself.
+            return self._tracks_signal("tracks") if self.track_infos() != self._told else None
         self._force_offer = False
         try:
             await self.pc.setLocalDescription(await reoffer.create_offer(self.pc))  # keeps settled PTs/ids
@@ -220,7 +223,8 @@ class Peer:
         return self.slots.track_infos()
 
     def _tracks_signal(self, kind: SignalKind, sdp: str | None = None) -> SignalOut:
-        return SignalOut(kind=kind, sdp=sdp, tracks=self.track_infos(), space_id=self.space_id)
+        self._told = self.track_infos()
+        return SignalOut(kind=kind, sdp=sdp, tracks=self._told, space_id=self.space_id)
 
     async def handle_answer(self, sdp: str) -> None:
         async with self._lock:

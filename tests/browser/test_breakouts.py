@@ -138,7 +138,11 @@ def test_moderator_plans_by_keyboard_opens_moves_and_answers_help(moderator: Pag
             break
         mod.keyboard.press("ArrowRight")
     expect(mod.locator("#move-target")).to_have_value(a["key"])
+    mod.get_by_role("button", name="Hide chat").click()  # the board gets the width
+    mod.locator("#plan-title").evaluate("(el) => el.scrollIntoView({block: 'start'})")
     screenshot(mod, "moderator-console.png")
+    mod.get_by_role("button", name="Chat & people").click()
+    card(mod, site, "leader14").focus()
     mod.keyboard.press("Enter")
     expect(mod.locator(f".plan-room[data-room='{a['key']}'] .person-card[data-pid='{pid(site, 'leader14')}']")).to_be_focused()
     expect(mod.locator("#announce-assertive")).to_have_text(f"Moved {name(site, 'leader14')} to {a['name']}")
@@ -208,10 +212,14 @@ def test_moderator_plans_by_keyboard_opens_moves_and_answers_help(moderator: Pag
     expect(mod.locator("#breakout-header")).to_be_hidden()
     expect(mod.locator("#session-label")).to_have_text("Plenary")
 
-    # Close all: everyone is back in the plenary and told so.
+    # Recall one person; then Close all: everyone is back in the plenary and told so.
     mod.get_by_role("button", name="Breakouts").click()
+    row = mod.locator(f"#ov-rooms .ov-person[data-participant-id='{pid(site, 'leader14')}']")
+    row.get_by_role("button", name=f"Recall {name(site, 'leader14')} to the plenary").click()
+    expect(people["leader14"].locator("#notices")).to_contain_text("A moderator brought you back to the plenary.")
+    expect(people["leader14"].locator("#session-label")).to_have_text("Plenary")
     mod.get_by_role("button", name="Close all rooms").click()
-    for page in people.values():
+    for page in (people["leader13"], people["leader15"]):
         expect(page.locator("#session-label")).to_have_text("Plenary")
         expect(page.locator("#notices")).to_contain_text("Breakout rooms closed")
 

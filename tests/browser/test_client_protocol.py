@@ -91,3 +91,26 @@ def test_invalid_server_messages_are_logged_and_dropped(new_page, site) -> None:
     page.get_by_role("textbox", name="Message everyone").fill("Still here")
     page.get_by_role("button", name="Send", exact=True).click()
     expect(page.locator("#chat-log .chat-msg:not(.pending)", has_text="Still here")).to_be_visible()
+
+
+def test_a_batch_frame_is_handled_message_by_message(new_page, site) -> None:
+    """The server coalesces roster updates into one `batch` frame: each part counts on its
+    own (in order), and a broken part is dropped without losing the others."""
+    page: Page = new_page()
+    warnings: list[str] = []
+    page.on("console", lambda m: m.type == "warning" and warnings.append(m.text))
+    enter_room(page, site, "leader20")
+    page.evaluate("""() => {
+      const entry = (id, name) => ({ participant_id: id, name, school: 'Batch School', job_role: 'teacher',
+        role: 'participant', space: 'plenary', hand_raised: false, camera: false, mic: false, connections: 1 });
+      window.convene.net.receive(JSON.stringify({ type: 'batch', messages: [
+        { type: 'presence.joined', participant: entry(90001, 'Batch Person One') },
+        { type: 'presence.joined', participant: { participant_id: 'broken' } },
+        { type: 'presence.joined', participant: entry(90002, 'Batch Person Two') },
+        { type: 'presence.left', participant_id: 90001 },
+      ] }));
+    }""")
+    page.get_by_role("tab", name="People").click()
+    expect(page.locator("#people")).to_contain_text("Batch Person Two")
+    expect(page.locator("#people")).not_to_contain_text("Batch Person One")
+    assert any("dropped invalid server message" in w for w in warnings), warnings

@@ -65,3 +65,28 @@ def test_moderator_gets_the_queue_and_broadcast_form(client: Client, demo) -> No
 def test_live_url_template_tag(demo) -> None:
     html = Template("{% load convene_live %}{% live_url convening %}").render(Context({"convening": demo.convening}))
     assert html == LIVE
+
+
+def test_breakout_sessions_for_everyone_directory_for_moderators_only(client: Client, demo) -> None:
+    registration = Registration.objects.filter(convening=demo.convening, role="participant").first()
+    client.force_login(registration.participant.user)
+    html = client.get(LIVE).content.decode()
+    config = config_of(html)
+    sessions = {s["title"]: s for s in config["breakout_sessions"]}
+    assert list(sessions) == ["Breakouts by core component", "Roundtable by role"]
+    topics = {t["name"] for t in sessions["Breakouts by core component"]["topics"]}
+    assert {"Professional Learning", "Parent Engagement", "Technology Access and Equity",
+            "Best Practices in Math"} <= topics
+    assert config["directory"] == [] and config["can_run_breakouts"] is False
+    assert 'id="console"' not in html and 'id="ctl-console"' not in html
+
+    client.force_login(get_user_model().objects.get(username="moderator1"))
+    html = client.get(LIVE).content.decode()
+    config = config_of(html)
+    assert config["can_run_breakouts"] is True
+    assert 'id="console"' in html and 'id="ctl-console"' in html
+    people = {p["participant_id"]: p for p in config["directory"]}
+    assert len(people) == demo.convening.registrations.count()
+    entry = people[registration.participant_id]
+    assert entry["name"] == registration.participant.name and entry["school"] == registration.participant.school.name
+    assert entry["job_role"] == registration.participant.job_role and entry["role"] == "participant"

@@ -117,6 +117,21 @@ def test_two_participants_see_and_hear_each_other_in_the_plenary(media_page, sit
         assert loudest > 0.01, f"silence from {other}: {loudest}"
     expect(a.locator("#media-notice")).to_be_hidden()
 
+    # The websocket drops: after the reconnect, media starts over and B is back.
+    a.evaluate("() => convene.net.ws.close()")
+    a.wait_for_function("() => convene.store.state.net !== 'open'")
+    a.wait_for_function("() => convene.store.state.net === 'open'")
+    sees_video_of(a, site, "leader61")
+
+
+def test_the_page_works_on_when_media_cannot(new_page, site: LiveSite) -> None:
+    page = new_page(init_script="delete window.RTCPeerConnection;")
+    enter_room(page, site, "leader67")
+    expect(page.locator("#media-notice")).to_contain_text("Media unavailable")
+    page.get_by_role("textbox", name="Message everyone").fill("Media is down here, chat is not")
+    page.get_by_role("button", name="Send", exact=True).click()
+    expect(page.locator("#chat-log .chat-msg:not(.pending)")).to_contain_text("Media is down here, chat is not")
+
 
 def test_a_presenters_shared_screen_is_on_everyones_stage(media_page, site: LiveSite) -> None:
     audience = [media_page(u) for u in ("leader62", "leader63")]

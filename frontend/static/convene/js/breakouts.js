@@ -128,7 +128,6 @@ export function mountBreakouts({ store, bus, config }) {
 
   bus.on('msg:welcome', (msg) => takeSnapshot(msg.breakouts, { force: true }));
   bus.on('msg:breakout.state', (msg) => takeSnapshot(msg));
-  bus.on('msg:breakout.rooms', (msg) => store.set({ freeRooms: msg.rooms }));
   bus.on('breakout:choosing', (key) => { choosing = key; });
 
   bus.on('msg:breakout.assigned', (msg) => {

@@ -43,7 +43,11 @@ export function mountConsole(ctx) {
   let awaitingOpen = false;
 
   // ---- open / close, tabs ---------------------------------------------------------------
+  let opened = false;
   function setOpen(open, { focus = true } = {}) {
+    // The first time, while rooms are open, the live overview is what a moderator wants.
+    if (open && !opened && liveRooms(store.state.breakouts).length) selectTab('live');
+    opened ||= open;
     section.hidden = !open;
     stageWrap.hidden = open;
     document.body.dataset.console = open ? 'open' : 'closed';

@@ -154,7 +154,11 @@ export function mountOverview({ store, bus, net }, person) {
     }
     knownCalls = ids;
   }
-  store.watch(['breakouts', 'helpQueue', 'people'], render);
+  // Roster changes come in bursts (a thousand people): redraw once per burst.
+  let pending = null;
+  store.watch(['breakouts', 'helpQueue', 'people'], () => {
+    pending ??= setTimeout(() => { pending = null; render(store.state); }, 30);
+  });
 
   everySecond(() => {
     const b = store.state.breakouts;
