@@ -121,6 +121,7 @@ async def main(args: argparse.Namespace) -> None:
         if line == "settle":
             await wait_quiet(stats, quiet_s=1.5, limit_s=args.settle_limit_s)
             emit("quiet", received=int(stats["received"]))
+    cpu_at_go = time.process_time()
     if args.sender:
         asyncio.create_task(send_messages(people[0], args.messages, args.interval_ms / 1000))
     budget = args.messages * args.interval_ms / 1000 + args.drain_s
@@ -129,7 +130,8 @@ async def main(args: argparse.Namespace) -> None:
     except asyncio.TimeoutError:
         pass  # whatever has not arrived by now counts as lost
     emit("result", latencies_us=[lat for p in people for lat in p.latencies_us],
-         received=sum(len(p.seen) for p in people), expected=len(people) * args.messages)
+         received=sum(len(p.seen) for p in people), expected=len(people) * args.messages,
+         cpu_s=time.process_time() - cpu_at_go)
     for reader in readers:
         reader.cancel()
 

@@ -47,6 +47,12 @@ def rss_kib(servers: list[DaphneServer]) -> int:
     return sum(psutil.Process(server.pid).memory_info().rss for server in servers) // 1024
 
 
+def cpu_s(servers: list[DaphneServer]) -> float:
+    """CPU time the daphne processes have used (all threads): unlike wall time, it does not
+    grow when other programs on the machine compete for the cores."""
+    return sum(sum(psutil.Process(server.pid).cpu_times()[:2]) for server in servers)
+
+
 def start_servers(args: argparse.Namespace, db_url: str) -> list[DaphneServer]:
     env = dict(SERVER_ENV)
     redis_url = None
@@ -123,8 +129,10 @@ def measure(args: argparse.Namespace, servers: list[DaphneServer], tokens_file: 
         clients.hear("quiet")
         after = rss_kib(servers)
         print(f"quiet after {time.monotonic() - started:.1f}s; daphne RSS {before} → {after} KiB", flush=True)
+        cpu_before = cpu_s(servers)
         clients.tell("go")
         results = clients.hear("result")
+        server_cpu = cpu_s(servers) - cpu_before
     finally:
         clients.close()
     latencies_ms = [lat / 1000 for result in results for lat in result["latencies_us"]]
@@ -135,6 +143,10 @@ def measure(args: argparse.Namespace, servers: list[DaphneServer], tokens_file: 
             "p50_ms": round(statistics.median(latencies_ms), 1) if latencies_ms else None,
             "p99_ms": round(percentile(latencies_ms, 0.99), 1), "max_ms": round(max(latencies_ms, default=0), 1),
             "lost": expected - received, "kib_per_client": round((after - before) / args.clients, 1),
+            # CPU per delivered chat frame, servers and clients: what a fan-out costs, whatever the load.
+            "server_cpu_us_per_frame": round(server_cpu / max(received, 1) * 1e6, 1),
+            "client_cpu_us_per_frame": round(sum(r["cpu_s"] for r in results) / max(received, 1) * 1e6, 1),
+            "load_avg_1m": round(os.getloadavg()[0], 1),
             "database": "postgresql" if "postgres" in os.environ.get("DATABASE_URL", "") else "sqlite"}
 
 

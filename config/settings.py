@@ -149,7 +149,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.channels.server": {"level": "WARNING"}},
+    # aioice logs every ICE check of every media connection at INFO.
+    "loggers": {"django.channels.server": {"level": "WARNING"}, "aioice": {"level": "WARNING"}},
 }
 
 # ---- Live plenary (signaling app) ----------------------------------------------------

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -38,6 +39,11 @@ logger = logging.getLogger("convene.media")
 Step = Callable[[], Awaitable[None]]
 # Errors after which the media connection stays usable; after any other it is closed.
 KEEPS_CONNECTION = frozenset({errors.GLARE, errors.BAD_CANDIDATE})
+# Browsers hide their addresses behind mDNS names (``<uuid>.local``) when they have no camera
+# permission. Resolving one would make the media server listen on 0.0.0.0:5353 (multicast),
+# and is never needed: the browser's connectivity checks reach the server's candidates, which
+# learns its address from them (peer-reflexive). So such candidates are dropped here.
+MDNS_CANDIDATE = re.compile(r"^a=candidate:\S+ \d+ \S+ \d+ \S+\.local \d+ .*(?:\r?\n|$)", re.MULTILINE | re.IGNORECASE)
 SESSIONS: dict[str, MediaSession] = {}  # channel name -> session, on this web worker
 # (convening, participant) a moderator let share a screen in breakout rooms, on this worker.
 SCREEN_ALLOWED: set[tuple[int, int]] = set()
@@ -118,17 +124,20 @@ class MediaSession:
             await self._join()
         elif self.media_id is None or self.backend is None:
             raise MediaError(errors.UNKNOWN_PARTICIPANT, "no media connection: send an initial offer")
-        answer = await self.backend.offer(self.media_id, message.sdp, dict(message.tracks))
+        answer = await self.backend.offer(self.media_id, _without_mdns(message.sdp), dict(message.tracks))
         await self.conn.reply(MediaServerAnswer(sdp=answer, ref=message.id))
 
     async def answer(self, message: MediaAnswer) -> None:
         if self.media_id is not None and self.backend is not None:  # else: for a connection already closed
-            await self.backend.answer(self.media_id, message.sdp)
+            await self.backend.answer(self.media_id, _without_mdns(message.sdp))
 
     async def candidate(self, message: MediaIce) -> None:
-        if self.media_id is not None and self.backend is not None:
-            init = message.candidate.model_dump() if message.candidate else None
-            await self.backend.candidate(self.media_id, init)
+        if self.media_id is None or self.backend is None:
+            return
+        if message.candidate is not None and _is_mdns(message.candidate.candidate):
+            return  # see MDNS_CANDIDATE
+        init = message.candidate.model_dump() if message.candidate else None
+        await self.backend.candidate(self.media_id, init)
 
     async def leave(self) -> None:
         media_id, backend = self.media_id, self.backend
@@ -198,6 +207,15 @@ class MediaSession:
         if "screen" in message.tracks.values() or videos > 1:
             raise ProtocolError(ErrorCode.FORBIDDEN, f"Your role ({conn.role}) cannot share a screen here.",
                                 message.id)
+
+
+def _without_mdns(sdp: str) -> str:
+    return MDNS_CANDIDATE.sub("", sdp)
+
+
+def _is_mdns(line: str) -> bool:
+    fields = line.removeprefix("a=").removeprefix("candidate:").split()
+    return len(fields) > 4 and fields[4].lower().endswith(".local")
 
 
 def _tracks(infos: tuple[TrackInfo, ...]) -> list[TrackOut]:

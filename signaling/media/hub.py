@@ -19,7 +19,6 @@ Spaces. A convening space's media space is the key its chat and presence group u
 from __future__ import annotations
 
 import asyncio
-import logging
 import secrets
 import sys
 from collections.abc import Awaitable, Callable
@@ -29,7 +28,6 @@ from typing import Any
 from .server import MediaServer
 from .signals import SignalOut
 
-logger = logging.getLogger(__name__)
 Send = Callable[[SignalOut], Awaitable[None]]
 # On the plenary's stage: presenters always; moderators and organizers while they share a screen.
 PRESENTER_ROLES = frozenset({"presenter"})

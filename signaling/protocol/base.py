@@ -31,7 +31,7 @@ class ErrorCode(StrEnum):
     UNAUTHENTICATED = "unauthenticated"
     EXPIRED = "expired"
     INTERNAL = "internal"
-    # Breakouts (signaling/protocol/breakouts.py).
+    # Breakouts (signaling/protocol/breakout*.py).
     STALE_PLAN = "stale_plan"
     ROOM_FULL = "room_full"
     ROOM_NOT_OPEN = "room_not_open"

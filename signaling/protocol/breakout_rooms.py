@@ -1,4 +1,4 @@
-"""Breakouts family, part 2: work inside a room — shared notes, the room's Top 5 action
+"""Breakouts family, part 3: work inside a room — shared notes, the room's Top 5 action
 items, calls for help — plus room-targeted broadcasts and the summary rooms leave behind.
 
 Room work is for the room's members and moderators (who may use any room).

@@ -33,13 +33,22 @@ LAYERS = [pytest.param("memory", id="memory"), pytest.param("redis", id="redis",
 Connect = Callable[..., Awaitable[CommClient]]
 
 
+# The faster layers bench/plenary_fanout.py recommends (CHANNEL_LAYER_BACKEND); tests/plenary/
+# test_layers.py runs the key behaviours on them with @pytest.mark.parametrize(..., indirect=True).
+FAST_BACKENDS = {"local": "signaling.layers.LocalChannelLayer",
+                 "pubsub": "channels_redis.pubsub.RedisPubSubChannelLayer"}
+
+
 @pytest.fixture(params=LAYERS)
 def layer(request: pytest.FixtureRequest, settings) -> str:  # noqa: ANN001 — pytest-django's settings
-    if request.param == "redis":
+    name = str(request.param)
+    if name in ("redis", "pubsub"):
         settings.CHANNEL_LAYERS = redis_layer_config(prefix=f"convene-test-{RUN}-{next(_count)}")
     else:
         settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-    return str(request.param)
+    if name in FAST_BACKENDS:
+        settings.CHANNEL_LAYERS["default"]["BACKEND"] = FAST_BACKENDS[name]
+    return name
 
 
 def _delete_test_rows() -> None:

@@ -18,7 +18,7 @@ EXPECTED_CLIENT = {"ping", "presence.update", "chat.send", "chat.sync", "chat.de
 EXPECTED_SERVER = {"pong", "error", "batch", "welcome", "presence.joined", "presence.changed", "presence.left",
                    "space.entered", "chat.message", "chat.history", "chat.deleted", "hand.queue",
                    "hand.invited", "broadcast"}
-# The breakouts family (signaling/protocol/breakouts.py, breakout_rooms.py).
+# The breakouts family (signaling/protocol/breakouts.py, breakout_controls.py, breakout_rooms.py).
 EXPECTED_CLIENT |= {"breakout.plan", "breakout.plan_get", "breakout.plan_edit", "breakout.open", "breakout.reopen",
                     "breakout.move", "breakout.swap", "breakout.recall", "breakout.choose", "breakout.visit",
                     "breakout.return", "breakout.mode", "breakout.timer", "breakout.close", "breakout.broadcast",

@@ -9,6 +9,7 @@ stays in the plenary until moved) and closes them after the test.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,18 +38,31 @@ class MediaSite:
     used: set[str] = field(default_factory=set)
 
     def take(self, role: str) -> dict[str, Any]:
-        """A person of ``role`` no earlier test used (their state is fresh)."""
-        row = next(r for r in self.rows if r["role"] == role and r["username"] not in self.used)
+        """A person of ``role`` no earlier test used (their state is fresh); moderators are
+        few, and shared (a test's own connections close when it ends)."""
+        row = next(r for r in self.rows if r["role"] == role and (role == "moderator" or r["username"] not in self.used))
         self.used.add(row["username"])
         return row
 
 
+@contextmanager
+def serving(db_url: str, env: dict[str, str] | None = None) -> Iterator[DaphneServer]:
+    """A daphne web worker; its log is printed when it stops (pytest shows it on failure)."""
+    server = DaphneServer(db_url, env=env, name="media-web").start()
+    try:
+        yield server
+    finally:
+        server.stop()
+        print(f"---- {server.name} log ----\n{server.log_text()}")
+
+
 def site_fixture(template: LiveDatabase, env: dict[str, str] | None = None) -> Iterator[MediaSite]:
+    """A copy of the demo academy served by one daphne, with everyone's join tokens."""
     for database in live.live_db_fixture(template):
         rows = join_tokens(database.url, limit=1000)
         session_id = int(manage(database.url, "shell", "-v0", "-c", BREAKOUT_SESSION).split()[-1])
-        for servers in live._servers(DaphneServer(database.url, env=env, name="media-web")):
-            yield MediaSite(servers[0], database.url, rows, session_id)
+        with serving(database.url, env) as server:
+            yield MediaSite(server, database.url, rows, session_id)
 
 
 @pytest.fixture(scope="package")

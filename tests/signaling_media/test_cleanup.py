@@ -1,5 +1,6 @@
 """Closing a websocket closes its media: after many join/leave cycles over the real
-websocket the server holds no peer connection, task or session more than before."""
+websocket the server holds no peer connection, task, socket or session more than before;
+and stopping the server closes every media connection."""
 from __future__ import annotations
 
 import asyncio
@@ -7,6 +8,10 @@ import time
 
 import pytest
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+
+from tests import live
+from tests.live import DaphneServer, LiveDatabase, join_tokens
+from tests.media.synthetic import PatternVideoTrack
 
 from .conftest import MakePerson, MediaSite
 from .wsmedia import MediaWsClient
@@ -55,3 +60,25 @@ async def test_join_leave_cycles_leave_nothing_behind(media_site: MediaSite, peo
             after = await diagnostics(moderator.ws)
     print(f"\n{CYCLES} websocket media join/leave cycles in {elapsed:.1f} s; before {before}\nafter {after}")
     assert after["slots"] == before["slots"] and after["members"] == before["members"]
+
+
+async def test_stopping_the_server_closes_every_media_connection(live_template: LiveDatabase, people: MakePerson) -> None:
+    """daphne's shutdown closes the hub: browsers see their media end at once (DTLS close),
+    not after an ICE timeout."""
+    for database in live.live_db_fixture(live_template):
+        server = DaphneServer(database.url, name="media-stopping").start()
+        try:
+            site = MediaSite(server, database.url, join_tokens(database.url, role="participant", limit=1), 0)
+            person = await people(site=site)
+            person.media.publish("camera", PatternVideoTrack(81))
+            await person.media.join("plenary")
+            async with asyncio.timeout(10):
+                while person.media.pc.connectionState != "connected":
+                    await asyncio.sleep(0.05)
+            server.process.terminate()  # type: ignore[union-attr]
+            async with asyncio.timeout(5):
+                while person.media.pc.connectionState == "connected":
+                    await asyncio.sleep(0.05)
+            assert person.media.pc.connectionState in ("closed", "failed")
+        finally:
+            server.stop()

@@ -2,6 +2,8 @@
 participant receives; a participant may not share a screen there."""
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from signaling.media import MediaError
@@ -41,3 +43,21 @@ async def test_a_participants_screen_is_forbidden_in_the_plenary(people: MakePer
     await watcher.media.join("plenary")
     await watcher.media.wait_video(TAG_CAMERA, timeout=10)
     assert TAG_SNEAK + 1 not in watcher.media.video
+
+
+async def test_a_moderator_is_on_the_stage_while_sharing_a_screen(people: MakePerson) -> None:
+    moderator, watcher = await people("moderator"), await people()
+    moderator.media.publish("camera", PatternVideoTrack(TAG_CAMERA + 10))
+    moderator.media.publish("screen", PatternVideoTrack(TAG_SCREEN + 10))
+    await moderator.media.join("plenary")
+    await watcher.media.join("plenary")
+    await watcher.media.wait_video(TAG_SCREEN + 10, timeout=10)
+    await watcher.media.wait_video(TAG_CAMERA + 10, timeout=10)
+
+    screen = next(t for t in moderator.media.pc.getTransceivers()
+                  if t.sender.track is moderator.media.tracks["screen"])
+    screen.direction = "inactive"
+    await moderator.media.renegotiate()  # stops sharing: off the stage (and not speaking)
+    async with asyncio.timeout(10):
+        while watcher.media.mids_of(moderator.tag, "screen") or watcher.media.mids_of(moderator.tag, "camera"):
+            await asyncio.sleep(0.05)

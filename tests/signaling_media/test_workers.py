@@ -4,7 +4,8 @@ processes and a web worker relaying signaling to them over the Redis channel lay
 Spaces are placed on the least-loaded live worker: the plenary (first) on media-a, the first
 room on media-b, the second room on media-a. A move between spaces of one worker renegotiates
 the same connection; a move to a space on the other worker makes the client reconnect its
-media (``media.reconnect``), which the web worker routes to the new worker.
+media (``media.reconnect``), which the web worker routes to the new worker. A worker that
+stops releases its spaces: clients that start over land on the other one.
 """
 from __future__ import annotations
 
@@ -12,17 +13,19 @@ import asyncio
 import secrets
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from tests import live
-from tests.live import ROOT, DaphneServer, LiveDatabase, join_tokens, manage
+from tests.live import ROOT, LiveDatabase, join_tokens, manage
 from tests.media.synthetic import PatternVideoTrack, SyntheticParticipant
 from tests.services import TEST_REDIS_URL
 
-from .conftest import BREAKOUT_SESSION, MakePerson, MediaSite, Person, close_rooms, move, open_rooms
+from .conftest import BREAKOUT_SESSION, MakePerson, MediaSite, Person, close_rooms, move, open_rooms, serving
 from .wsmedia import WsTransport
 
 pytestmark = [pytest.mark.live, pytest.mark.redis, pytest.mark.asyncio, pytest.mark.timeout(150)]
@@ -33,7 +36,7 @@ TAG_A, TAG_E = 71, 75
 class MediaWorkerProcess:
     def __init__(self, db_url: str, name: str, env: dict[str, str]) -> None:
         self.name, self.env = name, live._env(db_url, env)
-        self.log = DaphneServer(db_url, name=name).log_path  # a log file like the web worker's
+        self.log = Path(tempfile.mkstemp(prefix=f"convene-{name}-", suffix=".log")[1])
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
@@ -41,8 +44,8 @@ class MediaWorkerProcess:
             self.process = subprocess.Popen([sys.executable, "manage.py", "media_worker", "--name", self.name],
                                             cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
 
-    def check(self) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "manage.py", "media_worker", "--check", "--name", self.name],
+    def check(self, name: str | None = None) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "manage.py", "media_worker", "--check", "--name", name or self.name],
                               cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=30)
 
     def stop(self) -> None:
@@ -64,15 +67,14 @@ def worker_site(live_template: LiveDatabase) -> Iterator[tuple[MediaSite, list[M
         session_id = int(manage(database.url, "shell", "-v0", "-c", BREAKOUT_SESSION).split()[-1])
         workers = [MediaWorkerProcess(database.url, name, env) for name in WORKERS]
         try:
-            workers[0].start()
-            time.sleep(1.0)  # media-a beats first: the first space goes there (names break ties anyway)
-            workers[1].start()
-            for servers in live._servers(DaphneServer(database.url, env=env, name="media-web")):
+            for worker in workers:
+                worker.start()
+            with serving(database.url, env) as server:
                 deadline = time.monotonic() + 30
                 while any(w.check().returncode for w in workers):
                     assert time.monotonic() < deadline, "media workers did not start"
                     time.sleep(0.5)
-                yield MediaSite(servers[0], database.url, rows, session_id), workers
+                yield MediaSite(server, database.url, rows, session_id), workers
         finally:
             for worker in workers:
                 worker.stop()
@@ -81,6 +83,10 @@ def worker_site(live_template: LiveDatabase) -> Iterator[tuple[MediaSite, list[M
 async def reconnect(person: Person) -> SyntheticParticipant:
     """What a browser does on media.reconnect: a new RTCPeerConnection, an initial offer."""
     await person.ws.expect("media.reconnect", timeout=10)
+    return await restart(person)
+
+
+async def restart(person: Person) -> SyntheticParticipant:
     tracks = dict(person.media.tracks)
     await person.media.close(leave=False)
     person.media = SyntheticParticipant(person.tag, WsTransport(person.ws))
@@ -92,8 +98,9 @@ async def reconnect(person: Person) -> SyntheticParticipant:
 
 async def test_spaces_live_on_workers_and_moves_cross_them(worker_site, people: MakePerson) -> None:  # noqa: ANN001
     site, workers = worker_site
-    assert all(w.check().returncode == 0 for w in workers)
-    assert workers[0].check().stdout.strip().startswith("{")
+    health = workers[0].check()
+    assert health.returncode == 0 and '"stats"' in health.stdout
+    assert workers[0].check("media-nobody").returncode != 0
     moderator = await people("moderator", site=site)
     a, b, c, e = [await people(site=site) for _ in range(4)]
     rooms = await open_rooms(moderator.ws, site.session_id)
@@ -127,4 +134,16 @@ async def test_spaces_live_on_workers_and_moves_cross_them(worker_site, people: 
     await asyncio.sleep(1.0)
     assert not [m for m in e.ws.seen if m["type"] == "media.reconnect"]
     assert e.media.pc is pc_before and e.media.pc.connectionState == "connected"
+
+    # media-b stops: it closes its connections and releases room 1; the clients start over
+    # (as browsers do when their connection closes) and room 1 is placed on media-a.
+    workers[1].stop()
+    async with asyncio.timeout(10):
+        while a.media.pc.connectionState == "connected":
+            await asyncio.sleep(0.05)
+    await restart(a)
+    await (await restart(b)).wait_video(TAG_A, timeout=10)
+    async with asyncio.timeout(10):
+        while set((await moderator.ws.request("media.diagnose"))["servers"]) != {"media-a"}:
+            await asyncio.sleep(0.5)
     await close_rooms(moderator.ws)

@@ -14,10 +14,11 @@ from signaling.consumers.handlers import db, handles
 from signaling.consumers.handlers._breakout_errors import translated
 from signaling.protocol import Error, ErrorCode
 from signaling.protocol.breakout_rooms import BreakoutBroadcast
-from signaling.protocol.breakouts import (
-    BreakoutChoose, BreakoutClose, BreakoutMode, BreakoutMove, BreakoutOpen, BreakoutPlan, BreakoutPlanEdit,
-    BreakoutPlanGet, BreakoutRecall, BreakoutReopen, BreakoutReturn, BreakoutSwap, BreakoutTimer, BreakoutVisit,
+from signaling.protocol.breakout_controls import (
+    BreakoutChoose, BreakoutClose, BreakoutMode, BreakoutMove, BreakoutOpen, BreakoutRecall, BreakoutReopen,
+    BreakoutReturn, BreakoutSwap, BreakoutTimer, BreakoutVisit,
 )
+from signaling.protocol.breakouts import BreakoutPlan, BreakoutPlanEdit, BreakoutPlanGet
 
 # ---- planning -----------------------------------------------------------------------------
 

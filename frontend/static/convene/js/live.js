@@ -8,9 +8,9 @@
  * media plug in the same way.
  */
 import { mountBreakouts } from './breakouts.js';
+import { mountChat } from './chat.js';
 import { Connection } from './connection.js';
 import { mountConsole } from './console.js';
-import { mountChat } from './chat.js';
 import { mountControls } from './controls.js';
 import { LocalMedia } from './devices.js';
 import { $, announce } from './dom.js';

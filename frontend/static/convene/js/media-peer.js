@@ -39,7 +39,12 @@ export class MediaPeer {
       this.send('media.ice', { candidate: candidate && candidate.candidate ? candidate.toJSON() : null });
     };
     this.pc.ontrack = () => this.publish();
-    this.pc.onconnectionstatechange = () => onState(this.pc.connectionState);
+    this.wasConnected = false;
+    this.pc.onconnectionstatechange = () => {
+      if (this.closed) return;
+      if (this.pc.connectionState === 'connected') this.wasConnected = true;
+      onState(this.pc.connectionState);
+    };
   }
 
   /** Publish `tracks` ({microphone, camera, screen}: MediaStreamTrack or null) and make the first offer. */

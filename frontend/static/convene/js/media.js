@@ -74,7 +74,8 @@ export function mountMedia({ store, bus, net, config }) {
     if (state === 'connected') {
       failures = 0;
       notice.hide();
-    } else if (state === 'failed') {
+    } else if (state === 'failed' || (peer?.wasConnected && (state === 'new' || state === 'closed'))) {
+      // 'new'/'closed' after being connected: the media server closed it (e.g. a worker stopped).
       retry('the connection to the media server failed');
     } else if (state === 'disconnected') {
       // Often back by itself within seconds (ICE); if not, start over.
