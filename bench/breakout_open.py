@@ -15,7 +15,11 @@ share of the websockets. Once the join-time roster traffic has died down the mod
 2. opens them: each participant's time from the moderator's ``breakout.open`` to its
    own ``breakout.assigned`` (p50, p99, max over N);
 3. moves ``--moves`` participants one at a time to another room: time from
-   ``breakout.move`` to the moved participant's ``breakout.assigned`` (p95).
+   ``breakout.move`` to the moved participant's ``breakout.assigned`` (p95), at a
+   moderator's pace (``--move-every-s``, and never before everyone has the last move's
+   ``breakout.state``: the time that takes is printed). The people
+   moved (``--movers``) are in a client process of their own, as each browser has its own
+   machine: otherwise the figure is this process reading 999 other sockets' state updates.
 
 Clocks: every process reads the same machine's time_ns. The last line is one JSON object.
 """
@@ -26,6 +30,7 @@ import asyncio
 import json
 import os
 import random
+import re
 import secrets
 import statistics
 import subprocess
@@ -51,6 +56,17 @@ FAST_BACKENDS = {"memory": "signaling.layers.LocalChannelLayer",
 
 # ---- client processes --------------------------------------------------------------------
 
+VERSION = re.compile(r'"version":(\d+)')
+
+
+def _state_version(frame: str) -> int | None:
+    """The version of a ``breakout.state`` frame, without parsing its room lists."""
+    if not frame.endswith('"type":"breakout.state"}'):
+        return None
+    found = VERSION.search(frame, 0, 200)
+    return int(found.group(1)) if found else None
+
+
 def _assignments(frame: str) -> list[dict[str, Any]]:
     if ASSIGNED not in frame:
         return []  # most frames are roster and state updates: not even parsed
@@ -60,7 +76,7 @@ def _assignments(frame: str) -> list[dict[str, Any]]:
 
 
 async def _participant(url: str, row: dict[str, Any], arrivals: list[tuple[int, str, int]],
-                       stats: dict[str, float], gate: asyncio.Semaphore) -> None:
+                       stats: dict[str, float], gate: asyncio.Semaphore, versions: dict[int, int]) -> None:
     from websockets.asyncio.client import connect
 
     async with gate:  # until the welcome: joins queue on the server's database thread
@@ -71,6 +87,8 @@ async def _participant(url: str, row: dict[str, Any], arrivals: list[tuple[int, 
     async for frame in socket:
         stats["last_at"] = time.monotonic()
         if isinstance(frame, str):
+            if (version := _state_version(frame)) is not None:
+                versions[row["participant_id"]] = max(version, versions.get(row["participant_id"], 0))
             for message in _assignments(frame):
                 arrivals.append((row["participant_id"], message["room"]["key"], time.time_ns()))
 
@@ -86,8 +104,9 @@ async def clients_main(args: argparse.Namespace) -> None:
     arrivals: list[tuple[int, str, int]] = []
     stats = {"connected": 0.0, "last_at": time.monotonic()}
     gate = asyncio.Semaphore(args.connect_concurrency)
-    tasks = [asyncio.create_task(_participant(urls[(args.start + i) % len(urls)], row, arrivals, stats, gate))
-             for i, row in enumerate(rows)]
+    versions: dict[int, int] = {}  # the newest breakout.state each person has
+    tasks = [asyncio.create_task(_participant(urls[(args.start + i) % len(urls)], row, arrivals, stats, gate,
+                                              versions)) for i, row in enumerate(rows)]
     while stats["connected"] < len(rows):
         await asyncio.sleep(0.1)
         for task in tasks:
@@ -100,6 +119,11 @@ async def clients_main(args: argparse.Namespace) -> None:
             while time.monotonic() - stats["last_at"] < 1.5:
                 await asyncio.sleep(0.1)
             _emit("quiet")
+        elif line.startswith("version "):  # until everyone has this state version (or 30 s)
+            wanted, deadline = int(line.split()[1]), time.monotonic() + 30
+            while (len(versions) < len(rows) or min(versions.values()) < wanted) and time.monotonic() < deadline:
+                await asyncio.sleep(0.01)
+            _emit("version", at=time.time_ns())
         elif line == "report":
             _emit("arrivals", arrivals=arrivals)
             arrivals.clear()
@@ -112,12 +136,16 @@ async def clients_main(args: argparse.Namespace) -> None:
 class Clients:
     def __init__(self, args: argparse.Namespace, servers: list[DaphneServer], tokens_file: str) -> None:
         urls = ",".join(server.ws_url(f"/ws/convenings/{DEMO_SLUG}/") for server in servers)
-        share = -(-args.participants // args.client_procs)
+        # The first --movers people get a process of their own: a browser reads only its own
+        # socket, so a moved person's notice must not wait behind 999 others' frames.
+        movers = min(args.movers, args.participants)
+        share = -(-(args.participants - movers) // args.client_procs)
+        ranges = [(0, movers)] + [(movers + n * share, min(args.participants, movers + (n + 1) * share))
+                                  for n in range(args.client_procs)]
         self.procs = [subprocess.Popen(
             [sys.executable, __file__, "--role", "clients", "--urls", urls, "--tokens-file", tokens_file,
-             "--start", str(n * share), "--end", str(min(args.participants, (n + 1) * share)),
-             "--connect-concurrency", str(args.connect_concurrency)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) for n in range(args.client_procs)]
+             "--start", str(start), "--end", str(end), "--connect-concurrency", str(args.connect_concurrency)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) for start, end in ranges if end > start]
 
     def tell(self, line: str) -> None:
         for proc in self.procs:
@@ -128,6 +156,10 @@ class Clients:
         heard = [json.loads(proc.stdout.readline() or '{"event": "exited"}') for proc in self.procs]  # type: ignore[union-attr]
         assert all(h["event"] == event for h in heard), heard
         return heard
+
+    def wait_version(self, version: int) -> list[dict[str, Any]]:
+        self.tell(f"version {version}")
+        return self.hear("version")
 
     def arrivals(self) -> list[tuple[int, str, int]]:
         self.tell("report")
@@ -167,25 +199,27 @@ async def _open(moderator: WsClient, session: int, clients: Clients, expected: i
     return state, [(at - started) / 1e6 for at in arrived.values()]
 
 
-async def _moves(moderator: WsClient, state: dict, clients: Clients, people: list[int], count: int) -> list[float]:
+async def _moves(moderator: WsClient, state: dict, clients: Clients, people: list[int], count: int,
+                 pace_s: float) -> list[float]:
     rng = random.Random(7)
     room_of = {pid: r["key"] for r in state["rooms"] for pid in r["members"]}
     keys = [r["key"] for r in state["rooms"]]
-    latencies = []
+    latencies, fanout_ms = [], []
     for _ in range(count):
         person = rng.choice(people)
         target = rng.choice([k for k in keys if k != room_of[person]])
         started = time.time_ns()
         await moderator.send("breakout.move", participant_id=person, room=target)
-        await moderator.expect("breakout.state", lambda m, t=target, p=person: p in next(
+        state = await moderator.expect("breakout.state", lambda m, t=target, p=person: p in next(
             r["members"] for r in m["rooms"] if r["key"] == t), 30)
-        found: list[int] = []
-        deadline = time.monotonic() + 10
-        while not found and time.monotonic() < deadline:
-            await asyncio.sleep(0.3)  # and let the state fan-out to everyone drain before the next move
-            found = [at for pid, room, at in clients.arrivals() if pid == person and room == target and at > started]
+        # Moves come at a person's pace: the next one after everyone has this one's state.
+        fanout_ms.append((max(h["at"] for h in clients.wait_version(state["version"])) - started) / 1e6)
+        found = [at for pid, room, at in clients.arrivals() if pid == person and room == target and at > started]
+        await asyncio.sleep(max(0.0, pace_s - (time.time_ns() - started) / 1e9))
         latencies.append((min(found) - started) / 1e6 if found else float("inf"))
         room_of[person] = target
+    print(f"everyone had the new state after p50 {statistics.median(fanout_ms):.0f} ms, "
+          f"max {max(fanout_ms):.0f} ms", flush=True)
     return latencies
 
 
@@ -206,8 +240,8 @@ async def measure(args: argparse.Namespace, servers: list[DaphneServer], tokens:
         plan_ms = statistics.median([await _plan(moderator, session, args.rooms, seed) for seed in range(3)])
         state, open_ms = await _open(moderator, session, clients, args.participants)
         print(f"opened: {len(open_ms)}/{args.participants} told their room", flush=True)
-        people = [row["participant_id"] for row in tokens]
-        move_ms = await _moves(moderator, state, clients, people, args.moves)
+        people = [row["participant_id"] for row in tokens[:args.movers]]
+        move_ms = await _moves(moderator, state, clients, people, args.moves, args.move_every_s)
         await moderator.close()
     finally:
         clients.close()
@@ -254,7 +288,9 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--backend", choices=["stock", "fast"], default="fast",
                         help="stock: the settings' channel layer; fast: LocalChannelLayer / RedisPubSubChannelLayer")
     parser.add_argument("--moves", type=int, default=50)
-    parser.add_argument("--client-procs", type=int, default=1)
+    parser.add_argument("--move-every-s", type=float, default=1.0, help="a moderator's pace (at least)")
+    parser.add_argument("--client-procs", type=int, default=1, help="processes for everyone but the movers")
+    parser.add_argument("--movers", type=int, default=50, help="people who may be moved (own client process)")
     parser.add_argument("--connect-concurrency", type=int, default=10)
     parser.add_argument("--role", choices=["orchestrator", "clients"], default="orchestrator")
     parser.add_argument("--urls", help=argparse.SUPPRESS)

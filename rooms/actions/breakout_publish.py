@@ -20,6 +20,8 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from convenings.models import Registration
+from convenings.permissions import ROLES, Action, allowed
 from rooms.actions.publish import convening_group, participant_group, publish, publish_event
 from rooms.breakouts import snapshot
 from rooms.breakouts.store import Live
@@ -55,8 +57,13 @@ def _texts(messages: Iterable[ServerMessage | None]) -> list[str]:
 
 
 def to_staff(convening_id: int, *messages: ServerMessage) -> None:
-    """Messages for moderators only (e.g. a new draft plan)."""
-    publish_event(convening_group(convening_id), {"type": EVENT, "public": [], "staff": _texts(messages)})
+    """Messages for moderators only (e.g. a new draft plan): to each one's own group, so the
+    thousand participants' connections are not woken for nothing."""
+    roles = [role for role in ROLES if allowed(role, Action.JOIN_ANY_ROOM)]
+    staff = Registration.objects.filter(convening_id=convening_id, role__in=roles).values_list("participant_id", flat=True)
+    event = {"type": EVENT, "public": [], "staff": _texts(messages)}
+    for person in staff:
+        publish_event(participant_group(convening_id, person), event)
 
 
 def to_person(convening_id: int, person: int, message: ServerMessage) -> None:

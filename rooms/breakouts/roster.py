@@ -21,19 +21,18 @@ def _interests(participant_ids: list[int]) -> dict[int, tuple[str, ...]]:
 
 def people_for(session: Session) -> list[Person]:
     """Everyone registered for the session's convening, with what the planner groups by."""
-    registrations = list(Registration.objects.filter(convening_id=session.convening_id).select_related(
-        "participant__user", "participant__school__district__region", "participant__district__region",
-    ).order_by("participant__user__last_name", "participant__user__first_name", "participant_id"))
-    interests = _interests([r.participant_id for r in registrations])
-    people = []
-    for registration in registrations:
-        p = registration.participant
-        district = p.school.district if p.school_id else p.district
-        people.append(Person(
-            id=p.pk, job_role=p.job_role, school=str(p.school_id) if p.school_id else None,
-            team=str(p.team_id) if p.team_id else None, region=district.region.name if district else None,
-            interests=interests.get(p.pk, ()), convening_role=registration.role, name=p.name))
-    return people
+    # values(): a thousand people's rows without building a thousand model instances.
+    rows = list(Registration.objects.filter(convening_id=session.convening_id).order_by(
+        "participant__user__last_name", "participant__user__first_name", "participant_id").values_list(
+        "participant_id", "role", "participant__job_role", "participant__school_id", "participant__team_id",
+        "participant__school__district__region__name", "participant__district__region__name",
+        "participant__user__first_name", "participant__user__last_name", "participant__user__username"))
+    interests = _interests([row[0] for row in rows])
+    return [Person(id=pid, job_role=job_role, school=str(school) if school else None,
+                   team=str(team) if team else None, region=school_region if school else district_region,
+                   interests=interests.get(pid, ()), convening_role=role,
+                   name=f"{first} {last}".strip() or username)
+            for pid, role, job_role, school, team, school_region, district_region, first, last, username in rows]
 
 
 def names(participant_ids: list[int]) -> dict[int, str]:
