@@ -166,8 +166,9 @@ CHAT_MAX_CHARS = env_int("CHAT_MAX_CHARS", 2000)
 # at RATE_LIMIT_PER_S (20 and 2/s: a burst of 20, then 20 per 10 s).
 RATE_LIMIT_BURST = env_int("RATE_LIMIT_BURST", 20)
 RATE_LIMIT_PER_S = float(env_str("RATE_LIMIT_PER_S") or 2)
-# Channel layer class, overriding the default above (same CONFIG). For a thousand people in
-# one plenary the stock layers are O(N²) per fan-out; docs/benchmarks.md "Plenary fan-out":
+# Channel layer class, overriding the default above (same CONFIG). With a thousand people in
+# one plenary the stock layers' cost per fan-out grows faster than N; the faster ones
+# (docs/benchmarks.md "Plenary fan-out"):
 #   with REDIS_URL:    channels_redis.pubsub.RedisPubSubChannelLayer
 #   without REDIS_URL: signaling.layers.LocalChannelLayer
 CHANNEL_LAYER_BACKEND = env_str("CHANNEL_LAYER_BACKEND")

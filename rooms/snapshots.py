@@ -19,7 +19,7 @@ def person(participant: Participant) -> Person:
 
 
 # Plain values, not model instances: the welcome of the 1,000th person reads a roster of
-# 1,000 rows, and building Django objects for them cost five times the query.
+# 1,000 rows, and building Django objects for them took twice as long as the query.
 _ROW = ("participant_id", "role", "space", "camera", "mic", "participant__job_role",
         "participant__user__first_name", "participant__user__last_name", "participant__user__username",
         "participant__school__name")

@@ -7,6 +7,7 @@ are told is what was committed, and a failed operation changes nothing.
 """
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -38,21 +39,29 @@ class Step:
 
 
 Operation = Callable[[Live, float], Step]
-Locker = Callable[[int], "tuple[LiveBreakoutState, Live] | None"]
 
 
-def change(convening_id: int, operate: Operation, lock: Locker = store.lock) -> Live | None:
-    """Apply ``operate`` under the row lock; None if ``lock`` declined (nothing to do)."""
+def change(convening_id: int, operate: Operation) -> Live:
+    """Apply ``operate`` to the convening's live breakouts, under the row lock."""
     now = time.time()
     with transaction.atomic():
-        locked = lock(convening_id)
-        if locked is None:
-            return None
-        row, before = locked
-        step = operate(before, now)
-        if step.live == before and not step.effects and not step.stays:
-            return before  # nothing changed: no new version, nothing to tell
-        return _commit(row, before, step, now)
+        row, before = store.lock(convening_id)
+        return _apply(row, before, operate, now)
+
+
+def change_if_due(convening_id: int, operate: Operation, due: dt.datetime) -> Live | None:
+    """The timer's change: only if the row is still due and no other worker holds it."""
+    now = time.time()
+    with transaction.atomic():
+        locked = store.lock_if_due(convening_id, due)
+        return None if locked is None else _apply(*locked, operate, now)
+
+
+def _apply(row: LiveBreakoutState, before: Live, operate: Operation, now: float) -> Live:
+    step = operate(before, now)
+    if step.live == before and not step.effects and not step.stays:
+        return before  # nothing changed: no new version, nothing to tell
+    return _commit(row, before, step, now)
 
 
 def _settled(step: Step) -> tuple[Live, list[Stay]]:

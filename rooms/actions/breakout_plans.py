@@ -19,13 +19,6 @@ from signaling.protocol.breakouts import BreakoutPlanReady, PlanRoom, PlanStatsO
 from signaling.protocol.shapes import Person
 
 
-def session_of(convening_id: int, session_id: int) -> Session:
-    session = Session.objects.filter(pk=session_id, convening_id=convening_id).first()
-    if session is None:
-        raise NotFound(f"There is no session {session_id} in this convening.")
-    return session
-
-
 def plan_ready(session: Session, draft: Draft, by: Person | None = None) -> BreakoutPlanReady:
     topics = {t.id: t.name for t in roster.topics_for(session)}
     plan = draft.plan
@@ -45,14 +38,14 @@ def _announce(session: Session, draft: Draft, by: Person | None) -> BreakoutPlan
 
 
 def make(convening_id: int, session_id: int, options: PlanOptions, by: Person | None = None) -> BreakoutPlanReady:
-    session = session_of(convening_id, session_id)
+    session = drafts.session_of(convening_id, session_id)
     with transaction.atomic():
         draft = drafts.generate(session, options, by.participant_id if by else None)
         return _announce(session, draft, by)
 
 
 def show(convening_id: int, session_id: int) -> BreakoutPlanReady:
-    session = session_of(convening_id, session_id)
+    session = drafts.session_of(convening_id, session_id)
     draft = drafts.load(session.pk)
     if draft is None:
         raise NotFound("This session has no breakout plan yet.")
@@ -61,7 +54,7 @@ def show(convening_id: int, session_id: int) -> BreakoutPlanReady:
 
 def edit(convening_id: int, session_id: int, version: int, change: PlanEdit,
          by: Person | None = None) -> BreakoutPlanReady:
-    session = session_of(convening_id, session_id)
+    session = drafts.session_of(convening_id, session_id)
     with transaction.atomic():
         draft = drafts.edit(session, version, change, by.participant_id if by else None)
         return _announce(session, draft, by)

@@ -14,7 +14,7 @@ from dataclasses import replace
 from convenings.models import Registration, Session
 from rooms import live as core
 from rooms.actions import NotFound
-from rooms.actions.breakout_changes import Operation, Step, change
+from rooms.actions.breakout_changes import Operation, Step, change, change_if_due
 from rooms.actions.publish import publish, space_group
 from rooms.breakouts import drafts, roster, snapshot, store
 from rooms.breakouts.history import Stay
@@ -26,23 +26,19 @@ from signaling.protocol.shapes import Person
 
 # ---- checks ---------------------------------------------------------------------------
 
-def _session(convening_id: int, session_id: int) -> Session:
-    session = Session.objects.filter(pk=session_id, convening_id=convening_id).first()
-    if session is None:
-        raise NotFound(f"There is no session {session_id} in this convening.")
-    return session
-
-
-def _registered(convening_id: int, *people: int) -> None:
-    known = set(Registration.objects.filter(convening_id=convening_id, participant_id__in=people)
-                .values_list("participant_id", flat=True))
-    if missing := [p for p in people if p not in known]:
+def _check_registered(convening_id: int, state: core.LiveBreakouts, people: tuple[int, ...]) -> None:
+    """Everyone named is in these breakouts or at least registered (a late arrival)."""
+    unknown = [p for p in people if p not in state.assignments]
+    known = set(Registration.objects.filter(convening_id=convening_id, participant_id__in=unknown)
+                .values_list("participant_id", flat=True)) if unknown else set()
+    if missing := [p for p in unknown if p not in known]:
         raise NotFound(f"Participant {missing[0]} is not registered for this convening.")
 
 
-def _core(operation: Callable[[core.LiveBreakouts, float], core.Result]) -> Operation:
-    """An Operation from a pure rooms.live operation on the state alone."""
+def _core(operation: Callable[[core.LiveBreakouts, float], core.Result], *people: int) -> Operation:
+    """An Operation from a pure rooms.live operation on the state alone (about ``people``)."""
     def operate(live: Live, now: float) -> Step:
+        _check_registered(live.convening_id, live.state, people)
         state, effects = operation(live.state, now)
         return Step(replace(live, state=state), effects)
     return operate
@@ -53,7 +49,7 @@ def _core(operation: Callable[[core.LiveBreakouts, float], core.Result]) -> Oper
 def open_rooms(convening_id: int, session_id: int, duration_s: float, mode: str = core.ASSIGNED,
                capacity: int | None = None, grace_s: float = 60.0) -> Live:
     """Open every room of the session's draft plan at once."""
-    session = _session(convening_id, session_id)
+    session = drafts.session_of(convening_id, session_id)
     draft = drafts.load(session.pk)
     if draft is None:
         raise NotFound("This session has no breakout plan yet: make one first.")
@@ -66,7 +62,7 @@ def open_rooms(convening_id: int, session_id: int, duration_s: float, mode: str 
                                        grace_seconds=grace_s)
         return Step(Live(convening_id, state, session.pk, {}, topics, live.version), effects)
 
-    return change(convening_id, operate)  # type: ignore[return-value]
+    return change(convening_id, operate)
 
 
 def reopen(convening_id: int, duration_s: float, capacity: int | None = None,
@@ -77,7 +73,7 @@ def reopen(convening_id: int, duration_s: float, capacity: int | None = None,
         raise NotFound("There are no breakouts to reopen yet.")
     if current.live_rooms():
         raise IllegalTransition(OPEN, "reopen")
-    session = _session(convening_id, current.session_id)
+    session = drafts.session_of(convening_id, current.session_id)
     draft = plan_anew(session) if plan_anew else drafts.load(session.pk)
     if draft is None:
         raise NotFound("This session has no breakout plan.")
@@ -87,28 +83,25 @@ def reopen(convening_id: int, duration_s: float, capacity: int | None = None,
         state, effects = core.reopen(live.state, draft.plan, now, duration_s, capacity=capacity)
         return Step(replace(live, state=state, topics=topics), effects)
 
-    return change(convening_id, operate)  # type: ignore[return-value]
+    return change(convening_id, operate)
 
 
 # ---- people -----------------------------------------------------------------------------
 
 def move(convening_id: int, person: int, room: str) -> Live:
-    _registered(convening_id, person)
-    return change(convening_id, _core(lambda s, now: core.move(s, person, room, now)))  # type: ignore[return-value]
+    return change(convening_id, _core(lambda s, now: core.move(s, person, room, now), person))
 
 
 def swap(convening_id: int, a: int, b: int) -> Live:
-    _registered(convening_id, a, b)
-    return change(convening_id, _core(lambda s, now: core.swap(s, a, b, now)))  # type: ignore[return-value]
+    return change(convening_id, _core(lambda s, now: core.swap(s, a, b, now), a, b))
 
 
 def recall(convening_id: int, person: int) -> Live:
-    _registered(convening_id, person)
-    return change(convening_id, _core(lambda s, now: core.recall(s, person, now)))  # type: ignore[return-value]
+    return change(convening_id, _core(lambda s, now: core.recall(s, person, now), person))
 
 
 def choose(convening_id: int, person: int, room: str) -> Live:
-    return change(convening_id, _core(lambda s, now: core.self_select(s, person, room, now)))  # type: ignore[return-value]
+    return change(convening_id, _core(lambda s, now: core.self_select(s, person, room, now)))
 
 
 def visit(convening_id: int, moderator: int, room: str) -> Live:
@@ -123,7 +116,7 @@ def visit(convening_id: int, moderator: int, room: str) -> Live:
         return Step(replace(live, state=state, visits={**live.visits, moderator: room}), effects,
                     [Stay(moderator, room, "visited")])
 
-    return change(convening_id, operate)  # type: ignore[return-value]
+    return change(convening_id, operate)
 
 
 def leave_visit(convening_id: int, moderator: int) -> Live:
@@ -133,7 +126,7 @@ def leave_visit(convening_id: int, moderator: int) -> Live:
         visits = {p: r for p, r in live.visits.items() if p != moderator}
         return Step(replace(live, visits=visits), stays=[Stay(moderator, None, "returned")])
 
-    return change(convening_id, operate)  # type: ignore[return-value]
+    return change(convening_id, operate)
 
 
 # ---- mode, clock and closing -----------------------------------------------------------------
@@ -147,14 +140,14 @@ def set_mode(convening_id: int, mode: str) -> Live:
     def operation(state: core.LiveBreakouts, now: float) -> core.Result:
         _require_open(state)
         return core.set_mode(state, mode)
-    return change(convening_id, _core(operation))  # type: ignore[return-value]
+    return change(convening_id, _core(operation))
 
 
 def timer(convening_id: int, op: str, seconds: float) -> Live:
     operations = {"set": lambda s, now: core.set_timer(s, now + seconds, now),
                   "extend": lambda s, now: core.extend(s, seconds, now),
                   "shorten": lambda s, now: core.shorten(s, seconds, now)}
-    return change(convening_id, _core(operations[op]))  # type: ignore[return-value]
+    return change(convening_id, _core(operations[op]))
 
 
 def close(convening_id: int, room: str | None = None, countdown: bool = False) -> Live:
@@ -167,18 +160,16 @@ def close(convening_id: int, room: str | None = None, countdown: bool = False) -
         if not any(r.state in LIVE_STATES for r in state.rooms):
             raise IllegalTransition(CLOSED, "close")
         return core.close_all(state, now)
-    return change(convening_id, _core(operation))  # type: ignore[return-value]
+    return change(convening_id, _core(operation))
 
 
 def tick() -> int:
     """The workers' timer: advance every convening whose breakout deadline passed.
     Safe to run on many workers at once (the due row is locked, re-checked, skipped if taken)."""
-    now_moment = snapshot.moment(time.time())
-    done = 0
-    for convening_id in store.due(now_moment):  # type: ignore[arg-type]
-        lock = lambda cid: store.lock_if_due(cid, now_moment)  # noqa: E731
-        done += change(convening_id, _core(core.advance_clock), lock=lock) is not None
-    return done
+    now = snapshot.moment(time.time())
+    assert now is not None
+    return sum(change_if_due(convening_id, _core(core.advance_clock), now) is not None
+               for convening_id in store.due(now))
 
 
 def broadcast_to_room(convening_id: int, room: str, text: str, by: Person) -> Broadcast:

@@ -18,7 +18,7 @@ def request(convening_id: int, person: int) -> Live:
     def operate(live: Live, now: float) -> Step:
         state, effects = core.request_help(live.state, person, now)
         return Step(replace(live, state=state), effects)
-    return change(convening_id, operate)  # type: ignore[return-value]
+    return change(convening_id, operate)
 
 
 def withdraw(convening_id: int, person: int) -> Live:
@@ -27,4 +27,4 @@ def withdraw(convening_id: int, person: int) -> Live:
             raise NotFound("You have not asked for help.")
         state, effects = core.withdraw_help(live.state, person)
         return Step(replace(live, state=state), effects)
-    return change(convening_id, operate)  # type: ignore[return-value]
+    return change(convening_id, operate)

@@ -51,6 +51,14 @@ class PlanEdit:
     members_to: str = "smallest"
 
 
+def session_of(convening_id: int, session_id: int) -> Session:
+    """The convening's session with that id (NotFound for another convening's)."""
+    session = Session.objects.filter(pk=session_id, convening_id=convening_id).first()
+    if session is None:
+        raise NotFound(f"There is no session {session_id} in this convening.")
+    return session
+
+
 def _draft(row: BreakoutPlanDraft) -> Draft:
     options = codec.options_from_json(row.options) if row.options else None
     return Draft(row.session_id, row.version, codec.plan_from_json(row.plan), options)

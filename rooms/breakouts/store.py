@@ -53,8 +53,10 @@ def load(convening_id: int) -> Live:
 
 def lock(convening_id: int) -> tuple[LiveBreakoutState, Live]:
     """The row, locked until the transaction ends (created on first use)."""
-    LiveBreakoutState.objects.get_or_create(convening_id=convening_id)
-    row = LiveBreakoutState.objects.select_for_update().get(convening_id=convening_id)
+    row = LiveBreakoutState.objects.select_for_update().filter(convening_id=convening_id).first()
+    if row is None:  # the convening's first breakouts (get_or_create: two workers may race here)
+        LiveBreakoutState.objects.get_or_create(convening_id=convening_id)
+        row = LiveBreakoutState.objects.select_for_update().get(convening_id=convening_id)
     return row, _live(row)
 
 

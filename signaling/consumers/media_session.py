@@ -45,6 +45,7 @@ KEEPS_CONNECTION = frozenset({errors.GLARE, errors.BAD_CANDIDATE})
 # learns its address from them (peer-reflexive). So such candidates are dropped here.
 MDNS_CANDIDATE = re.compile(r"^a=candidate:\S+ \d+ \S+ \d+ \S+\.local \d+ .*(?:\r?\n|$)", re.MULTILINE | re.IGNORECASE)
 SESSIONS: dict[str, MediaSession] = {}  # channel name -> session, on this web worker
+NO_MEDIA = "This connection has no media: send an initial media.offer."
 # (convening, participant) a moderator let share a screen in breakout rooms, on this worker.
 SCREEN_ALLOWED: set[tuple[int, int]] = set()
 
@@ -122,22 +123,23 @@ class MediaSession:
         if message.initial:
             await self.leave()
             await self._join()
-        elif self.media_id is None or self.backend is None:
-            raise MediaError(errors.UNKNOWN_PARTICIPANT, "no media connection: send an initial offer")
-        answer = await self.backend.offer(self.media_id, _without_mdns(message.sdp), dict(message.tracks))
+        media_id, backend = self._joined()
+        answer = await backend.offer(media_id, _without_mdns(message.sdp), dict(message.tracks))
         await self.conn.reply(MediaServerAnswer(sdp=answer, ref=message.id))
 
     async def answer(self, message: MediaAnswer) -> None:
-        if self.media_id is not None and self.backend is not None:  # else: for a connection already closed
-            await self.backend.answer(self.media_id, _without_mdns(message.sdp))
+        media_id, backend = self._joined()
+        await backend.answer(media_id, _without_mdns(message.sdp))
 
     async def candidate(self, message: MediaIce) -> None:
-        if self.media_id is None or self.backend is None:
-            return
+        media_id, backend = self._joined()
         if message.candidate is not None and _is_mdns(message.candidate.candidate):
             return  # see MDNS_CANDIDATE
-        init = message.candidate.model_dump() if message.candidate else None
-        await self.backend.candidate(self.media_id, init)
+        await backend.candidate(media_id, message.candidate.model_dump() if message.candidate else None)
+
+    async def client_leave(self) -> None:
+        self._joined()
+        await self.leave()
 
     async def leave(self) -> None:
         media_id, backend = self.media_id, self.backend
@@ -171,6 +173,13 @@ class MediaSession:
             await self.conn.reply(Error(code=ErrorCode(code), message=signal.message or "Media failed."))
 
     # ---- helpers ------------------------------------------------------------------------------
+
+    def _joined(self) -> tuple[str, Backend]:
+        """This connection's media; ``unknown_participant`` if it has none (never joined, or
+        already closed: a late answer or candidate of a closed connection gets it too)."""
+        if self.media_id is None or self.backend is None:
+            raise MediaError(errors.UNKNOWN_PARTICIPANT, NO_MEDIA)
+        return self.media_id, self.backend
 
     async def _join(self) -> None:
         key = self._key()

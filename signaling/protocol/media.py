@@ -157,7 +157,7 @@ class MediaReconnect(ServerMessage):
     offer. Nothing else about your connection changes."""
     model_config = examples({"type": "media.reconnect", "reason": "moved"})
     type: Literal["media.reconnect"] = "media.reconnect"
-    reason: Literal["moved", "worker_lost"]
+    reason: Literal["moved"] = Field(description="why: `moved` to a space another media worker serves")
 
 
 @register(FAMILY)

@@ -2,13 +2,11 @@
 timer fires on the new one), and a move crosses workers that share Redis."""
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 
 import pytest
 
 from tests.live import DEMO_SLUG, DaphneServer, LiveDatabase, WsClient, join_tokens, manage
-from tests.services import TEST_REDIS_URL
 
 pytestmark = [pytest.mark.live, pytest.mark.asyncio]
 BREAKOUT_SESSION = 2  # the demo agenda's "Breakouts by core component"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from rooms.breakout_models import BreakoutPlanDraft, LiveBreakoutState, RoomNotes
 from action_items.models import ActionItem
+from rooms.breakout_models import BreakoutPlanDraft, LiveBreakoutState, RoomNotes
 from tests.breakouts.conftest import Opened, db
 from tests.breakouts.factories import LEARNING, PARENT, BreakoutSession
 

@@ -1,6 +1,8 @@
 """Pure parts: JSON round trips, space-safe room keys, and the notes' three-way merge."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given, settings, strategies as st
 
@@ -33,7 +35,6 @@ def test_region_room_keys_become_space_keys_unique_per_session() -> None:
     found = [r.key for r in plan.rooms]
     assert len(set(found)) == 4
     assert all(k.startswith("s12-region-") for k in found)
-    import re
     assert all(re.match(SPACE_PATTERN, k) for k in found)
     assert keys.with_space_keys(plan, 12) == plan  # already safe: kept
     assert keys.new_room_key(plan, 12) == "s12-added-1"

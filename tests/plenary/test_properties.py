@@ -136,7 +136,9 @@ def test_hostile_frames_get_an_error_and_change_nothing(session: Session, sent: 
         error = await sender.expect("error")
         assert error["code"] in {"invalid_json", "unknown_type", "invalid_message", "too_large", "chat_too_long",
                                  "forbidden", "not_found", "protocol_version",
-                                 "not_in_room", "room_not_open", "illegal_transition"}, error  # breakouts
+                                 "not_in_room", "room_not_open", "illegal_transition",  # breakouts
+                                 "unknown_participant", "malformed_sdp", "sdp_too_large", "no_media",  # media
+                                 "bad_track_label", "too_many_tracks"}, error
         await sender.barrier()  # the connection (and the worker) carry on
         assert await snapshot() == before
         await session.james.barrier()

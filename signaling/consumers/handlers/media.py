@@ -19,6 +19,7 @@ from signaling.consumers.handlers import handles
 from signaling.media.hub import get_hub
 from signaling.media.placement import get_placement
 from signaling.media.relay import workers_enabled
+from signaling.protocol import ErrorCode, ProtocolError
 from signaling.protocol.media import (
     MediaAllowScreen, MediaAnswer, MediaDiagnose, MediaDiagnostics, MediaIce, MediaLeave, MediaOffer,
 )
@@ -30,24 +31,30 @@ async def offer(conn: Connection, message: MediaOffer) -> None:
     session.submit(lambda: session.offer(message), message.id)
 
 
-# Answers and candidates without a session belong to media already closed: dropped.
-
 @handles(MediaAnswer)
 async def answer(conn: Connection, message: MediaAnswer) -> None:
-    if session := media_session.SESSIONS.get(conn.channel_name):
-        session.submit(lambda: session.answer(message), message.id)
+    session = _existing(conn, message.id)
+    session.submit(lambda: session.answer(message), message.id)
 
 
 @handles(MediaIce)
 async def ice(conn: Connection, message: MediaIce) -> None:
-    if session := media_session.SESSIONS.get(conn.channel_name):
-        session.submit(lambda: session.candidate(message), message.id)
+    session = _existing(conn, message.id)
+    session.submit(lambda: session.candidate(message), message.id)
 
 
 @handles(MediaLeave)
 async def leave(conn: Connection, message: MediaLeave) -> None:
-    if session := media_session.SESSIONS.get(conn.channel_name):
-        session.submit(session.leave, message.id)
+    session = _existing(conn, message.id)
+    session.submit(session.client_leave, message.id)
+
+
+def _existing(conn: Connection, ref: str | None) -> media_session.MediaSession:
+    """Answers, candidates and leaving need media: ``unknown_participant`` without (as in the session)."""
+    session = media_session.SESSIONS.get(conn.channel_name)
+    if session is None:
+        raise ProtocolError(ErrorCode.UNKNOWN_PARTICIPANT, media_session.NO_MEDIA, ref)
+    return session
 
 
 @handles(MediaAllowScreen, requires=Action.MOVE_PARTICIPANT, what="let people share their screen")

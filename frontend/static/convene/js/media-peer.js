@@ -171,7 +171,8 @@ export class MediaPeer {
 
   send(type, fields, onError = () => {}) {
     if (this.closed) return null;
-    return this.net.trySend(type, fields, { queue: false, onError });
+    // A late error for a connection we already replaced is about nothing we still have.
+    return this.net.trySend(type, fields, { queue: false, onError: (err) => { if (!this.closed) onError(err); } });
   }
 
   run(step) {
