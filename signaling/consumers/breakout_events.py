@@ -75,7 +75,10 @@ async def _space_entered(conn: Connection, space: str, version: int) -> SpaceEnt
 async def _follow(host: Host, conn: Connection, space: str, notice: str | None, fresh: bool,
                   version: int) -> None:
     if notice:
-        await host.send(text_data=notice)  # first: the person learns where they are going at once
+        import logging, time
+        t0 = time.time_ns()
+        await host.send(text_data=notice)
+        logging.getLogger("x").warning("TIMING notice at %d", t0)  # first: the person learns where they are going at once
     if space != conn.space:
         entered = SpaceEntered(space=space, chat=[], hands=[]) if fresh else await _space_entered(conn, space, version)
         await host.enter_space(space, entered)
