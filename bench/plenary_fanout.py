@@ -31,7 +31,7 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.live import DEMO_SLUG, DaphneServer, LiveDatabase, manage  # noqa: E402
+from tests.live import DEMO_SLUG, DaphneServer, LiveDatabase, forget_redis_prefix, manage  # noqa: E402
 from tests.services import TEST_REDIS_URL  # noqa: E402
 
 FAST_BACKENDS = {"memory": "signaling.layers.LocalChannelLayer",
@@ -179,6 +179,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     finally:
         for server in servers:
             server.stop()
+            if "CHANNEL_PREFIX" in server.env:
+                forget_redis_prefix(server.env["CHANNEL_PREFIX"], server.env["REDIS_URL"])
         database.drop()
 
 

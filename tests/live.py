@@ -4,15 +4,20 @@ The whole API (other suites reuse it):
 
 * ``LiveDatabase()`` — ``.create()`` a fresh migrated demo database for subprocesses
   (PostgreSQL ``convene_live_<random>`` when ``DATABASE_URL`` is PostgreSQL, else a
-  SQLite file), ``.url``, ``.drop()``.
-* ``DaphneServer(db_url, redis_url=None, env=None)`` — ``.start()`` waits for /healthz,
-  ``.http_url``, ``.ws_url(path)``, ``.pid``, ``.kill()`` (SIGKILL), ``.stop()``, ``.log_text()``.
+  SQLite file), ``.clone()`` a copy of it (TEMPLATE / file copy: no migrating again),
+  ``.url``, ``.drop()``. Workers sharing a database must share a channel layer (they sweep
+  each other's dead connections), so each group of servers gets its own copy.
+* ``DaphneServer(db_url, redis_url=None, env=None)`` — ``.start()`` waits for /healthz (≤ 20 s),
+  ``.http_url``, ``.ws_url(path)``, ``.db_url``, ``.pid``, ``.kill()`` (SIGKILL), ``.stop()``,
+  ``.log_text()`` (its log file; printed at fixture teardown, so pytest shows it on failure).
+  Presence timings are short (``LIVE_TIMINGS``: heartbeat 1 s, timeout 3 s).
 * ``join_tokens(db_url, role=None, limit=10)`` — personal join tokens (``manage.py join_links``).
-* ``WsClient`` — ``await WsClient.open(server, token)``, ``.send(type, **fields)``,
-  ``await .expect(type, predicate=None, timeout=5)`` (other messages are kept in ``.seen``),
-  ``.close()``.
-* Fixtures (registered in tests/conftest.py): ``live_db`` (session), ``live_server`` (one
-  daphne, in-memory layer), ``redis_servers`` (two daphne sharing REDIS_URL, unique prefix).
+* ``WsClient`` (tests/live_clients.py) — ``await WsClient.open(server, token)``,
+  ``.send(type, **fields)``, ``await .expect(type, predicate=None, timeout=5)`` (other messages
+  are kept in ``.seen``; ``batch`` frames are unpacked), ``.expect_error(code)``, ``.close()``.
+* Fixtures (registered in tests/conftest.py): ``live_template`` (session: migrated once),
+  ``live_db`` (session copy), ``live_server`` (one daphne, in-memory layer, on ``live_db``),
+  ``redis_servers`` (two daphne sharing REDIS_URL with a unique prefix, on a copy of their own).
 """
 from __future__ import annotations
 
@@ -225,13 +230,29 @@ def live_server_fixture(live_db: LiveDatabase) -> Iterator[DaphneServer]:
         yield servers[0]
 
 
+def forget_redis_prefix(prefix: str, url: str = TEST_REDIS_URL) -> None:
+    """Delete what workers left in Redis under ``prefix`` (a killed worker discards nothing)."""
+    import redis
+
+    client = redis.Redis.from_url(url)
+    try:
+        for key in client.scan_iter(match=f"{prefix}*", count=1000):
+            client.delete(key)
+    finally:
+        client.close()
+
+
 def redis_servers_fixture(template: LiveDatabase, prefix: str) -> Iterator[list[DaphneServer]]:
     """Two workers on Redis, on a database copy of their own (``servers[0].db_url``)."""
     env = {"CHANNEL_PREFIX": prefix}
-    for database in _database(template):
-        yield from _servers(DaphneServer(database.url, TEST_REDIS_URL, env, name="worker-a"),
-                            DaphneServer(database.url, TEST_REDIS_URL, env, name="worker-b"))
+    try:
+        for database in _database(template):
+            yield from _servers(DaphneServer(database.url, TEST_REDIS_URL, env, name="worker-a"),
+                                DaphneServer(database.url, TEST_REDIS_URL, env, name="worker-b"))
+    finally:
+        forget_redis_prefix(prefix)
 
 
-__all__ = ["DEMO_SLUG", "DaphneServer", "Expecting", "LiveDatabase", "MessagePredicate", "WsClient", "join_tokens",
+__all__ = ["DEMO_SLUG", "DaphneServer", "Expecting", "LiveDatabase", "MessagePredicate", "WsClient", "forget_redis_prefix",
+           "join_tokens",
            "manage"]

@@ -44,15 +44,9 @@ Operation = Callable[[Live, float], Step]
 def change(convening_id: int, operate: Operation) -> Live:
     """Apply ``operate`` to the convening's live breakouts, under the row lock."""
     now = time.time()
-    import logging
-    t0 = time.time_ns()
     with transaction.atomic():
         row, before = store.lock(convening_id)
-        t1 = time.time_ns()
-        r = _apply(row, before, operate, now)
-        t2 = time.time_ns()
-    logging.getLogger("x").warning("TIMING change begin %d locked %d applied %d committed %d", t0, t1, t2, time.time_ns())
-    return r
+        return _apply(row, before, operate, now)
 
 
 def change_if_due(convening_id: int, operate: Operation, due: dt.datetime) -> Live | None:

@@ -32,6 +32,7 @@ from signaling.protocol.breakouts import BreakoutClosing
 
 EVENT = "breakouts.event"
 BULK = 5  # this many people moving at once ride in the convening event
+SETTLE_S = 0.005
 
 
 @dataclass(frozen=True)
@@ -92,4 +93,5 @@ def publish_change(after: Live, follows: list[Follow], effects: list[Effect], no
     extra = list(extra)
     event["public"] = _texts([*closing, public, choices, *extra])
     event["staff"] = _texts([*closing, staff, queue if help_changed else None, choices, *extra])
-    publish_event(convening_group(cid), event)
+    # A few moved people: their own events go first and alone, before everyone's connections wake.
+    publish_event(convening_group(cid), event, after_s=SETTLE_S if 0 < len(follows) < BULK else 0.0)

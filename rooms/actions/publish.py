@@ -144,10 +144,16 @@ def publish(group: str, message: ServerMessage, *, coalesce: bool = False) -> No
         publish_event(group, {"type": DELIVER, "text": message.to_json()})
 
 
-def publish_event(group: str, event: dict[str, Any]) -> None:
-    """Send a consumer event (not a client message) to ``group`` after commit."""
+def publish_event(group: str, event: dict[str, Any], *, after_s: float = 0.0) -> None:
+    """Send a consumer event (not a client message) to ``group`` after commit.
+
+    ``after_s``: wait that long first (the events queued after this one wait too, so the
+    order is kept), e.g. to let a few people's own notices go out before a big fan-out.
+    """
 
     async def send(layer: BaseChannelLayer) -> None:
+        if after_s:
+            await asyncio.sleep(after_s)
         await layer.group_send(group, event)
 
     # robust: the change is committed either way; a failure is logged, and clients

@@ -25,6 +25,9 @@ from signaling.protocol.breakouts import BreakoutSnapshot
 from signaling.protocol.plenary import SpaceEntered
 
 
+FLUSH_S = 0.001
+
+
 class Host(Protocol):
     """What this module needs of the consumer."""
 
@@ -75,10 +78,7 @@ async def _space_entered(conn: Connection, space: str, version: int) -> SpaceEnt
 async def _follow(host: Host, conn: Connection, space: str, notice: str | None, fresh: bool,
                   version: int) -> None:
     if notice:
-        import logging, time
-        t0 = time.time_ns()
-        await host.send(text_data=notice)
-        logging.getLogger("x").warning("TIMING notice at %d", t0)  # first: the person learns where they are going at once
+        await host.send(text_data=notice)  # first: the person learns where they are going at once
     if space != conn.space:
         entered = SpaceEntered(space=space, chat=[], hands=[]) if fresh else await _space_entered(conn, space, version)
         await host.enter_space(space, entered)
@@ -96,8 +96,9 @@ async def handle(host: Host, event: dict[str, Any]) -> None:
         space = _moves(event["moves"]).get(str(conn.participant_id))
         if space is not None:
             await _follow(host, conn, space, event["notices"].get(space), space in event["fresh"], version)
-    # Yield once before the fan-out: the moved people's notices (queued just before this
-    # event) are then written to their sockets before a thousand state copies are.
-    await asyncio.sleep(0)
+    # Step aside before the fan-out, so the moved people's notices (sent just before) reach
+    # their sockets first: daphne's writes are flushed by the event loop's next poll, and a
+    # bare yield would let a thousand state copies be written ahead of that flush.
+    await asyncio.sleep(FLUSH_S)
     for text in event["staff"] if is_staff(conn) else event["public"]:
         await host.send(text_data=text)

@@ -19,7 +19,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 
 import pytest
 import pytest_asyncio
+from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
+from django.db import connections
 
 from signaling.worker import WORKER
 from tests.plenary.factories import SLUG, SmallConvening, small_convening
@@ -106,3 +108,6 @@ async def connect(layer: str, small: SmallConvening) -> AsyncIterator[Connect]:
         await client.close()
     await WORKER.stop()
     await get_channel_layer().flush()
+    # The database thread may keep a connection after a rush of concurrent connects; close it
+    # so PostgreSQL can drop the test database at the end of the session.
+    await database_sync_to_async(connections.close_all)()

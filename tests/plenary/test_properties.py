@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
+from django.db import connections
 from hypothesis import HealthCheck, assume, given, settings as hypothesis_settings, strategies as st
 
 from rooms.models import ChatMessage, Presence, RaisedHand
@@ -101,6 +102,7 @@ class Session:
             await client.close()
         await WORKER.stop()
         await get_channel_layer().flush()
+        await database_sync_to_async(connections.close_all)()  # as the connect fixture does
 
 
 @database_sync_to_async

@@ -87,13 +87,8 @@ async def close(conn: Connection, message: BreakoutClose) -> None:
 
 @handles(BreakoutMove, requires=Action.MOVE_PARTICIPANT, what="move people between rooms")
 async def move(conn: Connection, message: BreakoutMove) -> None:
-    import logging, time
-    t0 = time.time_ns()
-    def timed():
-        t1 = time.time_ns(); r = breakouts.move(conn.convening_id, message.participant_id, message.room); return t1, r
     with translated(message.id):
-        t1, _ = await db(timed)()
-    logging.getLogger("x").warning("TIMING move start %d thread %d done %d", t0, t1, time.time_ns())
+        await db(breakouts.move)(conn.convening_id, message.participant_id, message.room)
 
 
 @handles(BreakoutSwap, requires=Action.MOVE_PARTICIPANT, what="move people between rooms")
