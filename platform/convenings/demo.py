@@ -81,7 +81,8 @@ def _interests(index: int, job_role: str, topics: dict[str, Topic], region: str)
 def _schools(convening: Convening, topics: dict[str, Topic], summary: DemoSummary) -> None:
     stems = iter(data.SCHOOL_STEMS)
     # Step through last names with a stride so a team's members get different surnames.
-    names = ((data.LAST_NAMES[(i * 7) % len(data.LAST_NAMES)], data.FIRST_NAMES[i % len(data.FIRST_NAMES)])
+    names = ((data.LAST_NAMES[(i * 7 + i // len(data.FIRST_NAMES)) % len(data.LAST_NAMES)],
+              data.FIRST_NAMES[i % len(data.FIRST_NAMES)])
              for i in itertools.count())
     index = 0
     for region_name, districts in data.REGIONS.items():
