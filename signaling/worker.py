@@ -23,7 +23,7 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 from django.db import connection
 
-from rooms.actions import breakouts, presence
+from rooms.actions import breakouts, presence, surveys
 from rooms.actions.publish import OUTBOX
 from signaling.ratelimit import RateLimiter
 
@@ -118,8 +118,10 @@ class WorkerTasks:
                 logger.exception("presence heartbeat failed; retrying in %ss", settings.PRESENCE_HEARTBEAT_S)
 
     async def tick(self) -> None:
-        """Breakout deadlines that passed (any convening): countdowns start, rooms close."""
+        """Deadlines that passed (any convening): breakout countdowns start, rooms close,
+        surveys whose session ended are announced."""
         changed = await _off_the_busy_thread(breakouts.tick)()  # never behind a join storm: the heartbeat waits for it
+        await _off_the_busy_thread(surveys.prompt_newly_due)()
         if changed:
             logger.info("breakout timer changed %d convening(s)", changed)
 

@@ -29,6 +29,8 @@ class Survey(models.Model):
     )
     closes_at = models.DateTimeField(null=True, blank=True, help_text="Responses can be changed until then.")
     closed = models.BooleanField(default=False, help_text="Close now, whatever the closing time.")
+    # When the live layer told everyone connected that this survey is due (once, by one worker).
+    prompted_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -31,6 +31,15 @@ def surveys_due(participant: Participant, convening: Convening, now: dt.datetime
     return sorted(pending, key=lambda s: (due_at[s], s.pk))
 
 
+def newly_due(now: dt.datetime) -> list[Survey]:
+    """Open surveys that are due by ``now`` and nobody has been prompted about yet."""
+    unprompted = (Survey.objects.filter(closed=False, prompted_at__isnull=True)
+                  .filter(Q(closes_at__isnull=True) | Q(closes_at__gt=now))
+                  .select_related("session", "convening"))
+    return [s for s in unprompted
+            if now >= (s.session.ends_at if s.session else _convening_survey_due(s.convening))]
+
+
 def prompt_message(survey: Survey) -> dict[str, object]:
     return {"type": "survey.prompt", "survey_id": survey.pk, "title": survey.title,
             "url": survey.get_absolute_url()}

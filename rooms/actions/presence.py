@@ -18,6 +18,7 @@ from rooms.actions.publish import (
     publish_event,
 )
 from rooms.models import PLENARY, Presence
+from reports.attendance import attendance_closed, attendance_opened
 from signaling.protocol import ServerMessage
 from signaling.protocol.plenary import PresenceChanged, PresenceJoined, PresenceLeft
 
@@ -59,6 +60,8 @@ def join(arrival: Arrival) -> None:
         Presence.objects.create(channel_name=arrival.channel_name, convening_id=arrival.convening_id,
                                 participant_id=arrival.participant_id, role=arrival.role,
                                 space=arrival.space, worker=arrival.worker)
+        # Attendance for the convening report: one interval per connection and space.
+        attendance_opened(arrival.convening_id, arrival.participant_id, arrival.space, timezone.now())
         _announce(arrival.convening_id, arrival.participant_id, arriving=True)
 
 
@@ -68,6 +71,7 @@ def leave(channel_name: str) -> None:
         if row is None:  # already swept
             return
         row.delete()
+        attendance_closed(row.convening_id, row.participant_id, row.space, timezone.now())
         _announce(row.convening_id, row.participant_id)
 
 
@@ -85,8 +89,15 @@ def report_media(channel_name: str, camera: bool | None, mic: bool | None) -> No
 def move(convening_id: int, participant_id: int, space: str) -> None:
     """Put every connection of a person into ``space`` (breakouts call this)."""
     with transaction.atomic():
-        if not Presence.objects.filter(convening_id=convening_id, participant_id=participant_id).update(space=space):
+        rows = Presence.objects.filter(convening_id=convening_id, participant_id=participant_id)
+        was = list(rows.values_list("space", flat=True))
+        if not rows.update(space=space):
             raise NotFound("That person is not connected.")
+        now = timezone.now()
+        for old in was:  # each connection leaves its old space and enters the new one
+            if old != space:
+                attendance_closed(convening_id, participant_id, old, now)
+                attendance_opened(convening_id, participant_id, space, now)
         _announce(convening_id, participant_id)
         publish_event(participant_group(convening_id, participant_id), {"type": SPACE_ENTER, "space": space})
 
@@ -113,6 +124,8 @@ def sweep(timeout_s: float) -> int:
         if not stale:
             return 0
         Presence.objects.filter(id__in=[row[0] for row in stale]).delete()
+        for _, _, convening_id, participant_id, space in stale:
+            attendance_closed(convening_id, participant_id, space, cutoff)  # last vouched-for moment
         for convening_id, participant_id in sorted({(row[2], row[3]) for row in stale}):
             _announce(convening_id, participant_id)
         for _, channel_name, convening_id, participant_id, space in stale:

@@ -15,6 +15,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 
 from convenings.models import Registration
 from rooms.actions import presence
+from rooms.actions import surveys as survey_actions
 from rooms.actions.publish import space_group
 from rooms.breakouts import store as breakout_store
 from signaling.consumers import breakout_events, media_session
@@ -83,6 +84,8 @@ class ConveningConsumer(AsyncWebsocketConsumer):
             role=conn.role, worker=WORKER.worker_id, space=conn.space), conn.you, conn.convening, conn.limits)
         WORKER.attach(self.channel_name, self._expired)
         await self.reply(greeting)
+        for prompt in await db(survey_actions.prompts_for)(conn.convening_id, conn.participant_id):
+            await self.reply(prompt)
         # Breakouts may have opened or closed between reading the space and joining the groups.
         if (space := breakout_events.located(greeting.breakouts, conn.participant_id)) != conn.space:
             await self.enter_space(space)

@@ -47,6 +47,22 @@ export function mountNotices({ store, bus, net }) {
     announce(`Notice from ${msg.from.name}: ${msg.text}`, { assertive: true });
   });
 
+  // Evaluation surveys: one banner per survey, with a link that opens it in a new tab so
+  // the session keeps running here.
+  const prompted = new Set();
+  bus.on('msg:survey.prompt', (msg) => {
+    if (prompted.has(msg.survey_id)) return;
+    prompted.add(msg.survey_id);
+    const item = h('li', { class: 'banner banner-info survey-prompt' },
+      h('p', { class: 'banner-text' }, h('strong', {}, 'Please tell us how it went: '), msg.title, ' '),
+      h('a', { href: msg.url, target: '_blank', rel: 'noopener', class: 'button small primary' }, 'Take the survey'),
+      h('button', { type: 'button', class: 'small', 'aria-label': `Dismiss: ${msg.title}`,
+        onclick: () => { item.remove(); $('#main').focus(); } }, 'Later'));
+    notices.prepend(item);
+    while (notices.children.length > MAX_NOTICES) notices.lastElementChild.remove();
+    announce(`Survey available: ${msg.title}`);
+  });
+
   // Other modules' notices (breakouts: moved, back in the plenary, help requested).
   bus.on('notice', (notice) => addNotice(notice));
 

@@ -1,0 +1,27 @@
+"""Being in the live convening is recorded for the organizers' attendance report."""
+from __future__ import annotations
+
+import pytest
+from channels.db import database_sync_to_async
+
+from reports.models import Attendance
+from rooms.actions import presence
+from tests.plenary.conftest import Connect
+from tests.plenary.factories import SmallConvening
+
+pytestmark = pytest.mark.asyncio
+
+
+def _intervals(small: SmallConvening, who: str) -> list[tuple[str, bool]]:
+    rows = Attendance.objects.filter(convening=small.convening, participant_id=small.pid(who)).order_by("pk")
+    return [(row.space, row.left_at is not None) for row in rows]
+
+
+async def test_joining_moving_and_leaving_are_recorded(connect: Connect, small: SmallConvening) -> None:
+    maria = await connect("maria")
+    assert await database_sync_to_async(_intervals)(small, "maria") == [("plenary", False)]
+    await database_sync_to_async(presence.move)(small.convening.pk, small.pid("maria"), "room-2")
+    await maria.expect("space.entered")
+    assert await database_sync_to_async(_intervals)(small, "maria") == [("plenary", True), ("room-2", False)]
+    await maria.close()
+    assert await database_sync_to_async(_intervals)(small, "maria") == [("plenary", True), ("room-2", True)]
