@@ -109,7 +109,9 @@ if REDIS_URL:
         },
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    # One process: Channels' in-memory layer, minus its O(N²) fan-out (signaling/layers.py;
+    # the stock class loses messages with a thousand people in the plenary).
+    CHANNEL_LAYERS = {"default": {"BACKEND": "signaling.layers.LocalChannelLayer"}}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -170,7 +172,7 @@ RATE_LIMIT_PER_S = float(env_str("RATE_LIMIT_PER_S") or 2)
 # one plenary the stock layers' cost per fan-out grows faster than N; the faster ones
 # (docs/benchmarks.md "Plenary fan-out"):
 #   with REDIS_URL:    channels_redis.pubsub.RedisPubSubChannelLayer
-#   without REDIS_URL: signaling.layers.LocalChannelLayer
+#   without REDIS_URL: signaling.layers.LocalChannelLayer (now the default)
 CHANNEL_LAYER_BACKEND = env_str("CHANNEL_LAYER_BACKEND")
 if CHANNEL_LAYER_BACKEND:
     CHANNEL_LAYERS["default"]["BACKEND"] = CHANNEL_LAYER_BACKEND

@@ -37,5 +37,5 @@ def _layer_backend(env: dict[str, str]) -> str:
 def test_redis_url_switches_the_layer() -> None:
     base = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
     base.update(DJANGO_SETTINGS_MODULE="config.settings", PYTHONPATH="platform:.")
-    assert _layer_backend(base) == "InMemoryChannelLayer"
+    assert _layer_backend(base) == "LocalChannelLayer"
     assert _layer_backend({**base, "REDIS_URL": TEST_REDIS_URL}) == "RedisChannelLayer"

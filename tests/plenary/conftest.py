@@ -47,7 +47,7 @@ def layer(request: pytest.FixtureRequest, settings) -> str:  # noqa: ANN001 — 
     if name in ("redis", "pubsub"):
         settings.CHANNEL_LAYERS = redis_layer_config(prefix=f"convene-test-{RUN}-{next(_count)}")
     else:
-        settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+        settings.CHANNEL_LAYERS = {"default": {"BACKEND": "signaling.layers.LocalChannelLayer"}}
     if name in FAST_BACKENDS:
         settings.CHANNEL_LAYERS["default"]["BACKEND"] = FAST_BACKENDS[name]
     return name
