@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Make sure the real services the test suite needs are here: Redis on
-# 127.0.0.1:6379 and Debian's Chromium + ChromeDriver for the browser tests.
+# 127.0.0.1:6379, Debian's Chromium + ChromeDriver for the browser tests, Node.js + npm
+# for the browser-test tooling and nginx for the proxy-config check.
 # Installs them with apt-get when running as root; otherwise says what is missing.
 set -euo pipefail
 
@@ -26,8 +27,17 @@ if ! redis_up; then
 fi
 
 if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "services: the browser tests need Debian's Chromium and ChromeDriver at /usr/bin/chromium and" >&2
+    echo "services: /usr/bin/chromedriver, and they are missing. Install them as root, then run make test again:" >&2
+    echo "services:   sudo apt-get install chromium chromium-driver" >&2
+    exit 1
+  fi
   apt_install chromium chromium-driver
 fi
+
+# Node.js and npm: `make test` runs `npm ci --prefix frontend` (axe-core for the browser tests).
+command -v npm >/dev/null || apt_install nodejs npm
 
 # nginx: the reverse-proxy config in deploy/ is checked with `nginx -t`.
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || apt_install nginx-light

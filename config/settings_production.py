@@ -1,19 +1,28 @@
 """Production settings: the base settings with every deploy check satisfied.
 
-Refuses to start without SECRET_KEY (the base settings enforce that once
-DEBUG is off). TLS is terminated by the reverse proxy, which sets
-X-Forwarded-Proto.
+DEBUG is off here whatever the environment says (a stray DEBUG=true must not
+turn on tracebacks or the development SECRET_KEY), and the settings refuse to
+start without SECRET_KEY. TLS is terminated in front of the reverse proxy,
+which passes X-Forwarded-Proto on (deploy/nginx.conf).
 """
 from __future__ import annotations
 
 import os
 
-os.environ.setdefault("DEBUG", "false")
+from django.core.exceptions import ImproperlyConfigured
+
+from config.env import env_bool, env_int, env_str
+
+# Forced, not defaulted: the base settings only fall back to the development key while
+# DEBUG is on, so DEBUG must already be off when they are read.
+os.environ["DEBUG"] = "false"
+if not env_str("SECRET_KEY"):
+    raise ImproperlyConfigured("SECRET_KEY must be set for production (config.settings_production).")
 
 from config.settings import *  # noqa: E402,F403
-from config.env import env_bool, env_int  # noqa: E402
 
 DEBUG = False
+SECRET_KEY = env_str("SECRET_KEY")  # the environment's key, never the base settings' fallback
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]

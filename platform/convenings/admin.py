@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path, reverse
@@ -9,7 +10,7 @@ from django.utils.html import format_html
 
 from convenings import joinlinks
 from convenings.models import Convening, Material, Registration, Session, Topic
-from people.roster import RosterError, export_roster, import_roster
+from people.roster import RosterError, decode, export_roster, import_roster
 
 
 class MaterialInline(admin.TabularInline):
@@ -24,6 +25,20 @@ class SessionInline(admin.TabularInline):
     show_change_link = True
 
 
+class RegistrationInline(admin.TabularInline):
+    """Who attends a convening, and in which role."""
+
+    model = Registration
+    fields = ["participant", "role", "join_expires_at"]
+    readonly_fields = ["join_expires_at"]
+    autocomplete_fields = ["participant"]
+    extra = 0
+    show_change_link = True
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Registration]:
+        return super().get_queryset(request).select_related("participant__user", "convening")
+
+
 class RosterUploadForm(forms.Form):
     csv_file = forms.FileField(label="Roster CSV", help_text="Columns: " + ", ".join(
         ["name", "email", "job role", "school", "district", "region", "team", "interests", "convening role"]))
@@ -36,7 +51,7 @@ class ConveningAdmin(admin.ModelAdmin):
     search_fields = ["title", "description"]
     prepopulated_fields = {"slug": ["title"]}
     date_hierarchy = "starts_at"
-    inlines = [SessionInline]
+    inlines = [SessionInline, RegistrationInline]
 
     @admin.display(description="Registered")
     def registration_count(self, obj: Convening) -> int:
@@ -66,9 +81,8 @@ class ConveningAdmin(admin.ModelAdmin):
         form = RosterUploadForm(request.POST or None, request.FILES or None)
         errors: list[str] = []
         if request.method == "POST" and form.is_valid():
-            text = form.cleaned_data["csv_file"].read().decode("utf-8", errors="replace")
             try:
-                result = import_roster(convening, text)
+                result = import_roster(convening, decode(form.cleaned_data["csv_file"].read()))
             except RosterError as exc:
                 errors = exc.errors
             else:
@@ -80,6 +94,10 @@ class ConveningAdmin(admin.ModelAdmin):
 
     def export_roster_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         convening = get_object_or_404(Convening, pk=pk)
+        # The roster lists people's email addresses: only for those who may see registrations.
+        if not (self.has_view_permission(request, convening)
+                and request.user.has_perm("convenings.view_registration")):
+            return HttpResponse("You do not have permission to export this roster.", status=403)
         response = HttpResponse(export_roster(convening), content_type="text/csv")
         response["Content-Disposition"] = f'attachment; filename="{convening.slug}-roster.csv"'
         return response
@@ -121,8 +139,12 @@ class RegistrationAdmin(admin.ModelAdmin):
     readonly_fields = ["join_nonce", "created_at"]
 
     @admin.action(description="Issue join links (shown once)")
-    def issue_join_links(self, request: HttpRequest, queryset: object) -> None:
-        for registration in queryset:  # type: ignore[attr-defined]
+    def issue_join_links(self, request: HttpRequest, queryset: QuerySet[Registration]) -> None:
+        for registration in queryset.select_related("participant__user"):
+            reason = joinlinks.why_not_issued(registration)
+            if reason:  # staff and deactivated accounts: no link, and say why
+                messages.warning(request, f"No join link for {registration.participant}: {reason}.")
+                continue
             link = joinlinks.issue(registration)
             messages.info(request, f"{registration.participant}: {request.build_absolute_uri(link.path)}")
 

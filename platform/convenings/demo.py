@@ -27,13 +27,15 @@ class DemoSummary:
     join_links: list[tuple[str, str, str]] = field(default_factory=list)  # name, role, path
 
 
-def _person(username: str, first: str, last: str, job_role: str, *, staff: bool = False,
+def _person(username: str, first: str, last: str, job_role: str, *, password: bool = False, staff: bool = False,
             school: School | None = None, team: SchoolLeadershipTeam | None = None) -> Participant:
+    # Moderators and presenters sign in with a password but are not site staff: their powers
+    # come from their convening role, and staff accounts cannot use join links (joinlinks.py).
     User = get_user_model()
     user, _ = User.objects.update_or_create(username=username, defaults={
         "first_name": first, "last_name": last, "email": f"{username}@demo.convene.local",
         "is_staff": staff})
-    if staff and not user.check_password(data.DEMO_PASSWORD):
+    if (password or staff) and not user.check_password(data.DEMO_PASSWORD):
         user.set_password(data.DEMO_PASSWORD)
         user.save(update_fields=["password"])
     participant, _ = Participant.objects.update_or_create(user=user, defaults={
@@ -127,12 +129,12 @@ def _staff(convening: Convening, summary: DemoSummary) -> list[Participant]:
     _register(convening, organizer, Registration.Role.ORGANIZER)
     summary.staff_usernames.append("organizer")
     for i, (first, last) in enumerate(data.MODERATORS, start=1):
-        _register(convening, _person(f"moderator{i}", first, last, "district_leader", staff=True),
+        _register(convening, _person(f"moderator{i}", first, last, "district_leader", password=True),
                   Registration.Role.MODERATOR)
         summary.staff_usernames.append(f"moderator{i}")
     presenters = []
     for i, (first, last, job_role, _talk) in enumerate(data.PRESENTERS, start=1):
-        presenter = _person(f"presenter{i}", first, last, job_role, staff=True)
+        presenter = _person(f"presenter{i}", first, last, job_role, password=True)
         _register(convening, presenter, Registration.Role.PRESENTER)
         summary.staff_usernames.append(f"presenter{i}")
         presenters.append(presenter)

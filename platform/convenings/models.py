@@ -67,6 +67,27 @@ class Convening(models.Model):
     def tz(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
 
+    def clean(self) -> None:
+        # The other half of "a session lies inside its convening's dates" (Session.clean):
+        # new dates must still hold every session already on the agenda. Not run on save,
+        # so a script can move a convening and its sessions together (the demo does).
+        super().clean()
+        if not (self.pk and self.starts_at and self.ends_at):
+            return
+        outside = list(self.sessions.filter(Q(starts_at__lt=self.starts_at) | Q(ends_at__gt=self.ends_at))
+                       .order_by("starts_at")[:6])
+        if outside:
+            try:
+                tz: zoneinfo.ZoneInfo | None = self.tz
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                tz = None  # the time zone field reports its own error
+            listed = ", ".join(f"{s.title} ({s.starts_at.astimezone(tz):%Y-%m-%d %H:%M})" for s in outside[:5])
+            more = " and more" if len(outside) > 5 else ""
+            raise ValidationError(
+                f"These sessions would fall outside the new dates: {listed}{more}. "
+                "Move those sessions first, or choose dates that include them."
+            )
+
 
 class Session(models.Model):
     """One item on a convening's agenda."""

@@ -1,7 +1,12 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
+from convenings.models import Registration
 from people.models import District, Participant, Region, School, SchoolLeadershipTeam
 
 
@@ -69,6 +74,20 @@ class SchoolLeadershipTeamAdmin(admin.ModelAdmin):
     inlines = [MemberInline]
 
 
+class RegistrationInline(admin.TabularInline):
+    """The convenings a participant attends, and in which role."""
+
+    model = Registration
+    fields = ["convening", "role", "join_expires_at"]
+    readonly_fields = ["join_expires_at"]
+    autocomplete_fields = ["convening"]
+    extra = 0
+    show_change_link = True
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Registration]:
+        return super().get_queryset(request).select_related("convening", "participant__user")
+
+
 @admin.register(Participant)
 class ParticipantAdmin(admin.ModelAdmin):
     list_display = ["name", "email", "job_role", "school", "team"]
@@ -77,3 +96,26 @@ class ParticipantAdmin(admin.ModelAdmin):
     list_select_related = ["user", "school", "team"]
     autocomplete_fields = ["user", "school", "district", "team"]
     filter_horizontal = ["interests"]
+    inlines = [RegistrationInline]
+
+
+class ParticipantInline(admin.StackedInline):
+    """A user's participant profile: job role, school, team and interests."""
+
+    model = Participant
+    fk_name = "user"
+    fields = ["job_role", "school", "district", "team", "interests"]
+    autocomplete_fields = ["school", "district", "team"]
+    filter_horizontal = ["interests"]
+    max_num = 1
+    can_delete = False  # deleting the profile would delete the person's registrations
+
+
+User = get_user_model()
+if admin.site.is_registered(User):
+    admin.site.unregister(User)
+
+
+@admin.register(User)
+class ConveneUserAdmin(UserAdmin):
+    inlines = [ParticipantInline]

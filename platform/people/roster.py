@@ -9,18 +9,26 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.core.validators import validate_email
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models.functions import Lower
 
 from convenings.models import Convening, Registration, Topic
 from people.models import District, JobRole, Participant, Region, School, SchoolLeadershipTeam
 
 COLUMNS = ["name", "email", "job role", "school", "district", "region", "team", "interests", "convening role"]
 MAX_ROWS = 5000
+USERNAME_MAX = 150
+# The longest value each column can store (a person's name is split over first and last name).
+MAX_LENGTHS = {"name": 150, "email": 254, "school": School._meta.get_field("name").max_length,
+               "district": District._meta.get_field("name").max_length,
+               "region": Region._meta.get_field("name").max_length,
+               "team": SchoolLeadershipTeam._meta.get_field("name").max_length}
 
 
 class RosterError(Exception):
@@ -57,6 +65,12 @@ def _choice(raw: str, choices: type[JobRole] | type[Registration.Role]) -> str |
     return None
 
 
+def _too_long(label: str, value: str, limit: int) -> str | None:
+    if len(value) > limit:
+        return f"{label} is {len(value)} characters long; at most {limit} fit"
+    return None
+
+
 def _parse_row(line: int, raw: dict[str, str], topics: dict[str, Topic]) -> tuple[RosterRow | None, list[str]]:
     get = lambda key: (raw.get(key) or "").strip()  # noqa: E731
     errors: list[str] = []
@@ -74,8 +88,12 @@ def _parse_row(line: int, raw: dict[str, str], topics: dict[str, Topic]) -> tupl
         errors.append(f"convening role {get('convening role')!r} is not one of: {', '.join(Registration.Role.labels)}")
     if get("school") and not (get("district") and get("region")):
         errors.append("a school needs its district and region")
+    if get("region") and not get("district"):
+        errors.append("a region needs a district (put the district in its column, or leave the region empty)")
     if get("team") and not get("school"):
         errors.append("a School Leadership Team needs a school")
+    # Checked here so that no row can fail on the database half-way through an import.
+    errors.extend(filter(None, (_too_long(column, get(column), limit) for column, limit in MAX_LENGTHS.items())))
     interests: list[Topic] = []
     for name in filter(None, (part.strip() for part in get("interests").split(";"))):
         topic = topics.get(name.lower())
@@ -90,32 +108,86 @@ def _parse_row(line: int, raw: dict[str, str], topics: dict[str, Topic]) -> tupl
     return row, []
 
 
+def decode(data: bytes) -> str:
+    """An uploaded file's text; RosterError when it is not UTF-8 (with or without a BOM)."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise RosterError([
+            f"line {line}: the file is not UTF-8 text (byte 0x{data[exc.start]:02x} at position {exc.start}). "
+            "In your spreadsheet, save it as \"CSV UTF-8\" and upload it again."
+        ]) from exc
+
+
+def _records(text: str) -> Iterator[tuple[int, list[str]]]:
+    """(line where the record starts, cells) for every non-blank record.
+
+    Line numbers are the file's own: blank lines count, and a quoted cell spanning
+    several lines makes its record span them too (csv's line_num tracks both).
+    """
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    while True:
+        start = reader.line_num + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise RosterError([f"line {start}: the file is not readable as CSV ({exc})"]) from exc
+        if any(cell.strip() for cell in cells):  # spreadsheets add blank rows and rows of commas
+            yield start, cells
+
+
 def parse(text: str) -> list[RosterRow]:
     """Check every row; raise RosterError listing every problem, or return rows."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    headers = [h.strip().lower() for h in reader.fieldnames or []]
+    records = _records(text)
+    header_line, header = next(records, (1, []))
+    headers = [h.strip().lower() for h in header]
     missing = [c for c in COLUMNS if c not in headers]
     if missing:
-        raise RosterError([f"line 1: missing column(s): {', '.join(missing)}"])
-    reader.fieldnames = headers
+        raise RosterError([f"line {header_line}: missing column(s): {', '.join(missing)}"])
     topics = {t.name.lower(): t for t in Topic.objects.all()}
     rows: list[RosterRow] = []
     errors: list[str] = []
     seen: dict[str, int] = {}
-    for line, raw in enumerate(reader, start=2):
-        if len(rows) + len(errors) >= MAX_ROWS:
+    for count, (line, cells) in enumerate(records):
+        if count >= MAX_ROWS:
             errors.append(f"line {line}: a roster holds at most {MAX_ROWS} rows")
             break
-        row, row_errors = _parse_row(line, raw, topics)
+        if len(cells) > len(headers):  # an unquoted comma: the cells after it are in the wrong columns
+            errors.append(f"line {line}: {len(cells)} cells but the header has {len(headers)}; "
+                          "put a value that contains a comma in double quotes")
+            continue
+        row, row_errors = _parse_row(line, dict(zip(headers, cells)), topics)
         errors.extend(row_errors)
         if row is not None:
             if row.email in seen:
                 errors.append(f"line {line}: email {row.email} already on line {seen[row.email]}")
             seen[row.email] = line
             rows.append(row)
+    errors.extend(_username_problems(rows))
     if errors:
-        raise RosterError(errors)
+        raise RosterError(sorted(errors, key=_line_of))
     return rows
+
+
+def _line_of(error: str) -> int:
+    return int(error.split(":", 1)[0].removeprefix("line "))
+
+
+def _username_problems(rows: list[RosterRow]) -> list[str]:
+    """New people get their email as username: it must fit and be free."""
+    User = get_user_model()
+    known = set(User.objects.annotate(address=Lower("email"))
+                .filter(address__in=[row.email for row in rows]).values_list("address", flat=True))
+    new = {row.email: row for row in rows if row.email not in known}
+    errors = [f"line {row.line}: email is {len(row.email)} characters long, too long to be the new account's "
+              f"username (at most {USERNAME_MAX})" for row in new.values() if len(row.email) > USERNAME_MAX]
+    taken = User.objects.filter(username__in=list(new)).values_list("username", flat=True)
+    errors += [f"line {new[username].line}: the username {username} already belongs to an account with another "
+               "email; give that account this email, or use another address" for username in taken]
+    return errors
 
 
 def _place(row: RosterRow) -> tuple[School | None, District | None, SchoolLeadershipTeam | None]:

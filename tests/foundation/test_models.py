@@ -34,6 +34,17 @@ def test_session_outside_its_convening_is_rejected(demo) -> None:
     assert not c.sessions.filter(order=99).exists()
 
 
+def test_convening_dates_cannot_move_away_from_its_sessions(demo) -> None:
+    c = Convening.objects.get(pk=demo.convening.pk)
+    last = c.sessions.order_by("-ends_at").first()
+    c.ends_at = last.ends_at - dt.timedelta(minutes=30)  # the closing plenary would end after the convening
+    with pytest.raises(ValidationError, match="would fall outside the new dates") as caught:
+        c.full_clean()
+    assert last.title in str(caught.value)
+    c.ends_at = last.ends_at + dt.timedelta(hours=2)  # widening is fine
+    c.full_clean()
+
+
 def test_session_must_end_after_it_starts(demo) -> None:
     c = demo.convening
     with pytest.raises(IntegrityError), transaction.atomic():

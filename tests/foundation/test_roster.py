@@ -4,11 +4,12 @@ import csv
 import io
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
 from convenings.models import Registration
 from people.models import Participant
-from people.roster import COLUMNS, RosterError, export_roster, import_roster
+from people.roster import COLUMNS, RosterError, decode, export_roster, import_roster
 
 pytestmark = pytest.mark.django_db
 
@@ -73,3 +74,72 @@ def test_management_commands(demo, tmp_path, capsys) -> None:
     call_command("import_roster", demo.convening.slug, str(good))
     call_command("export_roster", demo.convening.slug)
     assert "ana@example.org" in capsys.readouterr().out
+
+
+HEADER = "name,email,job role,school,district,region,team,interests,convening role\n"
+
+
+def test_line_numbers_count_blank_lines_and_multi_line_cells(demo) -> None:
+    text = (HEADER
+            + "\n"                                                             # line 2: blank
+            + 'Ana Flores,ana@example.org,Principal,"Lakeside\nElementary",Delta USD,Delta Region,,,\n'  # 3-4
+            + ",,,,,,,,\n"                                                     # line 5: a spreadsheet's empty row
+            + "Ben Ito,not-an-email,Teacher,,,,,,\n")                          # line 6
+    with pytest.raises(RosterError) as caught:
+        import_roster(demo.convening, text)
+    assert caught.value.errors == ["line 6: email 'not-an-email' is not a valid address"]
+
+
+def test_values_too_long_for_the_database_are_reported_not_crashed_on(demo) -> None:
+    long_name = "A" * 100 + " " + "B" * 60
+    long_email = "x" * 245 + "@example.org"
+    long_school = "S" * 161
+    text = (HEADER + f"{long_name},ok@example.org,Teacher,,,,,,\n"
+            + f"Cy Long,{long_email},Teacher,,,,,,\n"
+            + f"Di Short,di@example.org,Teacher,{long_school},Delta USD,Delta Region,,,\n")
+    before = Participant.objects.count()
+    with pytest.raises(RosterError) as caught:
+        import_roster(demo.convening, text)
+    errors = caught.value.errors
+    assert errors[0] == "line 2: name is 161 characters long; at most 150 fit"
+    assert any(e.startswith("line 3: email is 257 characters long; at most 254 fit") for e in errors)
+    assert "line 4: school is 161 characters long; at most 160 fit" in errors
+    assert Participant.objects.count() == before
+
+
+def test_an_email_too_long_for_a_new_username_is_reported(demo) -> None:
+    email = "y" * 140 + "@example.org"  # a valid address, but 152 characters: no username that long
+    with pytest.raises(RosterError, match=r"line 2: email is 152 characters long, too long to be the new account's username"):
+        import_roster(demo.convening, HEADER + f"Yu Long,{email},Teacher,,,,,,\n")
+
+
+def test_a_username_already_taken_by_another_account_is_reported(demo) -> None:
+    get_user_model().objects.create_user("gil@example.org", email="gil.old@example.org")
+    text = HEADER + "Ana Flores,ana@example.org,Principal,,,,,,\nGil Ortiz,gil@example.org,Teacher,,,,,,\n"
+    with pytest.raises(RosterError) as caught:
+        import_roster(demo.convening, text)
+    assert caught.value.errors == ["line 3: the username gil@example.org already belongs to an account with another "
+                                   "email; give that account this email, or use another address"]
+    assert not Participant.objects.filter(user__email="ana@example.org").exists()
+
+
+def test_a_region_without_a_district_is_an_error(demo) -> None:
+    with pytest.raises(RosterError, match="line 2: a region needs a district"):
+        import_roster(demo.convening, HEADER + "Ana Flores,ana@example.org,Principal,,,Delta Region,,,\n")
+
+
+def test_a_row_with_more_cells_than_the_header_is_reported(demo) -> None:
+    text = HEADER + "Ana Flores,ana@example.org,Principal,Lakeside, North,Delta USD,Delta Region,,,\n"
+    with pytest.raises(RosterError, match=r"line 2: 10 cells but the header has 9; put a value that contains a comma"):
+        import_roster(demo.convening, text)
+
+
+def test_a_file_that_is_not_utf8_is_reported_clearly(demo, tmp_path) -> None:
+    latin1 = (HEADER + "Ana Flores,ana@example.org,Principal,,,,,,\nJosé Núñez,jose@example.org,Teacher,,,,,,\n")
+    with pytest.raises(RosterError, match=r'line 3: the file is not UTF-8 text .*save it as "CSV UTF-8"'):
+        decode(latin1.encode("latin-1"))
+    assert decode(latin1.encode("utf-8-sig")).startswith("name,email")
+    path = tmp_path / "latin1.csv"
+    path.write_bytes(latin1.encode("latin-1"))
+    with pytest.raises(CommandError, match="Nothing imported:\nline 3: the file is not UTF-8"):
+        call_command("import_roster", demo.convening.slug, str(path))

@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -18,6 +20,25 @@ def test_production_refuses_to_start_without_a_secret_key() -> None:
     result = run_manage("check", DJANGO_SETTINGS_MODULE="config.settings_production")
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+@pytest.mark.parametrize("secret_key", [None, "", "   "])
+def test_production_refuses_to_start_without_a_secret_key_even_with_debug_on(secret_key: str | None) -> None:
+    # DEBUG=true must not bring back the development key in production.
+    env = {"DJANGO_SETTINGS_MODULE": "config.settings_production", "DEBUG": "true"}
+    if secret_key is not None:
+        env["SECRET_KEY"] = secret_key
+    result = run_manage("check", **env)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr and "SECRET_KEY must be set" in result.stderr
+
+
+def test_production_keeps_debug_off_when_the_environment_says_debug_true() -> None:
+    result = run_manage("shell", "-c", "from django.conf import settings; print(settings.DEBUG, settings.SECRET_KEY)",
+                        DJANGO_SETTINGS_MODULE="config.settings_production", DEBUG="true",
+                        SECRET_KEY="production-secret-from-the-environment")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[-2:] == ["False", "production-secret-from-the-environment"]
 
 
 def test_production_settings_pass_the_deploy_check() -> None:

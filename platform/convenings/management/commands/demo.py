@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from convenings.demo import seed
 from convenings.demo_data import DEMO_PASSWORD
@@ -12,8 +12,17 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--base-url", default=f"http://127.0.0.1:{settings.PORT}")
+        parser.add_argument("--force", action="store_true",
+                            help="seed even with DEBUG off (a superuser with a published password)")
 
-    def handle(self, *args: object, base_url: str, **options: object) -> None:
+    def handle(self, *args: object, base_url: str, force: bool = False, **options: object) -> None:
+        if not settings.DEBUG and not force:
+            # The demo's organizer is a superuser whose password is in the README.
+            raise CommandError(
+                "DEBUG is off: this looks like a production site, and the demo creates a superuser "
+                f"'organizer' with the published password {DEMO_PASSWORD!r}. Run `manage.py demo --force` "
+                "if you really want the demo academy here, then change that password."
+            )
         summary = seed()
         c = summary.convening
         out = self.stdout

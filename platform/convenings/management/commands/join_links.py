@@ -30,6 +30,12 @@ class Command(BaseCommand):
             registrations = registrations.filter(role=opts["role"])
         if opts["username"]:
             registrations = registrations.filter(participant__user__username__in=opts["username"])
+        # Staff and deactivated accounts get no link (joinlinks.py); say so, on stderr so
+        # that --json output stays one JSON document, and let --limit count real links.
+        for registration in registrations.exclude(joinlinks.eligible()):
+            self.stderr.write(f"Skipped {registration.participant.name} ({registration.participant.user.username}): "
+                              f"{joinlinks.why_not_issued(registration)}.")
+        registrations = registrations.filter(joinlinks.eligible())
         if opts["limit"]:
             registrations = registrations[: int(opts["limit"])]  # type: ignore[arg-type]
         rows = []

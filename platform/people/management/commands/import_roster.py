@@ -5,7 +5,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from convenings.models import Convening
-from people.roster import RosterError, import_roster
+from people.roster import RosterError, decode, import_roster
 
 
 class Command(BaseCommand):
@@ -20,7 +20,11 @@ class Command(BaseCommand):
         if target is None:
             raise CommandError(f"No convening with slug {convening!r}.")
         try:
-            result = import_roster(target, csv_file.read_text(encoding="utf-8"))
+            data = csv_file.read_bytes()
+        except OSError as exc:
+            raise CommandError(f"Cannot read {csv_file}: {exc.strerror or exc}.") from exc
+        try:
+            result = import_roster(target, decode(data))
         except RosterError as exc:
             raise CommandError("Nothing imported:\n" + "\n".join(exc.errors)) from exc
         self.stdout.write(self.style.SUCCESS(
