@@ -69,6 +69,20 @@ def directory(convening: Convening) -> list[dict[str, Any]]:
             for r in registrations]
 
 
+def convening_links(registration: Registration) -> dict[str, str]:
+    """Pages beside the live meeting (they open in a new tab, so nobody leaves the call):
+    the surveys, the person's own team's Top 5 (if they have a team) and the share-out,
+    plus the share-out's JSON the plenary share-out loads."""
+    slug = registration.convening.slug
+    team_id = registration.participant.team_id
+    return {
+        "surveys": reverse("surveys:list", args=[slug]),
+        "team_top5": reverse("action_items:team", args=[slug, team_id]) if team_id else "",
+        "share_out": reverse("action_items:share_out", args=[slug]),
+        "share_out_json": reverse("action_items:share_out_json", args=[slug]),
+    }
+
+
 def client_config(request: HttpRequest, registration: Registration) -> dict[str, Any]:
     """Everything the browser client needs to start, as plain JSON data."""
     convening = registration.convening
@@ -90,6 +104,9 @@ def client_config(request: HttpRequest, registration: Registration) -> dict[str,
         "breakout_move_countdown_s": 5,
         "job_roles": dict(JobRole.choices),
         "roles": dict(Registration.Role.choices),
+        "links": convening_links(registration),
+        # The share-out marks "Your team" by this id (None: not on a School Leadership Team).
+        "team_id": registration.participant.team_id,
         "ws_path": ws_path(convening),
         "ws_url": f"{scheme}://{request.get_host()}{ws_path(convening)}",
         "protocol_url": "/protocol.js",

@@ -4,6 +4,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.db.models import Q, QuerySet
+
 from action_items.models import ActionItem
 from convenings.models import Convening, Session
 from people.models import SchoolLeadershipTeam
@@ -27,6 +29,13 @@ class ShareOut:
 def share_out(convening: Convening) -> ShareOut:
     items = list(convening.action_items.select_related("session", "updated_by__user").order_by("rank"))
     return ShareOut(_teams(convening, items), _rooms(items))
+
+
+def teams_in(convening: Convening) -> QuerySet[SchoolLeadershipTeam]:
+    """The teams that belong in this convening's share-out: a member is registered for
+    it, or the team already has action items in it (kept when a member's registration goes)."""
+    return SchoolLeadershipTeam.objects.filter(
+        Q(members__registrations__convening=convening) | Q(action_items__convening=convening)).distinct()
 
 
 def _teams(convening: Convening, items: list[ActionItem]) -> list[TopFive]:

@@ -11,9 +11,9 @@ from action_items import services
 from action_items.models import MAX_ITEMS
 from action_items.permissions import can_edit_team, can_view_share_out, can_view_team
 from action_items.ranking import ListFull, NotInList
-from action_items.selectors import as_json, session_at, share_out
+from action_items.selectors import as_json, session_at, share_out, teams_in
 from convenings.models import Convening
-from people.models import Participant, SchoolLeadershipTeam
+from people.models import Participant
 from surveys.access import deny, viewer_for
 
 OPERATIONS = {"edit", "up", "down", "remove"}
@@ -21,7 +21,8 @@ OPERATIONS = {"edit", "up", "down", "remove"}
 
 def team_items(request: HttpRequest, slug: str, team_id: int) -> HttpResponse:
     convening = get_object_or_404(Convening, slug=slug)
-    team = get_object_or_404(SchoolLeadershipTeam.objects.select_related("school"), pk=team_id)
+    # A team with no one in this convening has no list here: 404, not an empty page to fill.
+    team = get_object_or_404(teams_in(convening).select_related("school"), pk=team_id)
     viewer = viewer_for(request.user, convening)
     if not can_view_team(viewer, team.pk):
         return deny(request, viewer, "A team's Top 5 list is for its members and the organizers; "

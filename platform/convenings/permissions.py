@@ -28,7 +28,8 @@ class Action(StrEnum):
     SET_TIMER = "set_timer"
     JOIN_ANY_ROOM = "join_any_room"
     EDIT_PLAN = "edit_plan"
-    # Organizers only: survey results are the program's evaluation, not live facilitation.
+    # Survey results, every team's Top 5 and the convening report: moderators judge how
+    # their sessions went as much as organizers do (surveys.access.organizes asks this).
     VIEW_RESULTS = "view_results"
 
 
@@ -38,6 +39,7 @@ _MODERATOR = _PRESENTER | {
     Action.DELETE_CHAT, Action.LOWER_ANY_HAND, Action.INVITE_TO_SPEAK, Action.BROADCAST,
     Action.MUTE_PARTICIPANT, Action.OPEN_BREAKOUTS, Action.MOVE_PARTICIPANT,
     Action.CLOSE_BREAKOUTS, Action.SET_TIMER, Action.JOIN_ANY_ROOM, Action.EDIT_PLAN,
+    Action.VIEW_RESULTS,
 }
 _ORGANIZER = frozenset(Action)
 

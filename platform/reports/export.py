@@ -1,10 +1,13 @@
-"""CSV downloads of the report: attendance and action items (survey responses: surveys.export)."""
+"""CSV downloads of the report: attendance, breakout room membership and action items
+(survey responses: surveys.export)."""
 from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
 
 from action_items.selectors import ShareOut
+from reports.intervals import minutes
+from reports.sources import RoomStay
 from reports.summary import AttendanceSummary
 from surveys.export import write_csv
 
@@ -17,6 +20,17 @@ def attendance_csv(summary: AttendanceSummary, tz: zoneinfo.ZoneInfo) -> str:
              p.participant.team.name if p.participant.team else "",
              _time(p.first_joined, tz), "still present" if p.still_present else _time(p.last_left, tz),
              p.minutes, "; ".join(p.spaces)] for p in summary.people]
+    return write_csv([header, *rows])
+
+
+def room_membership_csv(stays: list[RoomStay], tz: zoneinfo.ZoneInfo) -> str:
+    """Who was in which room of which session, from when to when: one row per stay."""
+    header = ["Session", "Room", "Name", "Email", "School", "Joined", "Left", "Minutes", "How they came",
+              "Why they left"]
+    rows = [[s.session_title, s.room_name, s.participant.name, s.participant.email,
+             s.participant.school.name if s.participant.school else "", _time(s.joined_at, tz),
+             _time(s.left_at, tz) if s.left_at else "still in the room",
+             minutes(s.left_at - s.joined_at) if s.left_at else "", s.arrived, s.left] for s in stays]
     return write_csv([header, *rows])
 
 

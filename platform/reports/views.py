@@ -7,8 +7,9 @@ from django.utils import timezone
 
 from action_items.selectors import share_out
 from convenings.models import Convening
-from reports.export import action_items_csv, attendance_csv
+from reports.export import action_items_csv, attendance_csv, room_membership_csv
 from reports.report import build_report
+from reports.sources import room_stays
 from reports.summary import attendance_summary
 from surveys.access import deny, organizes, viewer_for
 
@@ -35,6 +36,13 @@ def attendance_download(request: HttpRequest, slug: str) -> HttpResponse:
         return denied
     return _csv(attendance_csv(attendance_summary(convening, timezone.now()), convening.tz),
                 f"{convening.slug}-attendance.csv")
+
+
+def rooms_download(request: HttpRequest, slug: str) -> HttpResponse:
+    convening, denied = _authorized(request, slug)
+    if denied:
+        return denied
+    return _csv(room_membership_csv(room_stays(convening), convening.tz), f"{convening.slug}-breakout-rooms.csv")
 
 
 def action_items_download(request: HttpRequest, slug: str) -> HttpResponse:

@@ -1,7 +1,8 @@
 """Who may do what in a convening, decided by plain functions of a ``Viewer``.
 
-Shared by surveys, action items and reports so the role rules live in one place:
-organizers and moderators (their ``Registration.role``) and Django staff organize;
+Shared by surveys, action items and reports. The role rule itself lives in
+``convenings.permissions`` (the one table of who may do what): whoever may
+``VIEW_RESULTS`` there (organizers and moderators), and Django staff, organize;
 anyone registered takes part.
 """
 from __future__ import annotations
@@ -14,9 +15,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from convenings.models import Convening, Registration
+from convenings.permissions import Action, allowed
 from people.models import Participant
-
-ORGANIZING_ROLES = frozenset({Registration.Role.ORGANIZER, Registration.Role.MODERATOR})
 
 
 @dataclass(frozen=True)
@@ -47,8 +47,8 @@ def viewer_for(user: AbstractBaseUser | AnonymousUser, convening: Convening) -> 
 
 
 def organizes(viewer: Viewer) -> bool:
-    """Sees results, every team's lists and the convening report."""
-    return viewer.is_staff or viewer.role in ORGANIZING_ROLES
+    """Sees survey results, every team's lists and the convening report."""
+    return viewer.is_staff or (viewer.role is not None and allowed(viewer.role, Action.VIEW_RESULTS))
 
 
 def takes_part(viewer: Viewer) -> bool:

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.db.models import Count, QuerySet
+from django.db.models import Case, Count, DateTimeField, F, QuerySet, When
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -60,11 +60,22 @@ class AnswerInline(admin.TabularInline):
     can_delete = False
 
 
+def _unless_anonymous(field: str) -> Case:
+    """The response's time, or NULL for an anonymous survey: something to sort by that
+    says nothing about when anyone answered."""
+    return Case(When(survey__anonymous=False, then=F(field)), default=None, output_field=DateTimeField())
+
+
 @admin.register(Response)
 class ResponseAdmin(admin.ModelAdmin):
-    """Read-only: responses are the participants' words; organizers look, they don't edit."""
+    """Read-only: responses are the participants' words; organizers look, they don't edit.
 
-    list_display = ["survey", "respondent", "revision", "submitted_at", "updated_at"]
+    Anonymous surveys: like the CSV export, no submission or change times are shown, and
+    the list is never ordered by them (nor by id, which grows with time): their responses
+    come in respondent-key order, which says nothing about who answered or when.
+    """
+
+    list_display = ["survey", "respondent", "revision", "submitted", "last_changed"]
     list_filter = ["survey__convening", "survey"]
     search_fields = ["survey__title", "participant__user__first_name", "participant__user__last_name"]
     list_select_related = ["survey", "participant__user"]
@@ -72,9 +83,31 @@ class ResponseAdmin(admin.ModelAdmin):
     readonly_fields = fields
     inlines = [AnswerInline]
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Response]:
+        named_times = {"named_submitted_at": _unless_anonymous("submitted_at"),
+                       "named_updated_at": _unless_anonymous("updated_at")}
+        return Response.objects.annotate(**named_times).order_by(*self.get_ordering(request))
+
+    def get_ordering(self, request: HttpRequest) -> list[str]:
+        # (survey, respondent key) is unique, so the changelist adds no "-pk" tie-breaker.
+        return ["survey_id", "named_submitted_at", "respondent_key"]
+
+    def get_fields(self, request: HttpRequest, obj: Response | None = None) -> list[str]:
+        if obj is not None and obj.survey.anonymous:
+            return ["survey", "respondent", "revision"]
+        return list(self.fields)
+
     @admin.display(description="Respondent")
     def respondent(self, obj: Response) -> str:
         return obj.participant.name if obj.participant_id else "Anonymous"
+
+    @admin.display(description="Submitted", ordering="named_submitted_at", empty_value="— (anonymous)")
+    def submitted(self, obj: Response) -> object:
+        return None if obj.survey.anonymous else obj.submitted_at
+
+    @admin.display(description="Last changed", ordering="named_updated_at", empty_value="— (anonymous)")
+    def last_changed(self, obj: Response) -> object:
+        return None if obj.survey.anonymous else obj.updated_at
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

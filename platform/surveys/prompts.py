@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Max, Q
+from django.db.models import Max, Q, QuerySet
 
 from convenings.models import Convening, Registration
 from people.models import Participant
@@ -22,8 +22,7 @@ def surveys_due(participant: Participant, convening: Convening, now: dt.datetime
     session has begun) that this registered participant hasn't answered, earliest first."""
     if not Registration.objects.filter(convening=convening, participant=participant).exists():
         return []
-    convening_due = _convening_survey_due(convening)
-    due_at = {s: (s.session.ends_at if s.session else convening_due) for s in _open_surveys(convening, now)}
+    due_at = {s: _due_at(s) for s in _open_surveys(now).filter(convening=convening)}
     keys = {respondent_key(s.pk, participant.pk): s for s, at in due_at.items() if now >= at}
     answered = set(Response.objects.filter(survey__in=keys.values(), respondent_key__in=keys)
                    .values_list("respondent_key", flat=True))
@@ -32,12 +31,11 @@ def surveys_due(participant: Participant, convening: Convening, now: dt.datetime
 
 
 def newly_due(now: dt.datetime) -> list[Survey]:
-    """Open surveys that are due by ``now`` and nobody has been prompted about yet."""
-    unprompted = (Survey.objects.filter(closed=False, prompted_at__isnull=True)
-                  .filter(Q(closes_at__isnull=True) | Q(closes_at__gt=now))
-                  .select_related("session", "convening"))
-    return [s for s in unprompted
-            if now >= (s.session.ends_at if s.session else _convening_survey_due(s.convening))]
+    """Open surveys that are due by ``now`` and nobody has been prompted about yet.
+
+    Called on every worker tick (each second), so it is one query whatever the number of
+    surveys: the last session start a convening-level survey waits for comes annotated."""
+    return [s for s in _open_surveys(now).filter(prompted_at__isnull=True) if now >= _due_at(s)]
 
 
 def prompt_message(survey: Survey) -> dict[str, object]:
@@ -45,14 +43,19 @@ def prompt_message(survey: Survey) -> dict[str, object]:
             "url": survey.get_absolute_url()}
 
 
-def _open_surveys(convening: Convening, now: dt.datetime) -> list[Survey]:
-    return list(Survey.objects.filter(convening=convening, closed=False)
-                .filter(Q(closes_at__isnull=True) | Q(closes_at__gt=now))
-                .select_related("session", "convening"))
+def _open_surveys(now: dt.datetime) -> QuerySet[Survey]:
+    return (Survey.objects.filter(closed=False)
+            .filter(Q(closes_at__isnull=True) | Q(closes_at__gt=now))
+            .select_related("session", "convening")
+            .annotate(last_session_start=Max("convening__sessions__starts_at")))
 
 
-def _convening_survey_due(convening: Convening) -> dt.datetime:
-    # A whole-convening evaluation is filled in during the closing session, while people
-    # are still connected to receive the prompt, not after everyone has left.
-    last_start = convening.sessions.aggregate(last=Max("starts_at"))["last"]
-    return min(last_start, convening.ends_at) if last_start else convening.ends_at
+def _due_at(survey: Survey) -> dt.datetime:
+    """A session's survey: when the session ends. A whole-convening evaluation is filled in
+    during the closing session, while people are still connected to receive the prompt,
+    not after everyone has left: so when the last session starts (or the convening ends)."""
+    if survey.session is not None:
+        return survey.session.ends_at
+    last_start = getattr(survey, "last_session_start", None)
+    ends_at = survey.convening.ends_at
+    return min(last_start, ends_at) if last_start else ends_at

@@ -1,4 +1,12 @@
-"""Survey results: per question the distribution, the average (ratings) and the free text."""
+"""Survey results: per question the distribution, the average (ratings) and the free text.
+
+Response rate, the rule: of the people *expected to answer*, the share who did. Expected
+are those registered for the convening as participants or presenters (``EXPECTED_ROLES``):
+they attend. Organizers and moderators run the convening; they may answer too, and their
+answers count in every question's results and in the number of responses, but they
+neither raise nor lower the rate. Who answered is matched by respondent key, so the rule
+works the same for anonymous surveys without storing who answered.
+"""
 from __future__ import annotations
 
 import statistics
@@ -6,8 +14,12 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from convenings.models import Registration
 from surveys.answers import RATING_LABELS, RATINGS, AnswerValue
+from surveys.identity import respondent_key
 from surveys.models import Answer, Question, Survey
+
+EXPECTED_ROLES = frozenset({Registration.Role.PARTICIPANT, Registration.Role.PRESENTER})
 
 RETIRED_OPTION = "(an option since removed)"
 
@@ -30,14 +42,19 @@ class QuestionResult:
 @dataclass(frozen=True)
 class SurveyResults:
     survey: Survey
-    responses: int
-    registered: int
+    responses: int  # everyone's, organizers' and moderators' included
+    expected: int  # participants and presenters registered: who the rate is about
+    expected_answered: int  # how many of them responded
     questions: list[QuestionResult]
 
     @property
     def response_rate(self) -> float | None:
-        """Responses per registered person (every role may respond), 0–1."""
-        return self.responses / self.registered if self.registered else None
+        """Share of the expected respondents who answered, 0–1 (see the module's rule)."""
+        return response_rate(self.expected_answered, self.expected)
+
+
+def response_rate(answered: int, expected: int) -> float | None:
+    return answered / expected if expected else None
 
 
 def rating_bars(values: Sequence[int]) -> list[Bar]:
@@ -72,8 +89,12 @@ def compute_results(survey: Survey) -> SurveyResults:
         values.setdefault(answer.question_id, []).append(
             answer.rating if answer.rating is not None else (answer.choice or answer.text))
     questions = [summarize(q, values.get(q.pk, [])) for q in survey.questions.order_by("order", "pk")]
-    return SurveyResults(survey=survey, responses=survey.responses.count(),
-                         registered=survey.convening.registrations.count(), questions=questions)
+    expected = list(survey.convening.registrations.filter(role__in=EXPECTED_ROLES)
+                    .values_list("participant_id", flat=True))
+    keys = {respondent_key(survey.pk, participant_id) for participant_id in expected}
+    return SurveyResults(survey=survey, responses=survey.responses.count(), expected=len(expected),
+                         expected_answered=survey.responses.filter(respondent_key__in=keys).count(),
+                         questions=questions)
 
 
 def answers_in_display_order(survey: Survey) -> list[Answer]:

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from convenings.models import Convening
+from people.models import Participant
 from surveys.access import Viewer, can_respond, deny, organizes, takes_part, viewer_for
 from surveys.answers import parse_answers
 from surveys.export import responses_csv
@@ -45,19 +46,28 @@ def respond(request: HttpRequest, slug: str, survey_id: int) -> HttpResponse:
 
 
 def _submit(request: HttpRequest, survey: Survey, viewer: Viewer) -> HttpResponse:
+    participant: Participant = viewer.participant  # type: ignore[assignment]  # can_respond checked it
+    if not survey.is_open(timezone.now()):
+        # Say "closed" first: pointing at answers that can no longer be saved helps nobody.
+        return _closed(request, survey, viewer, participant)
     questions = list(survey.questions.order_by("order", "pk"))
     parsed = parse_answers(questions, request.POST)
     if not parsed.ok:
-        return _form(request, survey, viewer, request.POST, parsed.errors, status=422)
+        answered = response_for(survey, participant) is not None
+        return _form(request, survey, viewer, request.POST, parsed.errors, status=422, answered=answered)
     try:
-        result = submit_response(survey, viewer.participant, parsed.values, timezone.now())  # type: ignore[arg-type]
-    except SurveyClosed:
-        messages.error(request, "This survey has closed, so your answers were not saved.")
-        stored = stored_values(response_for(survey, viewer.participant))  # type: ignore[arg-type]
-        return _form(request, survey, viewer, as_form_values(stored), {}, status=403, answered=bool(stored))
+        result = submit_response(survey, participant, parsed.values, timezone.now())
+    except SurveyClosed:  # it closed while the answers were being checked
+        return _closed(request, survey, viewer, participant)
     messages.success(request, "Thank you: your response is saved." if result.created
                      else "Your response is updated." if result.changed else "Your response is saved.")
     return redirect(survey.get_absolute_url())
+
+
+def _closed(request: HttpRequest, survey: Survey, viewer: Viewer, participant: Participant) -> HttpResponse:
+    messages.error(request, "This survey has closed, so your answers were not saved.")
+    stored = stored_values(response_for(survey, participant))
+    return _form(request, survey, viewer, as_form_values(stored), {}, status=403, answered=bool(stored))
 
 
 def _form(request: HttpRequest, survey: Survey, viewer: Viewer, values: Mapping[str, str], errors: dict[int, str],

@@ -131,3 +131,16 @@ def test_convening_page_links_members_to_their_team_list(place) -> None:
     assert reverse("reports:report", args=[convening.slug]) not in html  # participants: no report link
     assert reverse("reports:report", args=[convening.slug]) in as_(people["moderator"]).get(
         convening.get_absolute_url()).content.decode()
+
+
+def test_a_team_not_in_the_convening_has_no_list_there(place) -> None:
+    convening, cedar, _, people = place
+    elsewhere = make_team("Faraway High")
+    registered(make_convening("another-meeting"), "fay", team=elsewhere)
+    for person in (people["member"], people["moderator"]):
+        client = as_(person)
+        assert client.get(team_url(convening, elsewhere)).status_code == 404
+        assert client.post(team_url(convening, elsewhere), {"op": "add", "text": "Sneak in"}).status_code == 404
+    assert client.get(reverse("action_items:team", args=[convening.slug, 999999])).status_code == 404
+    assert not services.items_for(Owner.of_team(convening.pk, elsewhere.pk))
+    assert as_(people["member"]).get(team_url(convening, cedar)).status_code == 200

@@ -23,7 +23,7 @@ MATRIX: dict[Action, set[str]] = {  # action → roles allowed
     Action.SET_TIMER: {O, M},
     Action.JOIN_ANY_ROOM: {O, M},
     Action.EDIT_PLAN: {O, M},
-    Action.VIEW_RESULTS: {O},
+    Action.VIEW_RESULTS: {O, M},
 }
 
 

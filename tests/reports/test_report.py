@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 from django.test import Client
@@ -13,6 +14,7 @@ from action_items.services import Owner
 from reports.attendance import attendance_closed, attendance_opened
 from reports.export import attendance_csv
 from reports.summary import attendance_summary
+from rooms.breakout_models import RoomAssignment
 from surveys.evaluation import evaluation_survey
 from surveys.submit import submit_response
 from tests.surveys.factories import at, make_convening, make_person, make_session, make_team, registered
@@ -106,13 +108,71 @@ def test_report_page_gathers_attendance_action_items_and_surveys(meeting) -> Non
     assert "<strong>2</strong> of 4 people joined." in html
     assert '<td class="num">90</td>' in html
     assert "Maria Garcia (60)" in html  # present in the opening plenary
-    assert "No breakout room history has been recorded" in html  # reports.sources is still empty
+    assert "No breakout room history has been recorded" in html  # no RoomAssignment rows in this test
     assert "Inventory every device" in html and "Number talks weekly" in html
-    assert "1</strong> response from 4 registered" in html and 'role="img"' in html
+    assert "<strong>1</strong> response" in html and 'role="img"' in html
+    assert "1 of 3 participants and presenters answered (response rate 33%)" in html  # not the organizer
     assert 'class="report-section"' in html
-    for name in ("attendance_csv", "action_items_csv"):
+    for name in ("attendance_csv", "rooms_csv", "action_items_csv"):
         assert reverse(f"reports:{name}", args=[convening.slug]) in html
     assert reverse("surveys:responses_csv", args=[convening.slug, survey.pk]) in html
+
+
+def stay(convening, session, person, key: str, name: str, start: str, end: str | None,
+         reason: str = "opened", left_reason: str = "closed") -> None:
+    RoomAssignment.objects.create(convening=convening, session=session, participant=person, room_key=key,
+                                  room_name=name, joined_at=at(start), left_at=at(end) if end else None,
+                                  reason=reason, left_reason=left_reason if end else "")
+
+
+@pytest.fixture
+def rooms(meeting):
+    """Two breakout sessions; the same room name in both, a move, a moderator's visit, a stay still open."""
+    convening, team, people = meeting
+    morning = convening.sessions.get(order=2)
+    afternoon = make_session(convening, 3, "13:00", "14:00", kind="breakout", title="Afternoon breakouts")
+    stay(convening, morning, people["maria"], "s2-r1", "Math · Room 1", "10:15", "10:45")
+    stay(convening, morning, people["james"], "s2-r2", "Science · Room 2", "10:15", "10:30", left_reason="moved")
+    stay(convening, morning, people["james"], "s2-r1", "Math · Room 1", "10:30", "10:45", reason="moved")
+    stay(convening, morning, people["org"], "s2-r1", "Math · Room 1", "10:20", "10:25", reason="visited",
+         left_reason="returned")
+    stay(convening, afternoon, people["maria"], "s3-r1", "Math · Room 1", "13:00", None)
+    return convening, team, people
+
+
+def test_report_lists_breakout_rooms_by_session(rooms) -> None:
+    convening, _, people = rooms
+    html = organizer_client(people).get(reverse("reports:report", args=[convening.slug])).content.decode()
+    table = html[html.index('<table class="data rooms-by-session">'):]
+    table = table[:table.index("</table>")]
+    groups = re.findall(r'<tbody class="room-session">(.*?)</tbody>', table, re.S)
+    rows = [re.findall(r'<th scope="(?:rowgroup|row)"[^>]*>([^<]*)', g) for g in groups]
+    assert [r[0].strip() for r in rows] == ["Breakouts", "Afternoon breakouts"]
+    assert "(2 rooms)" in groups[0] and "(1 room)" in groups[1]
+    assert [r[1:] for r in rows] == [["Math · Room 1", "Science · Room 2"], ["Math · Room 1"]]
+    assert "James Nguyen, Maria Garcia" in groups[0]  # moved in: a member of both rooms he was in
+    assert "Olivia Marsh" not in table  # a moderator's visit is not membership
+    assert "No breakout room history" not in html
+
+
+def test_room_membership_csv_download(rooms) -> None:
+    convening, _, people = rooms
+    response = organizer_client(people).get(reverse("reports:rooms_csv", args=[convening.slug]))
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    assert 'filename="regional-meeting-breakout-rooms.csv"' in response["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert [(r["Session"], r["Room"], r["Name"], r["Joined"], r["Left"], r["Minutes"]) for r in rows] == [
+        ("Breakouts", "Math · Room 1", "Maria Garcia", "2026-03-04T10:15-08:00", "2026-03-04T10:45-08:00", "30"),
+        ("Breakouts", "Math · Room 1", "Olivia Marsh", "2026-03-04T10:20-08:00", "2026-03-04T10:25-08:00", "5"),
+        ("Breakouts", "Math · Room 1", "James Nguyen", "2026-03-04T10:30-08:00", "2026-03-04T10:45-08:00", "15"),
+        ("Breakouts", "Science · Room 2", "James Nguyen", "2026-03-04T10:15-08:00", "2026-03-04T10:30-08:00", "15"),
+        ("Afternoon breakouts", "Math · Room 1", "Maria Garcia", "2026-03-04T13:00-08:00", "still in the room", ""),
+    ]
+    james_moved = rows[3]
+    assert (james_moved["How they came"], james_moved["Why they left"]) == (
+        "placed when rooms opened", "moved to another room")
+    assert rows[1]["How they came"] == "visiting (moderator)"
+    assert rows[0]["Email"] == "maria@example.org" and rows[0]["School"] == "Cedar Elementary"
 
 
 def test_action_items_csv_download(meeting) -> None:
@@ -131,7 +191,7 @@ def test_participants_get_403_on_the_report_and_its_downloads(meeting) -> None:
     convening, _, people = meeting
     client = Client()
     client.force_login(people["maria"].user)
-    for name in ("report", "attendance_csv", "action_items_csv"):
+    for name in ("report", "attendance_csv", "rooms_csv", "action_items_csv"):
         response = client.get(reverse(f"reports:{name}", args=[convening.slug]))
         assert response.status_code == 403 and b"isn't available to you" in response.content
     assert Client().get(reverse("reports:report", args=[convening.slug])).status_code == 302

@@ -59,8 +59,15 @@ def test_unregistered_person_cannot_answer(client: Client, world: World) -> None
 def test_participants_see_only_their_own_answers(client: Client, world: World) -> None:
     topics = world.survey.questions.get(order=3)
     rating = world.survey.questions.get(order=1)
-    submit_response(world.survey, world.bob, {topics.pk: "Bob's secret idea", rating.pk: 1}, timezone.now())
+    submit_response(world.survey, world.bob, {topics.pk: "Bob secret idea", rating.pk: 1}, timezone.now())
+    submit_response(world.survey, world.alice, {topics.pk: "Alice parent nights", rating.pk: 4}, timezone.now())
     client.force_login(world.alice.user)
-    html = client.get(world.survey.get_absolute_url()).content.decode()
-    assert "Bob's secret idea" not in html and "Bob&#x27;s secret idea" not in html
-    assert " checked" not in html
+    response = client.get(world.survey.get_absolute_url())
+    assert response.status_code == 200
+    html = response.content.decode()
+    # Alice's own form, filled with her answers: her text, her rating checked, "Save changes".
+    assert '<form method="post" class="survey"' in html and "Save changes" in html
+    assert f'<textarea id="q{topics.pk}"' in html and "Alice parent nights</textarea>" in html
+    assert f'id="q{rating.pk}-4" name="q{rating.pk}" value="4" checked' in html
+    assert html.count(" checked") == 1
+    assert "Bob secret idea" not in html

@@ -2,14 +2,16 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from surveys.evaluation import evaluation_survey
 from surveys.models import Survey
-from surveys.prompts import prompt_message, surveys_due
+from surveys.prompts import newly_due, prompt_message, surveys_due
 from surveys.submit import submit_response
 from tests.surveys.conftest import World
-from tests.surveys.factories import at, make_person, make_session
+from tests.surveys.factories import at, make_convening, make_person, make_session
 
 MINUTE = dt.timedelta(minutes=1)
 
@@ -52,3 +54,16 @@ def test_prompt_message_shape(world: World) -> None:
     assert prompt_message(world.survey) == {
         "type": "survey.prompt", "survey_id": world.survey.pk, "title": "Evaluation: Opening plenary",
         "url": f"/c/{world.convening.slug}/surveys/{world.survey.pk}/"}
+
+
+def test_the_workers_tick_asks_the_database_once_however_many_convenings(world: World) -> None:
+    closing = make_session(world.convening, 2, "14:00", "15:00", title="Closing plenary")
+    whole = evaluation_survey(world.convening)
+    others = [make_convening(f"meeting-{n}") for n in range(3)]
+    for convening in others:  # convening-level surveys with no sessions: due when the convening ends
+        Survey.objects.create(convening=convening, title="Evaluation", closes_at=None)
+    with CaptureQueriesContext(connection) as queries:
+        due = newly_due(closing.starts_at)
+    assert len(queries) == 1
+    assert set(due) == {world.survey, whole}  # the others end at 16:00
+    assert len(newly_due(at("16:00"))) == 5

@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from convenings.models import Registration
 from surveys.charts import MAX_BAR, bar_chart
 from surveys.evaluation import evaluation_survey
 from surveys.export import responses_csv
@@ -41,8 +42,8 @@ def answered(world: World) -> World:
 
 def test_results_from_known_responses(answered: World) -> None:
     results = compute_results(answered.survey)
-    assert (results.responses, results.registered) == (4, 6)
-    assert results.response_rate == pytest.approx(4 / 6)
+    assert (results.responses, results.expected, results.expected_answered) == (4, 4, 4)
+    assert results.response_rate == 1.0
     presentation, content, topics, speakers, fmt, _ = results.questions
     assert presentation.average == 3.75 and content.average == 5.0
     assert [b.count for b in presentation.bars] == [0, 1, 0, 2, 1]
@@ -67,7 +68,8 @@ def test_answers_to_a_removed_option_still_count(answered: World) -> None:
 def test_results_page_shows_chart_table_average_and_rate(client: Client, answered: World) -> None:
     client.force_login(answered.organizer.user)
     html = client.get(f"/c/{answered.convening.slug}/surveys/{answered.survey.pk}/results/").content.decode()
-    assert "<strong>4</strong> responses from 6 registered" in html and "(response rate 67%)" in html
+    assert "<strong>4</strong> responses" in html
+    assert "4 of 4 participants and presenters answered (response rate 100%)" in html
     assert "average <strong>3.75</strong> out of 5" in html
     presentation = answered.survey.questions.get(order=1)
     assert f'role="img" aria-labelledby="chart-{presentation.pk}-title chart-{presentation.pk}-desc"' in html
@@ -118,3 +120,27 @@ def test_results_csv_download(client: Client, answered: World) -> None:
     response = client.get(f"/c/{answered.convening.slug}/surveys/{answered.survey.pk}/responses.csv")
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
     assert "Carol Tester" in response.content.decode()
+
+
+@pytest.mark.parametrize("anonymous", [False, True])
+def test_response_rate_counts_only_participants_and_presenters(world: World, anonymous: bool) -> None:
+    """The rule (surveys.results): organizers' and moderators' answers count in the results,
+    not in the rate; the rate is about participants and presenters, anonymous or not."""
+    survey = evaluation_survey(world.convening, anonymous=anonymous)
+    Survey.objects.filter(pk=survey.pk).update(closes_at=None)
+    survey.refresh_from_db()
+    presenter = registered(world.convening, "pat", "presenter")
+    for person in (world.alice, world.moderator, world.organizer):
+        answer(world, survey, person, 4, "More team planning time")
+    results = compute_results(survey)
+    assert (results.responses, results.expected, results.expected_answered) == (3, 3, 1)  # alice; bob and pat not
+    assert results.response_rate == pytest.approx(1 / 3)
+    answer(world, survey, presenter, 5, "More team planning time")
+    assert compute_results(survey).response_rate == pytest.approx(2 / 3)
+    assert compute_results(survey).questions[0].answered == 4  # the moderator's and organizer's too
+
+
+def test_no_expected_respondents_means_no_rate(world: World) -> None:
+    Registration.objects.filter(convening=world.convening, role="participant").update(role="moderator")
+    results = compute_results(world.survey)
+    assert results.expected == 0 and results.response_rate is None

@@ -61,6 +61,30 @@ def test_invalid_submission_points_at_each_question(client: Client, world: World
     assert "<title>Error: " in html
 
 
+def test_a_first_answer_with_errors_still_offers_to_send_not_to_save_changes(client: Client, world: World) -> None:
+    login(client, world.alice)
+    content = world.question("rating", 1)
+    first = client.post(world.survey.get_absolute_url(), valid_answers(world, **{f"q{content.pk}": ""}))
+    assert first.status_code == 422
+    assert "Send my answers" in first.content.decode() and "Save changes" not in first.content.decode()
+    client.post(world.survey.get_absolute_url(), valid_answers(world))
+    again = client.post(world.survey.get_absolute_url(), valid_answers(world, **{f"q{content.pk}": ""}))
+    assert again.status_code == 422 and "Save changes" in again.content.decode()
+
+
+def test_posting_to_a_closed_survey_says_closed_before_checking_answers(client: Client, world: World) -> None:
+    login(client, world.alice)
+    world.survey.closed = True
+    world.survey.save()
+    content = world.question("rating", 1)
+    refused = client.post(world.survey.get_absolute_url(), valid_answers(world, **{f"q{content.pk}": ""}))
+    assert refused.status_code == 403
+    html = refused.content.decode()
+    assert "has closed, so your answers were not saved" in html and "This survey is closed" in html
+    assert "need your attention" not in html and 'class="field-error"' not in html
+    assert not Response.objects.exists()
+
+
 def test_double_submit_and_reload_keep_exactly_one_response(client: Client, world: World) -> None:
     login(client, world.alice)
     url, data = world.survey.get_absolute_url(), valid_answers(world)
