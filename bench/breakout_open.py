@@ -10,16 +10,20 @@ worker on the in-memory layer; two sharing Redis with ``--layer redis``) and
 share of the websockets. Once the join-time roster traffic has died down the moderator
 (this process):
 
-1. plans ``--rooms`` rooms (strategy random) three times: plan_ms = median time from
-   ``breakout.plan`` to ``breakout.plan_ready``;
+1. plans ``--rooms`` rooms three times by topic interest (the heavy strategy: every
+   synthetic participant gets one to four lopsided interests among the session's
+   topics): plan_ms = median time from ``breakout.plan`` to ``breakout.plan_ready``;
 2. opens them: each participant's time from the moderator's ``breakout.open`` to its
-   own ``breakout.assigned`` (p50, p99, max over N);
+   own ``breakout.assigned`` (p50, p99, max over those told). Anyone the plan placed
+   who is never told their room (within ``--wait-s``) is counted in ``missing``; the
+   run then exits with status 1 after printing its figures;
 3. moves ``--moves`` participants one at a time to another room: time from
    ``breakout.move`` to the moved participant's ``breakout.assigned`` (p95), at a
    moderator's pace (``--move-every-s``, and never before everyone has the last move's
-   ``breakout.state``: the time that takes is printed). The people
-   moved (``--movers``) are in a client process of their own, as each browser has its own
-   machine: otherwise the figure is this process reading 999 other sockets' state updates.
+   ``breakout.state``: the time that takes is printed). A moved person not told within
+   ``--wait-s`` counts as ``--wait-s`` (and in ``move_timeouts``, also exit status 1). The
+   people moved (``--movers``) are in a client process of their own, as each browser has its
+   own machine: otherwise the figure is this process reading 999 other sockets' state updates.
 
 Clocks: every process reads the same machine's time_ns. The last line is one JSON object.
 """
@@ -179,54 +183,106 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))] if ordered else float("nan")
 
 
-async def _plan(moderator: WsClient, session: int, rooms: int, seed: int) -> float:
+# Interests for the synthetic participants (bench_roster gives none): lopsided, as real ones
+# are — a few topics are everyone's favourite (Zipf-like), first choice first.
+INTERESTS = """
+import random
+from convenings.models import Session
+from people.models import Participant
+session = Session.objects.get(convening__slug={slug!r}, order=2)
+topics = list(session.topics.order_by("pk").values_list("pk", flat=True))
+assert topics, "the benchmark session has no topics to plan by"
+weights = [1 / (rank + 1) ** 1.3 for rank in range(len(topics))]
+rng, rows = random.Random(2024), []
+Through = Participant.interests.through
+people = Participant.objects.filter(user__username__startswith="bench").order_by("pk")
+Through.objects.filter(participant__in=people).delete()
+for person in people.values_list("pk", flat=True):
+    chosen = dict.fromkeys(rng.choices(topics, weights)[0] for _ in range(rng.randint(1, 4)))
+    rows += [Through(participant_id=person, topic_id=topic) for topic in chosen]
+Through.objects.bulk_create(rows)
+print(session.pk, len(topics), len(rows))
+"""
+
+
+def give_interests(db_url: str) -> int:
+    """The benchmark session's id, once every synthetic participant has interests in its topics."""
+    session, topics, rows = manage(db_url, "shell", "-c", INTERESTS.format(slug=DEMO_SLUG)).split()[-3:]
+    print(f"{rows} interests in {topics} topics", flush=True)
+    return int(session)
+
+
+async def _plan(moderator: WsClient, session: int, rooms: int, seed: int) -> tuple[float, dict]:
     started = time.perf_counter()
-    await moderator.send("breakout.plan", session_id=session, strategy="random", room_count=rooms, seed=seed)
-    await moderator.expect("breakout.plan_ready", timeout=60)
-    return (time.perf_counter() - started) * 1000
+    await moderator.send("breakout.plan", session_id=session, strategy="topic", room_count=rooms, seed=seed)
+    ready = await moderator.expect("breakout.plan_ready", timeout=60)
+    return (time.perf_counter() - started) * 1000, ready
 
 
-async def _open(moderator: WsClient, session: int, clients: Clients, expected: int) -> tuple[dict, list[float]]:
+async def _open(moderator: WsClient, session: int, clients: Clients, expected: set[int],
+                wait_s: float) -> tuple[dict, dict[int, float]]:
+    """Open the rooms; each expected person's time to their ``breakout.assigned`` (missing: never told)."""
     started = time.time_ns()
     await moderator.send("breakout.open", session_id=session, duration_s=3600)
     state = await moderator.expect("breakout.state", lambda m: m["rooms"] and m["rooms"][0]["state"] == "open", 60)
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + wait_s
     arrived: dict[int, int] = {}
-    while len(arrived) < expected and time.monotonic() < deadline:
+    while not expected <= arrived.keys() and time.monotonic() < deadline:
         await asyncio.sleep(0.5)
         for pid, _, at in clients.arrivals():
             arrived.setdefault(pid, at)
-    return state, [(at - started) / 1e6 for at in arrived.values()]
+    return state, {pid: (at - started) / 1e6 for pid, at in arrived.items() if pid in expected}
+
+
+async def _told(clients: Clients, person: int, room: str, since: int, deadline: float) -> int | None:
+    """When ``person`` was told they are in ``room`` (after ``since``), polling until ``deadline``."""
+    while True:
+        found = [at for pid, to, at in clients.arrivals() if pid == person and to == room and at > since]
+        if found or time.monotonic() >= deadline:
+            return min(found) if found else None
+        await asyncio.sleep(0.05)
 
 
 async def _moves(moderator: WsClient, state: dict, clients: Clients, people: list[int], count: int,
-                 pace_s: float) -> list[float]:
+                 pace_s: float, wait_s: float) -> tuple[list[float], int]:
     rng = random.Random(7)
     room_of = {pid: r["key"] for r in state["rooms"] for pid in r["members"]}
     keys = [r["key"] for r in state["rooms"]]
-    latencies, fanout_ms = [], []
+    latencies, fanout_ms, timeouts = [], [], 0
     for _ in range(count):
         person = rng.choice(people)
         target = rng.choice([k for k in keys if k != room_of[person]])
-        started = time.time_ns()
+        started, deadline = time.time_ns(), time.monotonic() + wait_s
         await moderator.send("breakout.move", participant_id=person, room=target)
         state = await moderator.expect("breakout.state", lambda m, t=target, p=person: p in next(
             r["members"] for r in m["rooms"] if r["key"] == t), 30)
         # Moves come at a person's pace: the next one after everyone has this one's state.
         fanout_ms.append((max(h["at"] for h in clients.wait_version(state["version"])) - started) / 1e6)
-        found = [at for pid, room, at in clients.arrivals() if pid == person and room == target and at > started]
+        told = await _told(clients, person, target, started, deadline)
         await asyncio.sleep(max(0.0, pace_s - (time.time_ns() - started) / 1e9))
-        latencies.append((min(found) - started) / 1e6 if found else float("inf"))
+        if told is None:  # never told: counted at the wait, a number JSON can carry
+            timeouts += 1
+            print(f"move {len(latencies) + 1}: participant {person} was not told within {wait_s:.0f} s", flush=True)
+        latencies.append((told - started) / 1e6 if told is not None else wait_s * 1000)
         room_of[person] = target
-    print(f"everyone had the new state after p50 {statistics.median(fanout_ms):.0f} ms, "
-          f"max {max(fanout_ms):.0f} ms", flush=True)
-    return latencies
+    if fanout_ms:
+        print(f"everyone had the new state after p50 {statistics.median(fanout_ms):.0f} ms, "
+              f"max {max(fanout_ms):.0f} ms", flush=True)
+    return latencies, timeouts
+
+
+def _rounded(values: list[float], figure: str) -> float | None:
+    """A figure over ``values`` in ms, rounded; None (JSON null) when there are none."""
+    if not values:
+        return None
+    pick = {"p50": statistics.median, "p95": lambda v: percentile(v, 0.95), "p99": lambda v: percentile(v, 0.99),
+            "max": max}[figure]
+    return round(pick(values), 1)
 
 
 async def measure(args: argparse.Namespace, servers: list[DaphneServer], tokens: list[dict], db_url: str,
                   tokens_file: str) -> dict[str, Any]:
-    session = int(manage(db_url, "shell", "-c", "from convenings.models import Session; print(Session.objects.get("
-                         f"convening__slug={DEMO_SLUG!r}, order=2).pk)").strip().splitlines()[-1])
+    session = give_interests(db_url)
     moderator_token = join_tokens(db_url, role="moderator", limit=1)[0]["token"]
     clients = Clients(args, servers, tokens_file)
     try:
@@ -237,21 +293,33 @@ async def measure(args: argparse.Namespace, servers: list[DaphneServer], tokens:
         print(f"{args.participants} connected and quiet after {time.monotonic() - started:.1f}s", flush=True)
         moderator = await WsClient.open(servers[0], moderator_token)
         await moderator.expect("welcome", timeout=60)
-        plan_ms = statistics.median([await _plan(moderator, session, args.rooms, seed) for seed in range(3)])
-        state, open_ms = await _open(moderator, session, clients, args.participants)
-        print(f"opened: {len(open_ms)}/{args.participants} told their room", flush=True)
-        people = [row["participant_id"] for row in tokens[:args.movers]]
-        move_ms = await _moves(moderator, state, clients, people, args.moves, args.move_every_s)
+        plans = [await _plan(moderator, session, args.rooms, seed) for seed in range(3)]
+        plan_ms, ready = statistics.median(ms for ms, _ in plans), plans[-1][1]
+        connected = {row["participant_id"] for row in tokens}
+        expected = {pid for room in ready["rooms"] for pid in room["members"]} & connected
+        print(f"planned by topic: first choice {ready['stats']['first_choice_share']}, "
+              f"any interest {ready['stats']['any_interest_share']}, "
+              f"rooms of {ready['stats']['smallest']}-{ready['stats']['largest']}", flush=True)
+        state, open_ms = await _open(moderator, session, clients, expected, args.wait_s)
+        missing = sorted(expected - open_ms.keys())
+        print(f"opened: {len(open_ms)}/{len(expected)} told their room", flush=True)
+        if missing:
+            print(f"NEVER TOLD THEIR ROOM: {len(missing)} participants, e.g. {missing[:10]}", file=sys.stderr, flush=True)
+        people = [row["participant_id"] for row in tokens[:args.movers] if row["participant_id"] in expected]
+        move_ms, move_timeouts = await _moves(moderator, state, clients, people, args.moves, args.move_every_s,
+                                              args.wait_s)
         await moderator.close()
     finally:
         clients.close()
+    told = list(open_ms.values())
     return {"participants": args.participants, "rooms": args.rooms, "layer": args.layer,
             "workers": len(servers), "backend": args.backend,
-            "database": "postgresql" if "postgres" in db_url else "sqlite",
-            "plan_ms": round(plan_ms, 1), "open_p50_ms": round(statistics.median(open_ms), 1),
-            "open_p99_ms": round(percentile(open_ms, 0.99), 1), "open_max_ms": round(max(open_ms), 1),
-            "told": len(open_ms), "move_p50_ms": round(statistics.median(move_ms), 1),
-            "move_p95_ms": round(percentile(move_ms, 0.95), 1), "move_max_ms": round(max(move_ms), 1)}
+            "database": "postgresql" if "postgres" in db_url else "sqlite", "strategy": "topic",
+            "plan_ms": round(plan_ms, 1), "open_p50_ms": _rounded(told, "p50"),
+            "open_p99_ms": _rounded(told, "p99"), "open_max_ms": _rounded(told, "max"),
+            "told": len(told), "missing": len(missing), "move_p50_ms": _rounded(move_ms, "p50"),
+            "move_p95_ms": _rounded(move_ms, "p95"), "move_max_ms": _rounded(move_ms, "max"),
+            "move_timeouts": move_timeouts}
 
 
 def start_servers(args: argparse.Namespace, db_url: str) -> list[DaphneServer]:
@@ -292,6 +360,8 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--client-procs", type=int, default=1, help="processes for everyone but the movers")
     parser.add_argument("--movers", type=int, default=50, help="people who may be moved (own client process)")
     parser.add_argument("--connect-concurrency", type=int, default=10)
+    parser.add_argument("--wait-s", type=float, default=60.0,
+                        help="how long a participant may take to be told their room before counting as missing")
     parser.add_argument("--role", choices=["orchestrator", "clients"], default="orchestrator")
     parser.add_argument("--urls", help=argparse.SUPPRESS)
     parser.add_argument("--tokens-file", help=argparse.SUPPRESS)
@@ -305,4 +375,7 @@ if __name__ == "__main__":
     if arguments.role == "clients":
         asyncio.run(clients_main(arguments))
     else:
-        print(json.dumps(run(arguments)))
+        result = run(arguments)
+        print(json.dumps(result, allow_nan=False))  # valid JSON: no NaN or Infinity
+        if result["missing"] or result["move_timeouts"]:
+            sys.exit(1)  # after the figures: someone never got their room

@@ -65,6 +65,7 @@ def _compare(people: list[Person], topics: list[Topic], options: PlanOptions, re
     g_best, g_median, greedy = _best_ms(lambda: greedy_plan(people, topics, options), repeats)
     return {
         f"{prefix}sizes": f"{options.min_size}-{options.max_size}", f"{prefix}rooms": len(plan.rooms),
+        f"{prefix}planner_room_sizes": f"{plan.stats.smallest}-{plan.stats.largest}",
         f"{prefix}planner_ms_best": round(best, 2), f"{prefix}planner_ms_median": round(median, 2),
         f"{prefix}greedy_ms_best": round(g_best, 2), f"{prefix}greedy_ms_median": round(g_median, 2),
         f"{prefix}ratio_planner_to_greedy": round(best / g_best, 2),

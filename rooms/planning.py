@@ -7,10 +7,16 @@ Guarantees of plan_breakouts (property-tested in tests/rooms/):
   rooms (never more than people); with bounds only, mid-range rooms; with
   both, room_count clamped into what the bounds allow. When min and max
   cannot both hold, max wins and rooms are as even as possible.
-* teams="ignore"/"spread": every room within [min_size, max_size] when the
-  bounds are satisfiable. "random": sizes differ by at most one. Other
-  strategies: sizes differ by at most one *within a group* (a topic's, role's
-  or region's rooms); groups differ because demand does.
+* teams="ignore"/"spread", every strategy: room sizes differ by at most one
+  across all rooms (n // rooms each, n % rooms of them one more), which is
+  within [min_size, max_size] whenever the bounds are satisfiable.
+  Trade-off, chosen because people expect even rooms: a popular topic's
+  rooms cannot grow past the others', so some of its fans go to their next
+  choice, or fill another topic's room. 7 people who want only A and 3 who
+  want only B, in 2 rooms: 5 and 5, with 2 of A's fans in B's room (uneven
+  rooms of 7 and 3 would seat all 10 in their topic). On the benchmark
+  roster (bench/breakout_plan.py, 1,000 people, 100 rooms of 7-13) the
+  any-interest share stays 100%; first choice drops from 98.8% to 95.5%.
 * "spread": no two members of a team share a room when their group has at
   least as many rooms as the team has members in it ("random": room count).
 * "together": each team in one room, never above max_size; a team larger than
@@ -21,13 +27,12 @@ Guarantees of plan_breakouts (property-tested in tests/rooms/):
   (D'Hondt). A topic whose first-choice demand cannot fill one room
   (< min_size), or the weakest when topics outnumber rooms, gets none; its
   people fall through to their next choice. When a topic's rooms are full
-  (rooms x max_size), augmenting paths shift people to their other interests,
+  (their even sizes), augmenting paths shift people to their other interests,
   so with no min_size the number seated in a topic they chose is the maximum
-  possible for these rooms (tested against an independent matching); with
-  min_size it is never below a greedy plan that also respects min_size
-  (tested). Whoever cannot be seated in an interest first fills rooms short
-  of min_size, then the emptiest. Topics' room sizes may differ by up to
-  max_size - min_size. "role"/"region" work the same way with one choice
+  possible for these rooms (tested against an independent max flow); with
+  min_size it is never below a greedy plan of the same even rooms that also
+  respects min_size (tested). Whoever cannot be seated in an interest fills
+  the rooms still short. "role"/"region" work the same way with one choice
   each: a group too small for a room of its own fills the emptiest rooms.
 * Same input and seed give an identical plan.
 """
@@ -38,13 +43,14 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from rooms.planning_strategies import (Unit, apportion, assign_units, greedy_rooms, open_groups,
-                                       room_budget, split_group)
+from rooms.planning_strategies import (Sizes, Unit, apportion, assign_units, even_sizes, greedy_rooms,
+                                       open_groups, room_budget, split_group)
 
 PersonId = str | int
 STRATEGIES = ("topic", "role", "region", "random")
 TEAM_MODES = ("together", "spread", "ignore")
-DEFAULT_EXCLUDED = frozenset({"moderator", "organizer", "presenter"})
+CONVENING_ROLES = ("organizer", "moderator", "presenter", "participant")  # convenings.permissions.ROLES
+DEFAULT_EXCLUDED = frozenset({"moderator", "organizer", "presenter"})  # staff run the rooms, not sit in them
 # Roundtables split by role into coaches / technicians / administrators; school
 # and district leaders sit with administrators, teachers and support staff get their own.
 ROLE_GROUPS = {"principal": "administrators", "district_leader": "administrators",
@@ -119,6 +125,11 @@ class PlanOptions:
                 raise PlanOptionsError(f"{label} must be at least 1, got {value}")
         if self.min_size and self.max_size and self.min_size > self.max_size:
             raise PlanOptionsError(f"min_size {self.min_size} exceeds max_size {self.max_size}")
+        if isinstance(self.exclude_roles, str):
+            raise PlanOptionsError("exclude_roles is a list of convening roles, not one string")
+        object.__setattr__(self, "exclude_roles", frozenset(self.exclude_roles))  # any list of roles
+        if unknown := sorted(self.exclude_roles - set(CONVENING_ROLES)):
+            raise PlanOptionsError(f"unknown role {unknown[0]!r} to leave out; use any of {', '.join(CONVENING_ROLES)}")
 
 
 @dataclass(frozen=True)
@@ -241,6 +252,7 @@ class _Prepared:
     lo: int
     hi: int | None
     layout: dict[str, int]  # rooms per group; "" = rooms without a group
+    sizes: Sizes  # what each room may hold: even sizes, or the bounds (teams kept together)
 
 
 def _prepare(participants: Sequence[Person], topics: Sequence[Topic], options: PlanOptions) -> _Prepared:
@@ -252,7 +264,9 @@ def _prepare(participants: Sequence[Person], topics: Sequence[Topic], options: P
     units = _units(people, groups.wants, options.teams, hi)
     demand = open_groups(units, groups.order, count, lo)
     layout = apportion(demand, count, lo) if demand else ({"": count} if count else {})
-    return _Prepared(people, unplaced, groups, units, lo, hi, layout)
+    # Whole teams do not divide evenly: "together" keeps the bounds and balances as it can.
+    sizes = Sizes(lo, hi) if options.teams == "together" else even_sizes(len(people), count)
+    return _Prepared(people, unplaced, groups, units, lo, hi, layout, sizes)
 
 
 def _rooms(prep: _Prepared, strategy: str, parts_by_group: dict[str, list[list[int]]]) -> list[PlannedRoom]:
@@ -280,7 +294,7 @@ def plan_breakouts(participants: Sequence[Person], topics: Sequence[Topic], opti
     if "" in prep.layout:  # nobody chose anything that got a room: one undivided group
         assigned = {"": list(range(len(prep.units)))}
     else:
-        assigned = assign_units(prep.units, prep.layout, prep.lo, prep.hi, rng)
+        assigned = assign_units(prep.units, prep.layout, prep.sizes, rng)
     team_of = [p.team for p in prep.people]
     parts = {g: split_group([prep.units[u] for u in members], prep.layout[g], prep.hi, options.teams,
                             team_of, rng) for g, members in assigned.items()}
@@ -288,11 +302,11 @@ def plan_breakouts(participants: Sequence[Person], topics: Sequence[Topic], opti
 
 
 def greedy_plan(participants: Sequence[Person], topics: Sequence[Topic], options: PlanOptions) -> Plan:
-    """Baseline for tests and the bench: the planner's rooms per group, filled by
-    greedy_rooms (roster order, least-full room of the first choice). Ignores teams."""
+    """Baseline for tests and the bench: the planner's rooms per group and room sizes,
+    filled by greedy_rooms (roster order, least-full room of the first choice). Ignores teams."""
     prep = _prepare(participants, topics, options)
     first = [w[0] if w else None for w in prep.groups.wants]
     parts: dict[str, list[list[int]]] = {}
-    for g, members in greedy_rooms(first, prep.layout, prep.hi):
+    for g, members in greedy_rooms(first, prep.layout, prep.sizes):
         parts.setdefault(g, []).append(members)
     return _finish(prep, options.strategy, parts)

@@ -96,15 +96,37 @@ def apportion(demand: dict[str, int], rooms: int, lo: int) -> dict[str, int]:
     return count
 
 
+# The shared pool of "one more than lo" places, as a node of the augmenting-path search.
+_SPARE = "\0spare"
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """Room sizes to plan for: every room holds ``lo`` to ``hi`` people; with ``spare``
+    set, only that many rooms (all groups together) may hold more than ``lo`` — with
+    hi = lo + 1 and spare = n mod rooms, every room has lo or lo + 1 people."""
+
+    lo: int
+    hi: int | None
+    spare: int | None = None
+
+
+def even_sizes(n: int, rooms: int) -> Sizes:
+    """Rooms whose sizes differ by at most one: n // rooms each, n % rooms of them one more."""
+    q, extra = divmod(n, rooms) if rooms else (0, 0)
+    return Sizes(q, q + 1 if extra else q, extra)
+
+
 class _Assigner:
     """Working state of one assignment run; never escapes assign_units."""
 
-    def __init__(self, units: Sequence[Unit], rooms: dict[str, int], lo: int,
-                 hi: int | None) -> None:
+    def __init__(self, units: Sequence[Unit], rooms: dict[str, int], sizes: Sizes) -> None:
         self.units = units
         self.rooms = rooms
-        self.low = {g: r * lo for g, r in rooms.items()}
-        self.cap = {g: r * hi if hi else math.inf for g, r in rooms.items()}
+        self.low = {g: r * sizes.lo for g, r in rooms.items()}
+        self.cap = {g: r * sizes.hi if sizes.hi else math.inf for g, r in rooms.items()}
+        self.spare = sizes.spare
+        self.over = 0  # people above their group's low, summed over groups (at most spare)
         self.where: list[str | None] = [None] * len(units)
         self.load = {g: 0 for g in rooms}
         self.members: dict[str, dict[int, None]] = {g: {} for g in rooms}  # ordered sets
@@ -112,9 +134,21 @@ class _Assigner:
         self.edges: dict[str, dict[str, int]] = {g: {} for g in rooms}
         self.fillers = {g: 0 for g in rooms}
 
+    def _above(self, g: str, load: int) -> int:
+        return max(0, load - self.low[g])
+
+    def fits(self, g: str, size: int) -> bool:
+        """Room for ``size`` more in g, within its rooms' max and the shared spare places."""
+        load = self.load[g]
+        if load + size > self.cap[g]:
+            return False
+        return self.spare is None or self.over + self._above(g, load + size) - self._above(g, load) <= self.spare
+
     def _track(self, u: int, g: str, delta: int) -> None:
         unit = self.units[u]
+        before = self.load[g]
         self.load[g] += delta * unit.size
+        self.over += self._above(g, self.load[g]) - self._above(g, before)
         if unit.size != 1:  # only single people are ever moved after seating
             return
         for b in unit.wants:
@@ -140,7 +174,7 @@ class _Assigner:
         pending = []
         for u in order:
             unit = self.units[u]
-            fit = [g for g in unit.wants if g in self.rooms and self.load[g] + unit.size <= self.cap[g]]
+            fit = [g for g in unit.wants if g in self.rooms and self.fits(g, unit.size)]
             if fit:
                 self.place(u, fit[0])
             else:
@@ -153,6 +187,13 @@ class _Assigner:
         This is Ford-Fulkerson on the topic graph, so the number of people in a
         wanted group ends maximal. A search that fails marks every topic it saw
         as dead: augmenting never lets a dead topic reach free space again.
+
+        With even sizes, a group's places above its low are shared with every
+        other group (Sizes.spare): the flow network gets one more node, _SPARE,
+        between the groups and the sink. A full spare pool is reached through
+        any group with a free place (a → _SPARE) and hands that spare place on
+        by taking one from a group above its low (_SPARE → b), which then
+        passes one of its people along as if it had received someone.
         """
         dead: set[str] = set()
         left = []
@@ -163,22 +204,32 @@ class _Assigner:
                 left.append(u)
                 continue
             for a, b in reversed(list(zip(path, path[1:]))):
-                self.move(self._pick(a, b, fillers_ok=False), b)
+                if _SPARE not in (a, b):  # a → _SPARE → b: a takes b's spare place, nobody moves
+                    self.move(self._pick(a, b, fillers_ok=False), b)
             self.place(u, path[0])
         return left
+
+    def _next(self, a: str) -> list[str]:
+        """Where a group can pass one person on (or, for _SPARE, who gives up a spare place)."""
+        if a == _SPARE:
+            return [b for b in self.rooms if self.load[b] > self.low[b]]
+        nxt = [b for b, count in self.edges[a].items() if count > 0]
+        if self.spare is not None and self.load[a] + 1 <= self.cap[a] and self.load[a] >= self.low[a]:
+            nxt.append(_SPARE)  # a has a free place, only the spare pool is full
+        return nxt
 
     def _path_to_space(self, starts: list[str], dead: set[str]) -> list[str] | None:
         parent: dict[str, str | None] = {g: None for g in starts}
         queue = deque(starts)
         while queue:
             a = queue.popleft()
-            if self.load[a] < self.cap[a]:
+            if a != _SPARE and self.fits(a, 1):
                 path = [a]
                 while (prev := parent[path[-1]]) is not None:
                     path.append(prev)
                 return path[::-1]
-            for b, count in self.edges[a].items():
-                if count > 0 and b not in parent and b not in dead:
+            for b in self._next(a):
+                if b not in parent and b not in dead:
                     parent[b] = a
                     queue.append(b)
         dead.update(parent)
@@ -203,7 +254,7 @@ class _Assigner:
 
         for u in sorted(left, key=lambda u: -self.units[u].size):
             size = self.units[u].size
-            fits = [g for g in self.rooms if self.load[g] + size <= self.cap[g]]
+            fits = [g for g in self.rooms if self.fits(g, size)]
             self.place(u, min(fits or self.rooms, key=urgency))
 
     def repair(self) -> None:
@@ -239,13 +290,13 @@ class _Assigner:
         return True
 
 
-def assign_units(units: Sequence[Unit], rooms: dict[str, int], lo: int, hi: int | None,
+def assign_units(units: Sequence[Unit], rooms: dict[str, int], sizes: Sizes,
                  rng: random.Random) -> dict[str, list[int]]:
-    """Unit indexes per group: interests maximised within room x min/max bounds."""
+    """Unit indexes per group: interests maximised within room x size bounds."""
     order = list(range(len(units)))
     rng.shuffle(order)  # who gets bumped from a full topic is the seed's choice, not roster order
     order.sort(key=lambda u: -units[u].size)  # teams first: they cannot be shifted later
-    state = _Assigner(units, rooms, lo, hi)
+    state = _Assigner(units, rooms, sizes)
     left = state.augment(state.seat_by_choice(order))
     state.seat_fillers(left)
     state.repair()
@@ -288,19 +339,26 @@ def _pack(units: Sequence[Unit], rooms: int, hi: int | None, rng: random.Random)
 
 
 def greedy_rooms(first_choice: Sequence[str | None], rooms: dict[str, int],
-                 hi: int | None) -> list[tuple[str, list[int]]]:
+                 sizes: Sizes) -> list[tuple[str, list[int]]]:
     """Baseline: each person, in roster order, to the least-full room of their
-    first choice; if it has no room with space, to the least-full room overall."""
+    first choice; if it has no room with space, to the least-full room overall.
+    Rooms hold sizes.lo to sizes.hi people (only sizes.spare of them above lo)."""
     layout: list[tuple[str, list[int]]] = [(g, []) for g, r in rooms.items() for _ in range(r)]
     heaps: dict[str | None, list[tuple[int, int]]] = {g: [] for g in rooms}
     for i, (g, _) in enumerate(layout):
         heaps[g].append((0, i))
     overall = [(0, i) for i in range(len(layout))]
+    spare = [sizes.spare]
+
+    def has_space(size: int) -> bool:  # only ever turns False for a room: it never empties
+        if size < sizes.lo:
+            return True
+        return (sizes.hi is None or size < sizes.hi) and (spare[0] is None or spare[0] > 0)
 
     def least_full(heap: list[tuple[int, int]]) -> int | None:
         while heap:  # entries go stale as rooms grow, and full rooms never empty again
             size, i = heap[0]
-            if size == len(layout[i][1]) and (hi is None or size < hi):
+            if size == len(layout[i][1]) and has_space(size):
                 return i
             heapq.heappop(heap)
         return None
@@ -310,6 +368,8 @@ def greedy_rooms(first_choice: Sequence[str | None], rooms: dict[str, int],
         i = least_full(overall) if i is None else i
         if i is None:  # only when people outnumber rooms x max_size
             i = min(range(len(layout)), key=lambda r: len(layout[r][1]))
+        if len(layout[i][1]) >= sizes.lo and spare[0] is not None:
+            spare[0] -= 1
         layout[i][1].append(p)
         heapq.heappush(heaps[layout[i][0]], (len(layout[i][1]), i))
         heapq.heappush(overall, (len(layout[i][1]), i))

@@ -63,8 +63,11 @@ def edit(convening_id: int, session_id: int, version: int, change: PlanEdit,
 def reshuffle(session: Session, by: Person | None = None) -> Draft:
     """Plan the session anew with the next seed (same options) and tell the moderators."""
     current = drafts.load(session.pk)
-    if current is None or current.options is None:
-        raise NotFound("This plan was imported, not generated: there is nothing to plan anew.")
+    if current is None:
+        raise NotFound("This session has no breakout plan to reshuffle.")
+    if current.options is None:
+        raise NotFound("This plan was imported from CSV, not generated, so it cannot be reshuffled: "
+                       "reopen it as it is, or generate a new plan.")
     with transaction.atomic():
         draft = drafts.generate(session, replace(current.options, seed=current.options.seed + 1),
                                 by.participant_id if by else None)

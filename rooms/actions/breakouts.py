@@ -105,14 +105,15 @@ def choose(convening_id: int, person: int, room: str) -> Live:
 
 
 def visit(convening_id: int, moderator: int, room: str) -> Live:
-    """A moderator hops into a room (any open one, regardless of capacity) and answers its calls."""
+    """A moderator hops into a room (any open one, regardless of capacity) and answers its calls.
+    Already there ("Join room" from the help queue while visiting): the calls are answered all the same."""
     def operate(live: Live, now: float) -> Step:
         target = live.state.room(room)
         if target.state not in LIVE_STATES:
             raise core.RoomNotOpen(f"room {target.name!r} is {target.state}, not open")
-        if live.visits.get(moderator) == room:
-            return Step(live)
         state, effects = core.resolve_help_on_arrival(live.state, moderator, room)
+        if live.where(moderator) == room:
+            return Step(replace(live, state=state), effects)
         return Step(replace(live, state=state, visits={**live.visits, moderator: room}), effects,
                     [Stay(moderator, room, "visited")])
 

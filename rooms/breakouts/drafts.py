@@ -69,16 +69,20 @@ def load(session_id: int) -> Draft | None:
     return _draft(row) if row else None
 
 
-def _save(session: Session, plan: Plan, options: PlanOptions | None, by_id: int | None,
+KEEP = "keep"  # _save: an edit keeps the options the plan was generated with
+
+
+def _save(session: Session, plan: Plan, options: PlanOptions | None | str, by_id: int | None,
           expect: int | None = None) -> Draft:
+    """Save the plan; ``options``: how it was generated, None (not generated: imported) or KEEP."""
     row = BreakoutPlanDraft.objects.select_for_update().filter(session=session).first()
     if row is None:
         row = BreakoutPlanDraft(session=session, version=0)
     elif expect is not None and row.version != expect:
         raise StalePlan(_draft(row), expect)
     row.plan = codec.plan_to_json(keys.with_space_keys(plan, session.pk))
-    if options is not None:
-        row.options = codec.options_to_json(options)
+    if options != KEEP:
+        row.options = codec.options_to_json(options) if isinstance(options, PlanOptions) else {}
     row.version += 1
     row.updated_at, row.updated_by_id = timezone.now(), by_id
     row.save()
@@ -119,11 +123,13 @@ def edit(session: Session, version: int, change: PlanEdit, by_id: int | None = N
         if row.version != version:
             raise StalePlan(_draft(row), version)
         plan = _applied(codec.plan_from_json(row.plan), change, session.pk)
-        return _save(session, plan, None, by_id, expect=version)
+        return _save(session, plan, KEEP, by_id, expect=version)
 
 
 def import_csv(session: Session, text: str, by_id: int | None = None) -> Draft:
-    """Replace the draft with a plan from CSV (PlanImportError lists every bad line)."""
+    """Replace the draft with a plan from CSV (PlanImportError lists every bad line).
+    The plan was not generated: its generation options are dropped, so a reshuffle
+    refuses rather than silently planning over the imported rooms."""
     plan = plan_from_csv(text, roster.people_for(session), roster.topics_for(session))
     with transaction.atomic():
         return _save(session, plan, None, by_id)

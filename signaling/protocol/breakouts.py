@@ -65,12 +65,18 @@ _SNAPSHOT = {"session_id": 2, "version": 7, "mode": "assigned", "now": AT, "ends
 
 # ---- client → server: planning (moderators) -----------------------------------------
 
+ConveningRole = Literal["organizer", "moderator", "presenter", "participant"]
+LEFT_OUT: list[ConveningRole] = ["moderator", "organizer", "presenter"]  # rooms.planning.DEFAULT_EXCLUDED
+
+
 @register(FAMILY)
 class BreakoutPlan(ClientMessage):
     """Moderators: (re)generate the session's draft plan; everyone with plan rights gets
-    ``breakout.plan_ready``. Give ``room_count``, or ``min_size``/``max_size``, or both."""
+    ``breakout.plan_ready``. Give ``room_count``, or ``min_size``/``max_size``, or both.
+    ``exclude_roles``: convening roles left out of the rooms (listed as not placed);
+    ``[]`` puts everyone in a room."""
     model_config = examples({"type": "breakout.plan", "session_id": 2, "strategy": "topic", "room_count": 8,
-                             "teams": "spread", "seed": 1})
+                             "teams": "spread", "exclude_roles": ["moderator", "organizer"], "seed": 1})
     type: Literal["breakout.plan"] = "breakout.plan"
     session_id: SessionId
     strategy: Literal["topic", "role", "region", "random"] = "topic"
@@ -78,6 +84,8 @@ class BreakoutPlan(ClientMessage):
     min_size: Annotated[int, Field(ge=1)] | None = None
     max_size: Annotated[int, Field(ge=1)] | None = None
     teams: Literal["together", "spread", "ignore"] = "ignore"
+    exclude_roles: list[ConveningRole] = Field(default_factory=lambda: list(LEFT_OUT),
+                                               description="convening roles kept out of the rooms")
     seed: int = 0
 
 

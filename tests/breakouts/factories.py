@@ -4,6 +4,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.test import Client
+
 from convenings.models import Session, Topic
 from tests.plenary.factories import SmallConvening
 
@@ -40,3 +42,10 @@ def breakout_session(small: SmallConvening, order: int = 2) -> BreakoutSession:
         for topic in wanted:  # one by one: the order they are added is the order of choice
             participant.interests.add(topics[topic])
     return BreakoutSession(small, session, topics)
+
+
+def signed_in(small: SmallConvening, name: str) -> Client:
+    """A browser session (Django's test client) signed in as ``name``."""
+    client = Client()
+    client.force_login(small[name].participant.user)
+    return client

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from rooms.breakout_models import LiveBreakoutState
+from rooms.breakouts import drafts
 from tests.breakouts.conftest import Opened, db
-from tests.breakouts.factories import LEARNING, PARENT, BreakoutSession
+from tests.breakouts.factories import LEARNING, PARENT, BreakoutSession, signed_in
 
 pytestmark = pytest.mark.asyncio
 
@@ -75,6 +76,28 @@ async def test_reshuffle_plans_anew_and_reopens(opened: Opened, session: Breakou
     await jordan.send("breakout.close")
     await clients["maria"].expect("breakout.returned")
     await jordan.send("breakout.reopen", duration_s=60, reshuffle=True)
-    assert (await jordan.expect("breakout.plan_ready", lambda m: m["version"] == 2))
+    reshuffled = await jordan.expect("breakout.plan_ready", lambda m: m["version"] == 2)
+    planned = {member: room["key"] for room in reshuffled["rooms"] for member in room["members"]}
     for name in ("maria", "james", "aisha"):
-        await clients[name].expect("breakout.assigned", lambda m: True)
+        assigned = await clients[name].expect("breakout.assigned")
+        assert assigned["room"]["key"] == planned[session.small.pid(name)], name  # the new plan's room
+
+
+async def test_an_imported_plan_is_not_reshuffled_away(opened: Opened, session: BreakoutSession) -> None:
+    clients = await opened()
+    jordan, maria = clients["jordan"], clients["maria"]
+    await jordan.send("breakout.close")
+    await maria.expect("breakout.returned")
+    small = session.small
+    csv_text = ("room,topic,participant id,participant name\n"
+                + "".join(f"Everyone,,{small.pid(name)},\n" for name in ("maria", "james", "aisha")))
+    imported = await db(lambda: signed_in(small, "olivia").post(
+        f"/c/{small.convening.slug}/sessions/{session.id}/breakouts.csv", data=csv_text, content_type="text/csv"))()
+    assert imported.status_code == 200
+    await jordan.expect("breakout.plan_ready", lambda m: m["version"] == 2)
+    error = await _refused(jordan, {"type": "breakout.reopen", "duration_s": 60, "reshuffle": True}, "not_found", "r")
+    assert "imported" in error["message"] and "reshuffled" in error["message"]
+    assert (await db(drafts.load)(session.id)).version == 2  # the imported plan is still there
+    await jordan.send("breakout.reopen", duration_s=60)  # as it is: everyone in the imported room
+    room = (await maria.expect("breakout.assigned"))["room"]
+    assert room["name"] == "Everyone"

@@ -8,7 +8,7 @@ from django.test import Client
 
 from rooms.breakouts import drafts
 from tests.breakouts.conftest import db, plan
-from tests.breakouts.factories import LEARNING, PARENT, BreakoutSession, breakout_session
+from tests.breakouts.factories import LEARNING, PARENT, BreakoutSession, breakout_session, signed_in
 from tests.plenary.conftest import Connect
 from tests.plenary.factories import SmallConvening
 
@@ -50,6 +50,28 @@ async def test_edits_name_the_version_they_saw(connect: Connect, session: Breako
 
 
 @pytest.mark.asyncio
+async def test_who_is_left_out_of_the_rooms_is_the_moderators_choice(connect: Connect,
+                                                                      session: BreakoutSession) -> None:
+    jordan = await connect("jordan")
+    small = session.small
+    staff = {small.pid("olivia"): "organizer", small.pid("jordan"): "moderator", small.pid("angela"): "presenter"}
+    default = await plan(jordan, session)
+    assert {u["participant_id"]: u["reason"] for u in default["unplaced"]} == {
+        pid: f"excluded role: {role}" for pid, role in staff.items()}
+    only_organizers = await plan(jordan, session, exclude_roles=["organizer"])
+    placed = {m for r in only_organizers["rooms"] for m in r["members"]}
+    assert {small.pid("jordan"), small.pid("angela")} <= placed
+    assert [u["participant_id"] for u in only_organizers["unplaced"]] == [small.pid("olivia")]
+    everyone = await plan(jordan, session, exclude_roles=[])
+    assert everyone["unplaced"] == [] and everyone["stats"]["placed"] == 6
+    # Reshuffling keeps the choice: it plans anew with the same options.
+    assert (await db(drafts.load)(session.id)).options.exclude_roles == frozenset()
+    await jordan.send("breakout.plan", id="w", session_id=session.id, room_count=2, exclude_roles=["wizards"])
+    error = await jordan.expect_error("invalid_message")
+    assert error["ref"] == "w" and "exclude_roles" in error["message"] and "'moderator'" in error["message"]
+
+
+@pytest.mark.asyncio
 async def test_bad_plan_requests(connect: Connect, session: BreakoutSession) -> None:
     jordan = await connect("jordan")
     await jordan.send("breakout.plan", id="a", session_id=session.id)
@@ -62,16 +84,10 @@ async def test_bad_plan_requests(connect: Connect, session: BreakoutSession) -> 
     assert "plan" in (await jordan.expect_error("not_found"))["message"]
 
 
-def _client(small: SmallConvening, name: str) -> Client:
-    client = Client()
-    client.force_login(small[name].participant.user)
-    return client
-
-
 def test_csv_export_and_import_for_moderators(small: SmallConvening) -> None:
     session = breakout_session(small)
     url = f"/c/{small.convening.slug}/sessions/{session.id}/breakouts.csv"
-    jordan = _client(small, "jordan")
+    jordan = signed_in(small, "jordan")
     assert jordan.get(url).status_code == 404  # no plan yet
     csv_text = ("room,topic,participant id,participant name\n"
                 f"Families,{PARENT},{small.pid('maria')},Maria\n"
@@ -88,8 +104,8 @@ def test_csv_export_and_import_for_moderators(small: SmallConvening) -> None:
     bad = jordan.post(url, data=csv_text + "Nowhere,,999999,Ghost\n", content_type="text/csv")
     assert bad.status_code == 400 and "line 5" in json.loads(bad.content)["errors"][0]
     assert drafts.load(session.id).version == 1  # a bad file changes nothing
-    assert _client(small, "maria").get(url).status_code == 403
-    assert _client(small, "maria").post(url, data=csv_text, content_type="text/csv").status_code == 403
+    assert signed_in(small, "maria").get(url).status_code == 403
+    assert signed_in(small, "maria").post(url, data=csv_text, content_type="text/csv").status_code == 403
     assert Client().get(url).status_code == 302  # sign in first
 
 
@@ -98,7 +114,7 @@ async def test_csv_import_reaches_moderators_live(connect: Connect, session: Bre
     jordan = await connect("jordan")
     url = f"/c/{session.small.convening.slug}/sessions/{session.id}/breakouts.csv"
     csv_text = f"room,topic,participant id,participant name\nAll of us,,{session.small.pid('maria')},\n"
-    response = await db(lambda: _client(session.small, "olivia").post(url, data=csv_text, content_type="text/csv"))()
+    response = await db(lambda: signed_in(session.small, "olivia").post(url, data=csv_text, content_type="text/csv"))()
     assert response.status_code == 200
     ready = await jordan.expect("breakout.plan_ready")
     assert [r["name"] for r in ready["rooms"]] == ["All of us"]

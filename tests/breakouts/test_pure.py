@@ -74,3 +74,32 @@ def test_a_merge_never_loses_an_edit(base: str, ours: str, theirs: str) -> None:
     for side in (ours, theirs):
         for line in set(side.splitlines()) - set(base.splitlines()):
             assert line in merged.splitlines()  # every line someone added is there
+
+
+@st.composite
+def two_edits(draw: st.DrawFn) -> tuple[list[str], list[str], list[str]]:
+    """A base of distinct lines, and two people's versions of it: each deletes some lines
+    and inserts lines of their own, so every line says where it came from."""
+    base = [f"line {i}\n" for i in range(draw(st.integers(0, 8)))]
+
+    def edited(who: str) -> list[str]:
+        kept = [line for line in base if draw(st.booleans())]
+        for n, at in enumerate(sorted(draw(st.lists(st.integers(0, len(kept)), max_size=3)), reverse=True)):
+            kept.insert(at, f"{who} {n}\n")
+        return kept
+
+    return base, edited("ours"), edited("theirs")
+
+
+@settings(max_examples=400, deadline=None)
+@given(two_edits())
+def test_a_merge_keeps_both_sides_deletions_and_additions(edits: tuple[list[str], list[str], list[str]]) -> None:
+    base, ours, theirs = edits
+    merged = merge3("".join(base), "".join(ours), "".join(theirs))
+    if merged is None:
+        return  # a conflict is refused with the current text, never guessed
+    lines = merged.splitlines(keepends=True)
+    survivors = [line for line in base if line in ours and line in theirs]  # deleted by either side: gone
+    assert sorted(lines) == sorted({*survivors, *(set(ours) - set(base)), *(set(theirs) - set(base))})
+    for side in (ours, theirs):  # each side's lines keep their order
+        assert [line for line in lines if line in side] == [line for line in side if line in lines]

@@ -33,6 +33,8 @@ def rooms_by_name(plan: Plan) -> dict[str, list[object]]:
     ({}, "give room_count or min_size/max_size"),
     ({"room_count": 0}, "room_count must be at least 1"),
     ({"min_size": 6, "max_size": 4}, "exceeds max_size"),
+    ({"room_count": 2, "exclude_roles": ["moderator", "wizard"]}, "unknown role 'wizard' to leave out; use any of"),
+    ({"room_count": 2, "exclude_roles": "moderator"}, "a list of convening roles"),
 ])
 def test_bad_options_are_refused(kwargs: dict[str, object], says: str) -> None:
     with pytest.raises(PlanOptionsError, match=says):
@@ -66,8 +68,11 @@ def test_moderators_presenters_and_organizers_are_left_out_with_a_reason() -> No
     assert [room.members for room in plan.rooms] == [["a"]]
     assert plan.unplaced == [Unplaced("m", "excluded role: moderator"), Unplaced("s", "excluded role: presenter"),
                              Unplaced("o", "excluded role: organizer")]
-    custom = plan_breakouts(roster, TOPICS, PlanOptions(room_count=1, exclude_roles=frozenset({"organizer"})))
+    custom = plan_breakouts(roster, TOPICS, PlanOptions(room_count=1, exclude_roles=["organizer"]))  # type: ignore[arg-type]
     assert sorted(custom.rooms[0].members) == ["a", "m", "s"]
+    assert custom.unplaced == [Unplaced("o", "excluded role: organizer")]
+    everyone = plan_breakouts(roster, TOPICS, PlanOptions(room_count=1, exclude_roles=frozenset()))
+    assert sorted(everyone.rooms[0].members) == ["a", "m", "o", "s"] and everyone.unplaced == []
 
 
 def test_rooms_are_named_after_their_topic_and_numbered_when_a_topic_needs_several() -> None:
@@ -106,6 +111,15 @@ def test_the_planner_shifts_flexible_people_where_greedy_strands_someone() -> No
         assert plan_breakouts(roster, TOPICS, PlanOptions(max_size=2, seed=seed)).stats.any_interest_share == 1.0
 
 
+def test_rooms_stay_even_even_when_one_topic_is_everyones_favourite() -> None:
+    """The documented trade-off: 7 want only Parent Engagement, 3 only Professional Learning."""
+    roster = people(*[("pe",)] * 7, *[("pl",)] * 3)
+    plan = plan_breakouts(roster, TOPICS, PlanOptions(room_count=2))
+    assert sorted(len(r.members) for r in plan.rooms) == [5, 5]
+    assert plan.stats.any_interest_share == 0.8  # the most possible in two rooms of five
+    assert greedy_plan(roster, TOPICS, PlanOptions(room_count=2)).stats.any_interest_share == 0.8
+
+
 def test_nobody_with_interests_gives_plain_numbered_rooms() -> None:
     plan = plan_breakouts(people((), (), (), ()), TOPICS, PlanOptions(room_count=2))
     assert [(r.name, r.topic_id, len(r.members)) for r in plan.rooms] == [("Room 1", None, 2), ("Room 2", None, 2)]
@@ -132,10 +146,26 @@ def test_role_strategy_uses_the_roundtable_groups() -> None:
              "teacher", "teacher", "support_staff"]
     roster = [Person(f"p{i}", job_role=role) for i, role in enumerate(roles)]
     role_topic = Topic("r-coach", "Coaches", "role")
-    plan = plan_breakouts(roster, [role_topic], PlanOptions(strategy="role", room_count=5))
-    assert rooms_by_name(plan) == {"Administrators": ["p0", "p1", "p2"], "Coaches": ["p3", "p4"],
-                                   "Technicians": ["p5"], "Teachers": ["p6", "p7"], "Support Staff": ["p8"]}
+    plan = plan_breakouts(roster, [role_topic], PlanOptions(strategy="role", room_count=6))
+    rooms = rooms_by_name(plan)
+    admins = rooms.pop("Administrators · 1") + rooms.pop("Administrators · 2")
+    assert sorted(admins) == ["p0", "p1", "p2"]
+    assert rooms == {"Coaches": ["p3", "p4"], "Technicians": ["p5"], "Teachers": ["p6", "p7"], "Support Staff": ["p8"]}
     assert {r.name: r.topic_id for r in plan.rooms}["Coaches"] == "r-coach"
+
+
+def test_even_rooms_come_before_a_group_of_its_own() -> None:
+    """Nine people in five rooms are rooms of two, two, two, two and one: of the three
+    administrators, one sits with the technician or the support staff member."""
+    roles = ["principal", "district_leader", "administrator", "coach", "coach", "technician",
+             "teacher", "teacher", "support_staff"]
+    roster = [Person(f"p{i}", job_role=role) for i, role in enumerate(roles)]
+    plan = plan_breakouts(roster, [], PlanOptions(strategy="role", room_count=5))
+    rooms = rooms_by_name(plan)
+    assert sorted(len(m) for m in rooms.values()) == [1, 2, 2, 2, 2]
+    assert (rooms["Coaches"], rooms["Teachers"]) == (["p3", "p4"], ["p6", "p7"])
+    assert len(rooms["Administrators"]) == 2 and set(rooms["Administrators"]) < {"p0", "p1", "p2"}
+    assert plan.stats.any_interest_share == 8 / 9
 
 
 def test_role_groups_too_small_for_min_size_fill_other_rooms() -> None:

@@ -27,7 +27,8 @@ from signaling.protocol.breakouts import BreakoutPlan, BreakoutPlanEdit, Breakou
 async def plan(conn: Connection, message: BreakoutPlan) -> None:
     with translated(message.id):
         options = PlanOptions(strategy=message.strategy, room_count=message.room_count, min_size=message.min_size,
-                              max_size=message.max_size, teams=message.teams, seed=message.seed)
+                              max_size=message.max_size, teams=message.teams,
+                              exclude_roles=frozenset(message.exclude_roles), seed=message.seed)
         await db(breakout_plans.make)(conn.convening_id, message.session_id, options, conn.person)
 
 

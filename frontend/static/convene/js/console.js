@@ -129,7 +129,8 @@ export function mountConsole(ctx) {
     inlineError(planError, '');
     const id = sessionId();
     if (!id) { inlineError(planError, 'This convening has no breakout session on its agenda.', 0); return; }
-    const fields = { session_id: id, strategy: $('#plan-strategy').value, teams: $('#plan-teams').value, seed };
+    const fields = { session_id: id, strategy: $('#plan-strategy').value, teams: $('#plan-teams').value, seed,
+      exclude_roles: [...section.querySelectorAll('input[name="plan-leave-out"]:checked')].map((box) => box.value) };
     const sizes = { room_count: intOrNull($('#plan-rooms')), min_size: intOrNull($('#plan-min')), max_size: intOrNull($('#plan-max')) };
     for (const [key, value] of Object.entries(sizes)) {
       if (value !== null && !(value >= 1)) { inlineError(planError, 'Room counts and sizes are whole numbers from 1.', 0); return; }
@@ -158,6 +159,48 @@ export function mountConsole(ctx) {
   }
   $('#plan-form').addEventListener('submit', plan);
   shuffle.addEventListener('click', () => { seed += 1; plan(); });
+
+  // ---- the plan as CSV: download, import (prepared in a spreadsheet before the session) -------
+  const csvForm = $('#plan-csv');
+  const csvError = $('#plan-csv-error');
+  const csvExport = $('#plan-csv-export');
+  const csvFile = $('#plan-csv-file');
+  const csvUrl = (id) => csvForm.dataset.url.replace('/sessions/0/', `/sessions/${id}/`);
+  store.watch(['plan', 'consoleSession'], (s) => {
+    const id = sessionId();
+    csvExport.hidden = !(id && s.plan);
+    if (id) csvExport.href = csvUrl(id);
+  });
+  csvForm.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    inlineError(csvError, '');
+    const id = sessionId();
+    const file = csvFile.files[0];
+    if (!id) { inlineError(csvError, 'This convening has no breakout session on its agenda.', 0); return; }
+    if (!file) { inlineError(csvError, 'Choose a CSV file first.', 6000); csvFile.focus(); return; }
+    const body = new FormData();
+    body.append('file', file);
+    const button = $('#plan-csv-import');
+    button.disabled = true;
+    announce(`Importing ${file.name}…`);
+    try {
+      const response = await fetch(csvUrl(id), { method: 'POST', body, credentials: 'same-origin',
+        headers: { 'X-CSRFToken': csvForm.querySelector('[name="csrfmiddlewaretoken"]')?.value || '' } });
+      const answer = await response.json().catch(() => ({}));
+      if (!response.ok) {
+        const errors = answer.errors || [response.status === 403 ? 'Only moderators can import plans.' : 'The import failed.'];
+        inlineError(csvError, `Not imported: ${errors.slice(0, 3).join('; ')}${errors.length > 3 ? ` (and ${errors.length - 3} more)` : ''}`, 0);
+        return;
+      }
+      csvFile.value = '';
+      bus.emit('msg:breakout.plan_ready', answer); // also comes over the socket, to every moderator
+      announce(`Imported ${file.name}: ${answer.rooms.length} rooms, ${answer.stats.placed} people placed.`, { assertive: true });
+    } catch {
+      inlineError(csvError, 'The import could not reach the server. Check the connection and try again.', 0);
+    } finally {
+      button.disabled = false;
+    }
+  });
 
   // ---- open the rooms ---------------------------------------------------------------------------
   $('#open-form').addEventListener('submit', (event) => {

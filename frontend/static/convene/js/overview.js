@@ -3,6 +3,7 @@
  * calls for help first, highlighted, each with "Join room". Per room: Visit, Close room;
  * per person: Move to… and Recall; for all rooms: the timer (+5 / −5 min, set, End now),
  * Close all, switching assigned/self-select, and a message to one room or everyone.
+ * Once every room is closed: open them again from the plan, as it is or reshuffled.
  *
  * Redrawn from the moderators' `breakout.state` (with the help queue) and `help.queue`;
  * focus and half-made choices (a "Move to…" select) survive each redraw.
@@ -25,7 +26,10 @@ export function mountOverview({ store, bus, net }, person) {
   const broadcastTo = $('#rooms-broadcast-to');
   const me = () => store.state.you?.participant_id;
   const chosen = new Map(); // participant id → room key picked in their "Move to…" select
+  const reopenForm = $('#ov-reopen');
+  const reopenError = $('#reopen-error');
   let knownCalls = null;
+  let reopening = false; // a reopen was sent: when the rooms open, focus and say so
 
   const act = (type, fields, done) => {
     inlineError(error, '');
@@ -82,7 +86,14 @@ export function mountOverview({ store, bus, net }, person) {
     const rooms = liveRooms(b);
     none.hidden = rooms.length > 0;
     openPane.hidden = rooms.length === 0;
+    reopenForm.hidden = rooms.length > 0 || !(b?.rooms || []).length; // only closed rooms: open them again
     if (!rooms.length) { knownCalls = new Set(); return; }
+    if (reopening) {
+      reopening = false;
+      inlineError(reopenError, '');
+      announce(`${rooms.length} breakout rooms are open again.`, { assertive: true });
+      summary.focus();
+    }
     const before = document.activeElement;
     const wasInside = !!before && $('#cpane-live').contains(before);
     const focused = before?.closest?.('#cpane-live [data-focus-key]')?.dataset.focusKey;
@@ -168,6 +179,27 @@ export function mountOverview({ store, bus, net }, person) {
     timeLabel.textContent = closing ? 'Rooms close in' : 'Time left';
     time.textContent = left === null ? '–' : formatLeft(left);
   });
+
+  // ---- opening the closed rooms again ------------------------------------------------------------
+  function reopen(reshuffle) {
+    inlineError(reopenError, '');
+    const minutes = Number($('#reopen-minutes').value);
+    if (!(minutes > 0)) { inlineError(reopenError, 'Give the rooms some time: minutes above zero.', 0); $('#reopen-minutes').focus(); return; }
+    const id = net.trySend('breakout.reopen', { duration_s: Math.round(minutes * 60), reshuffle }, { onError: (err) => {
+      reopening = false;
+      // not_found says why in its own words (no plan, or an imported plan that cannot be reshuffled).
+      const text = err.code === 'not_found' && err.message ? err.message
+        : err.code === 'illegal_transition' ? 'Some rooms are open already: close them before opening again.'
+          : err.code === 'room_full' ? `${friendly(err)} Rooms keep the capacity they were opened with.` : friendly(err);
+      inlineError(reopenError, text, 0);
+    } });
+    if (id) {
+      reopening = true;
+      announce(reshuffle ? 'Reshuffling the plan and opening the rooms again…' : 'Opening the rooms again…');
+    }
+  }
+  reopenForm.addEventListener('submit', (event) => { event.preventDefault(); reopen(false); });
+  $('#reopen-shuffle').addEventListener('click', () => reopen(true));
 
   // ---- timer, closing, messages -----------------------------------------------------------------
   $('#ov-plus').addEventListener('click', () => act('breakout.timer', { op: 'extend', seconds: 300 }, () => announce('Five more minutes.')));

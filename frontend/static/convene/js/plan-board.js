@@ -4,7 +4,8 @@
  *
  * Moving someone: drag their card to another room, or by keyboard — Enter/Space on a
  * card picks it up, arrow keys (or the "Move … to" select) choose the room, Enter drops,
- * Escape cancels. Each change is a `breakout.plan_edit` on the version shown; the board
+ * Escape cancels. Swapping two people: pick one up, then choose the other in the bar's
+ * "or swap with" select (everyone in another room) and press Swap. Each change is a `breakout.plan_edit` on the version shown; the board
  * redraws from the `breakout.plan_ready` that follows, focus returns to the moved card,
  * and the move is announced. A stale version gets the current plan and a note to retry.
  */
@@ -22,6 +23,9 @@ export function mountPlanBoard({ store, net, config }, person) {
   const bar = $('#move-bar');
   const who = $('#move-who');
   const target = $('#move-target');
+  const swapPart = $('#swap-part');
+  const swapTarget = $('#swap-target');
+  const swapLabel = $('#swap-label');
   const editError = $('#plan-edit-error');
   const jobLabel = (code) => config.job_roles?.[code] || code?.replace(/_/g, ' ') || '';
   let picked = null; // {id, from, target}
@@ -61,11 +65,35 @@ export function mountPlanBoard({ store, net, config }, person) {
     target.replaceChildren(...rooms().map((r) => new Option(`${r.name} (${r.members.length})`, r.key, false, r.key === picked.target)));
   }
 
+  /** The "or swap with" choices: everyone in another room, grouped by room (only placed people swap). */
+  function swapChoices() {
+    const from = picked && rooms().find((r) => r.members.includes(picked.id));
+    swapPart.hidden = !from;
+    if (!from) return;
+    swapLabel.textContent = `or swap ${person(picked.id).name} with`;
+    const kept = swapTarget.value;
+    swapTarget.replaceChildren(new Option('Choose someone…', ''), ...rooms().filter((r) => r !== from && r.members.length)
+      .map((r) => h('optgroup', { label: r.name }, ...r.members.map((id) => new Option(person(id).name, String(id))))));
+    swapTarget.value = [...swapTarget.options].some((o) => o.value === kept) ? kept : '';
+  }
+
+  function swap(id, other) {
+    const a = person(id).name;
+    const b = person(other).name;
+    const roomA = rooms().find((r) => r.members.includes(id));
+    const roomB = rooms().find((r) => r.members.includes(other));
+    picked = null;
+    highlight();
+    edit({ op: 'swap', participant_id: id, other_participant_id: other },
+      { focus: `.person-card[data-pid="${id}"]`, say: `Swapped ${a} and ${b}: ${a} is now in ${roomB?.name}, ${b} in ${roomA?.name}` });
+  }
+
   function pick(id, from) {
     const keys = rooms().map((r) => r.key);
     const next = keys[(keys.indexOf(from) + 1) % keys.length] || keys[0];
     picked = { id, from, target: next };
     highlight();
+    swapChoices();
     announce(`Picked up ${person(id).name} from ${roomName(from)}. Arrow keys choose a room, Enter drops, Escape cancels. `
       + `Room: ${roomName(next)}.`);
   }
@@ -123,6 +151,12 @@ export function mountPlanBoard({ store, net, config }, person) {
   });
   target.addEventListener('change', () => { if (picked) { picked.target = target.value; highlight(); } });
   $('#move-go').addEventListener('click', () => picked && drop(picked.id, target.value));
+  $('#swap-go').addEventListener('click', () => {
+    if (!picked) return;
+    const other = Number(swapTarget.value);
+    if (!other) { inlineError(editError, `Choose who swaps places with ${person(picked.id).name}.`, 5000); swapTarget.focus(); return; }
+    swap(picked.id, other);
+  });
   $('#move-cancel').addEventListener('click', () => {
     const id = picked?.id;
     cancel();
@@ -222,6 +256,7 @@ export function mountPlanBoard({ store, net, config }, person) {
       h('ul', { class: 'plan-members' }, ...p.unplaced.map((u) => card(u.participant_id, '', u.reason)))));
     board.replaceChildren(...columns);
     highlight();
+    if (picked) swapChoices();
     if (focusAfter) board.parentElement.querySelector(focusAfter)?.focus();
     focusAfter = null;
     if (said) announce(said, { assertive: true });
