@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/plenary_fanout.py --clients 1000 --workers 1 --layer memory
     REDIS_URL=redis://127.0.0.1:6379/0 .venv/bin/python bench/plenary_fanout.py --workers 2 --layer redis
+    .venv/bin/python bench/plenary_fanout.py --clients 300 --profile /tmp/fanout-prof   # where the CPU goes
 
 Starts a fresh live database (tests/live.py: PostgreSQL if DATABASE_URL says so,
 else SQLite) with N synthetic participants (manage.py bench_roster), ``--workers``
@@ -18,6 +19,7 @@ import argparse
 import json
 import os
 import secrets
+import signal
 import statistics
 import subprocess
 import sys
@@ -40,7 +42,47 @@ SERVER_ENV = {
     "LOG_LEVEL": "WARNING",
     # One client sends --messages at its own pace; the per-person rate limit would stop it.
     "RATE_LIMIT_BURST": "100000", "RATE_LIMIT_PER_S": "100000",
+    # The settings' presence timings, not tests.live's 1 s / 3 s: on the loaded shared box a
+    # worker's heartbeat was sometimes 3 s late during the joins, the other worker swept its
+    # rows and ~30 clients were told to reconnect (4408) — and counted lost.
+    "PRESENCE_HEARTBEAT_S": "5", "PRESENCE_TIMEOUT_S": "15",
 }
+
+
+# --profile: a sitecustomize for the daphne processes only (py-spy is not installed): SIGUSR1
+# starts cProfile on the event loop's thread (CPU time), SIGUSR2 writes prof-<pid>.out.
+PROFILE_HOOK = """
+import os, signal, sys
+if any("daphne" in a for a in getattr(sys, "orig_argv", sys.argv)) and os.environ.get("CONVENE_BENCH_PROFILE"):
+    import cProfile, time
+    _profile = []
+    def _start(*_):
+        _profile[:] = [cProfile.Profile(time.process_time)]
+        _profile[0].enable()
+    def _stop(*_):
+        if _profile:
+            _profile[0].disable()
+            _profile.pop().dump_stats(os.path.join(os.environ["CONVENE_BENCH_PROFILE"], f"prof-{os.getpid()}.out"))
+    signal.signal(signal.SIGUSR1, _start)
+    signal.signal(signal.SIGUSR2, _stop)
+"""
+
+
+def profile_env(directory: str) -> dict[str, str]:
+    Path(directory, "sitecustomize.py").write_text(PROFILE_HOOK)
+    path = os.pathsep.join(filter(None, [directory, os.environ.get("PYTHONPATH")]))
+    return {"PYTHONPATH": path, "CONVENE_BENCH_PROFILE": directory}
+
+
+def print_profiles(directory: str, servers: list["DaphneServer"], top: int = 25) -> None:
+    import pstats
+
+    time.sleep(1)  # the processes write their profiles on SIGUSR2
+    for server in servers:
+        path = Path(directory, f"prof-{server.pid}.out")
+        if path.exists():
+            print(f"--- cProfile of {server.name} (pid {server.pid}) during the chat phase, by own CPU time")
+            pstats.Stats(str(path), stream=sys.stdout).sort_stats("tottime").print_stats(top)
 
 
 def rss_kib(servers: list[DaphneServer]) -> int:
@@ -61,6 +103,8 @@ def start_servers(args: argparse.Namespace, db_url: str) -> list[DaphneServer]:
         env["CHANNEL_PREFIX"] = f"convene-bench-{secrets.token_hex(4)}"
     if args.backend == "fast":
         env["CHANNEL_LAYER_BACKEND"] = FAST_BACKENDS[args.layer]
+    if args.profile:
+        env.update(profile_env(args.profile))
     return [DaphneServer(db_url, redis_url, env, name=f"bench-{n}").start(timeout=60) for n in range(args.workers)]
 
 
@@ -130,9 +174,11 @@ def measure(args: argparse.Namespace, servers: list[DaphneServer], tokens_file: 
         after = rss_kib(servers)
         print(f"quiet after {time.monotonic() - started:.1f}s; daphne RSS {before} → {after} KiB", flush=True)
         cpu_before = cpu_s(servers)
+        signal_servers(args, servers, signal.SIGUSR1)
         clients.tell("go")
         results = clients.hear("result")
         server_cpu = cpu_s(servers) - cpu_before
+        signal_servers(args, servers, signal.SIGUSR2)
     finally:
         clients.close()
     latencies_ms = [lat / 1000 for result in results for lat in result["latencies_us"]]
@@ -148,6 +194,12 @@ def measure(args: argparse.Namespace, servers: list[DaphneServer], tokens_file: 
             "client_cpu_us_per_frame": round(sum(r["cpu_s"] for r in results) / max(received, 1) * 1e6, 1),
             "load_avg_1m": round(os.getloadavg()[0], 1),
             "database": "postgresql" if "postgres" in os.environ.get("DATABASE_URL", "") else "sqlite"}
+
+
+def signal_servers(args: argparse.Namespace, servers: list[DaphneServer], signum: int) -> None:
+    if args.profile:
+        for server in servers:
+            os.kill(server.pid, signum)
 
 
 def warm_up(servers: list[DaphneServer], token: str) -> None:
@@ -175,7 +227,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             handle.write(tokens)
         servers = start_servers(args, database.url)
         warm_up(servers, json.loads(tokens)[0]["token"])
-        return measure(args, servers, handle.name)
+        summary = measure(args, servers, handle.name)
+        if args.profile:
+            print_profiles(args.profile, servers)
+        return summary
     finally:
         for server in servers:
             server.stop()
@@ -195,7 +250,12 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--interval-ms", type=float, default=200)
     parser.add_argument("--client-procs", type=int, default=2)
     parser.add_argument("--connect-concurrency", type=int, default=10)
+    parser.add_argument("--profile", metavar="DIR",
+                        help="cProfile the daphne workers during the chat phase (it slows them); stats printed")
     args = parser.parse_args()
+    if args.profile:
+        args.profile = os.path.abspath(args.profile)
+        os.makedirs(args.profile, exist_ok=True)
     if args.workers > 1 and args.layer != "redis":
         parser.error("several workers need a shared layer: --layer redis")
     return args

@@ -8,22 +8,29 @@ Two shapes of ``breakouts.event``:
 * the convening event: if ``moves`` (a JSON map person → space) names this
   person, the same as above with ``notices[space]``; then the serialized
   messages for everyone (``public``) or for moderators (``staff``).
+
+The convening event reaches a worker once (signaling.consumers.fanout) and is split
+per connection by ``fan_out``; ``handle`` is one connection's share (participant
+groups: ``follow``, and moderators' own lines).
 """
 from __future__ import annotations
 
 import asyncio
 import json
 from functools import lru_cache
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from convenings.permissions import Action
 from signaling.consumers.connection import Connection
+from signaling.consumers.direct_write import Frame
 from signaling.consumers.handlers import db
 from signaling.consumers.welcome import space_entered
 from signaling.protocol import PLENARY
 from signaling.protocol.breakouts import BreakoutSnapshot
 from signaling.protocol.plenary import SpaceEntered
 
+if TYPE_CHECKING:
+    from signaling.consumers.fanout import Member  # fanout routes events here
 
 FLUSH_S = 0.001
 
@@ -102,3 +109,37 @@ async def handle(host: Host, event: dict[str, Any]) -> None:
     await asyncio.sleep(FLUSH_S)
     for text in event["staff"] if is_staff(conn) else event["public"]:
         await host.send(text_data=text)
+
+
+async def fan_out(members: list[Member], event: dict[str, Any]) -> None:
+    """The convening event to this worker's connections, each in its lane (fanout.Member).
+
+    The moved people first: their notice is written at once (before anyone's state copy),
+    their switch of space waits its turn in their lane; then everyone's lines, each text
+    framed once. A moved person's lines queue behind their ``space.entered``.
+    """
+    if "follow" in event:  # a person's event: not expected on a shared group, but keep its meaning
+        for member in members:
+            member.offer_event(event)
+        return
+    if event.get("moves"):
+        await _fan_out_moves(members, event)
+    public, staff = [Frame(t) for t in event["public"]], [Frame(t) for t in event["staff"]]
+    for member in members:
+        for frame in staff if member.staff else public:
+            await member.offer(frame)
+
+
+async def _fan_out_moves(members: list[Member], event: dict[str, Any]) -> None:
+    moves = _moves(event["moves"])
+    notices = {space: Frame(text) for space, text in event["notices"].items()}
+    fresh, version = set(event["fresh"]), int(event.get("version", 0))
+    for member in members:
+        space = moves.get(str(member.participant_id))
+        if space is None:
+            continue
+        if (notice := notices.get(space)) is not None:
+            await member.offer(notice)
+        # The consumer switches space (groups, space.entered) through the ``follow`` path.
+        member.offer_event({"type": event["type"], "follow": space, "notice": None, "fresh": space in fresh,
+                            "version": version})

@@ -4,23 +4,32 @@ The consumer only admits, parses (signaling.protocol), rate-limits and hands
 each message to its handler (signaling.consumers.handlers), which checks
 permissions and calls rooms.actions. Events from other connections arrive as
 ``deliver`` (an already-serialized client message) or ``space.enter`` (move).
+
+The convening's and the space's groups are joined through the worker's fan-out hub
+(signaling.consumers.fanout), which writes their frames to this socket directly, in
+this connection's lane (``self.member``); the participant group is the consumer's own.
+Text frames are written straight to daphne's socket (signaling.consumers.direct_write).
 """
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.layers import BaseChannelLayer
 
 from convenings.models import Registration
 from rooms.actions import presence
 from rooms.actions import surveys as survey_actions
-from rooms.actions.publish import space_group
+from rooms.actions.publish import convening_group, participant_group, space_group
 from rooms.breakouts import store as breakout_store
 from signaling.consumers import breakout_events, media_session
 from signaling.consumers.admission import Refused, admit
 from signaling.consumers.connection import Connection
+from signaling.consumers.direct_write import Frame, writer_for
+from signaling.consumers.fanout import Member, hub_for
 from signaling.consumers.handlers import db, dispatch
 from signaling.consumers.welcome import arrive, convening_ref, identity, space_entered
 from signaling.protocol import (
@@ -38,10 +47,28 @@ def _close_reason(text: str) -> str:
     return text.encode("utf-8")[:123].decode("utf-8", "ignore")
 
 
+DISCONNECT = "websocket.disconnect"
+
+
 class ConveningConsumer(AsyncWebsocketConsumer):
     conn: Connection | None = None
+    channel_layer: BaseChannelLayer
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.member = Member(name=f"{id(self):x}")  # this connection's lane in the fan-out hub
+        self._direct: Callable[[Frame], None] | None = None
 
     async def dispatch(self, message: dict[str, Any]) -> None:
+        # In this connection's lane: fan-out frames arriving meanwhile are written after
+        # (a welcome before the chat it raced, a moved person's space.entered before the
+        # new state). Not a disconnect: it cancels the lane's pending work instead of waiting.
+        if message["type"] == DISCONNECT:
+            await self._dispatch(message)
+        else:
+            await self.member.turn(lambda: self._dispatch(message))
+
+    async def _dispatch(self, message: dict[str, Any]) -> None:
         # Channels' own dispatch first hops to the database thread to close stale
         # connections, for every event. Our database work already runs through
         # database_sync_to_async, which does that; skipping it keeps a chat fan-out
@@ -50,6 +77,17 @@ class ConveningConsumer(AsyncWebsocketConsumer):
         if handler is None:
             raise ValueError(f"No handler for message type {message['type']}")
         await handler(message)
+
+    async def send(self, text_data: str | None = None, bytes_data: bytes | None = None, close: bool = False) -> None:
+        direct = self._direct
+        if direct is not None and text_data is not None and not close:
+            direct(Frame(text_data))  # one send() now, not three system calls on the next poll
+        else:
+            await super().send(text_data=text_data, bytes_data=bytes_data, close=close)
+
+    async def _write(self, frame: Frame) -> None:
+        """A fan-out frame through the ASGI send (no daphne underneath: tests' communicator)."""
+        await self.base_send({"type": "websocket.send", "text": frame.text})
 
     # ---- websocket lifecycle ------------------------------------------------------------
 
@@ -75,10 +113,16 @@ class ConveningConsumer(AsyncWebsocketConsumer):
             channel_name=self.channel_name, convening_id=registration.convening_id,
             convening=convening_ref(registration), you=identity(registration), space=space,
             limits=current_limits(), reply=self.reply)
+        self._direct = writer_for(self.base_send)
+        self.member.attach(conn.participant_id, breakout_events.is_staff(conn), self._direct or self._write,
+                           self._dispatch)
         # Groups first, snapshot second: an event racing the welcome arrives after it
-        # (clients de-duplicate) instead of being lost.
-        for group in conn.groups:
-            await self.channel_layer.group_add(group, self.channel_name)
+        # (clients de-duplicate) instead of being lost. We hold our lane until the welcome is out.
+        await self.channel_layer.group_add(participant_group(conn.convening_id, conn.participant_id),
+                                           self.channel_name)
+        hub = hub_for(self.channel_layer)
+        for group in (convening_group(conn.convening_id), space_group(conn.convening_id, conn.space)):
+            await hub.join(group, self.member)
         greeting = await db(arrive)(presence.Arrival(
             channel_name=self.channel_name, convening_id=conn.convening_id, participant_id=conn.participant_id,
             role=conn.role, worker=WORKER.worker_id, space=conn.space), conn.you, conn.convening, conn.limits)
@@ -95,9 +139,13 @@ class ConveningConsumer(AsyncWebsocketConsumer):
         if conn is None:
             return
         WORKER.detach(self.channel_name)
+        await self.member.close()
         await conn.tasks.cancel_all()
-        for group in conn.groups:
-            await self.channel_layer.group_discard(group, self.channel_name)
+        await self.channel_layer.group_discard(participant_group(conn.convening_id, conn.participant_id),
+                                               self.channel_name)
+        hub = hub_for(self.channel_layer)
+        for group in (convening_group(conn.convening_id), space_group(conn.convening_id, conn.space)):
+            await hub.leave(group, self.member)
         try:
             await db(presence.leave)(self.channel_name)
         except Exception:  # noqa: BLE001 — the sweep removes the row after PRESENCE_TIMEOUT_S
@@ -168,8 +216,9 @@ class ConveningConsumer(AsyncWebsocketConsumer):
         conn = self.conn
         if conn is None:
             return
-        await self.channel_layer.group_discard(space_group(conn.convening_id, conn.space), self.channel_name)
+        hub = hub_for(self.channel_layer)
+        await hub.leave(space_group(conn.convening_id, conn.space), self.member)
         conn.space = space
-        await self.channel_layer.group_add(space_group(conn.convening_id, conn.space), self.channel_name)
+        await hub.join(space_group(conn.convening_id, conn.space), self.member)
         media_session.follow(conn)  # its media follows, renegotiating the same connection
         await self.reply(entered or await db(space_entered)(conn.convening_id, conn.space, conn.limits))

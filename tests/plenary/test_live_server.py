@@ -52,3 +52,16 @@ def test_protocol_module_is_served(live_server: DaphneServer) -> None:
         body = response.read().decode()
         assert response.headers["Content-Type"].startswith("text/javascript")
     assert "export const SCHEMAS" in body and "export const PROTOCOL_VERSION = 1;" in body
+
+
+@pytest.mark.asyncio
+async def test_frames_go_straight_to_daphnes_sockets(live_server: DaphneServer, live_db: LiveDatabase) -> None:
+    """The direct writes (signaling.consumers.direct_write) recognise the real daphne."""
+    from signaling.consumers.direct_write import ANNOUNCED
+
+    client = await WsClient.open(live_server, join_tokens(live_db.url, role="presenter", limit=1)[0]["token"])
+    await client.expect("welcome")
+    await client.send("chat.send", text="straight to the socket")
+    await client.expect("chat.message", lambda m: m["text"] == "straight to the socket")
+    await client.close()
+    assert ANNOUNCED in live_server.log_text()
