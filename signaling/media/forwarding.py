@@ -5,22 +5,34 @@ A ``SlotTrack`` is the track of one RTCRtpSender for the sender's whole life;
 switching what a subscriber receives on that m-line is ``attach(other_pub)``,
 never a new track -- aiortc's sender loop exits for good if its track raises,
 and a track swap would leave the loop waiting on the old one.
+
+Fan-out is synchronous: ``Publication.deliver`` hands the frame to every
+slot, and each slot to its ``FrameSink`` (the adapter's fast sender), which
+puts the packets on the wire before ``deliver`` returns. No per-subscriber
+queue or task wake-up; the sender's own loop stays parked in ``recv()``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
-from collections import deque
 from collections.abc import Callable
+from typing import Protocol
 
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
-from .passthrough import EncodedFrame, OutgoingFrame
+from .passthrough import EncodedFrame
 
+logger = logging.getLogger(__name__)
 KEYFRAME_INTERVAL = 0.5  # at most one PLI per publisher track per 500 ms
-MAX_QUEUED = {"video": 30, "audio": 25}  # ~1 s video / 0.5 s audio backlog per slot
 FRAME_STEP = {"video": 3000, "audio": 960}  # RTP ticks inserted at a source switch
+
+
+class FrameSink(Protocol):
+    def send(self, frame: EncodedFrame, timestamp: int) -> bool:
+        """Send now; False if the subscriber is backlogged and the frame was dropped."""
+        ...
 
 
 class Publication:
@@ -94,14 +106,18 @@ class Publication:
 
 
 class SlotTrack(MediaStreamTrack):
-    """The track an RTCRtpSender reads; its source publication can change."""
+    """The track an RTCRtpSender reads; its source publication can change.
+
+    Frames go to ``sink`` (set once the sender has started), not through
+    ``recv()``: see the module doc.
+    """
 
     def __init__(self, kind: str) -> None:
         super().__init__()
         self.kind = kind
         self.source: Publication | None = None
-        self._frames: deque[EncodedFrame] = deque()
-        self._waiter: asyncio.Future[None] | None = None
+        self.sink: FrameSink | None = None
+        self._parked: asyncio.Future[None] | None = None
         self._needs_keyframe = kind == "video"
         self._rebase = True
         self._offset = 0
@@ -122,7 +138,6 @@ class SlotTrack(MediaStreamTrack):
         if self.source is not None:
             self.source.subscribers.discard(self)
             self.source = None
-        self._frames.clear()
 
     def request_keyframe(self) -> None:
         """A subscriber's PLI/FIR, relayed by the sender hook."""
@@ -130,44 +145,48 @@ class SlotTrack(MediaStreamTrack):
             self.source.request_keyframe()
 
     def push(self, frame: EncodedFrame) -> None:
-        if self._needs_keyframe:
-            if not frame.keyframe:
-                self.dropped += 1
-                self.request_keyframe()  # throttled at the publication
-                return
+        sink = self.sink
+        if sink is None:  # the sender has not started: nothing can go out yet
+            self.dropped += 1
+            self._needs_keyframe = self.kind == "video"
+            return
+        if self._needs_keyframe and not frame.keyframe:
+            self.dropped += 1  # a delta is useless before a keyframe
+            self.request_keyframe()  # throttled at the publication
+            return
+        try:
+            sent = sink.send(frame, self._timestamp(frame))
+        except Exception:
+            # This runs inside the publisher's receive path: one broken subscriber
+            # must not stop the others (aiortc's per-sender loop would just end).
+            logger.exception("forwarding on a slot failed: slot stopped")
+            self.sink = None
+            return
+        if sent:
             self._needs_keyframe = False
-        frames = self._frames
-        if frame.keyframe and self.kind == "video":
-            frames.clear()  # nothing before a keyframe is needed any more
-        elif len(frames) >= MAX_QUEUED[self.kind]:
+        else:
             self._overflow()
-            if self._needs_keyframe:
-                return
-        frames.append(frame)
-        waiter = self._waiter
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
 
     def _overflow(self) -> None:
-        # The sender is not keeping up (or not started yet): drop the backlog.
-        self.dropped += len(self._frames)
-        self._frames.clear()
+        # The subscriber is not keeping up: this frame is lost, so video has to
+        # restart at a keyframe (a later delta would reference missing data).
+        self.dropped += 1
         if self.kind == "video":
             self._needs_keyframe = True
             self.request_keyframe()
 
-    async def recv(self) -> OutgoingFrame:  # type: ignore[override]
-        while not self._frames:
-            if self.readyState != "live":
-                raise MediaStreamError
-            self._waiter = asyncio.get_running_loop().create_future()
+    async def recv(self) -> EncodedFrame:  # type: ignore[override]
+        # Only aiortc's RTP loop calls this; it must never get a frame (the
+        # sink sends instead), so it waits here until the track stops.
+        if self.readyState == "live":
+            self._parked = asyncio.get_running_loop().create_future()
             try:
-                await self._waiter
+                await self._parked
             finally:
-                self._waiter = None
-        return self._outgoing(self._frames.popleft())
+                self._parked = None
+        raise MediaStreamError
 
-    def _outgoing(self, frame: EncodedFrame) -> OutgoingFrame:
+    def _timestamp(self, frame: EncodedFrame) -> int:
         # Keep the outgoing RTP timestamps continuous across source switches
         # (each publication's timeline starts at 0).
         if self._rebase:
@@ -176,11 +195,12 @@ class SlotTrack(MediaStreamTrack):
             self._offset = start - frame.timestamp
         out = frame.timestamp + self._offset
         self._last_out = out
-        return OutgoingFrame(frame, out & 0xFFFFFFFF)
+        return out & 0xFFFFFFFF
 
     def stop(self) -> None:
         self.detach()
+        self.sink = None
         super().stop()
-        waiter = self._waiter
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)  # recv() re-checks readyState and raises
+        parked = self._parked
+        if parked is not None and not parked.done():
+            parked.set_result(None)  # recv() raises: the sender loop ends

@@ -33,12 +33,13 @@ Receiving side (``ReceiverTap``), internals touched on one receiver instance:
 Sending side (``install_sender_hooks``), on one sender instance:
   * ``send`` is wrapped so that, just before aiortc starts the RTP loop,
     ``_RTCRtpSender__encoder`` is set to a ``PassthroughPacker`` for the
-    negotiated codec (VP8 or Opus; anything else fails loudly). The sender
-    calls ``encoder.pack(data)`` for anything its track returns that is not an
-    ``av.Frame`` (the path ``MediaPlayer(decode=False)`` uses); ``pack`` only
-    packetizes. Pre-setting it also stops the sender from instantiating a real
-    ``Vp8Encoder``/``OpusEncoder`` (the latter allocates a libopus encoder).
-    ``encode`` raises: the forwarding path must never encode.
+    negotiated codec (VP8 or Opus; anything else fails loudly). Pre-setting it
+    stops the sender from instantiating a real ``Vp8Encoder``/``OpusEncoder``
+    (the latter allocates a libopus encoder); ``encode`` and ``pack`` raise.
+    Frames do not go through aiortc's RTP loop at all: once aiortc has started
+    the sender, the hook calls ``on_started(parameters)``, where the caller
+    installs ``sendpath.FastSender`` (the synchronous fast path, the other
+    module of this adapter); the loop stays parked in its track's ``recv()``.
   * ``_send_keyframe`` is shadowed: a subscriber's PLI/FIR reaches the sender's
     ``_handle_rtcp_packet`` which would set a force-keyframe flag on an encoder
     we do not run; we forward the request to the publisher instead.
@@ -85,7 +86,7 @@ class EncodedFrame:
     reads (``bytes()``, ``pts``, ``time_base``).
     """
 
-    __slots__ = ("data", "timestamp", "keyframe", "clock_rate", "tapped_at", "_chunks")
+    __slots__ = ("data", "timestamp", "keyframe", "clock_rate", "tapped_at", "send_clock", "_chunks")
 
     def __init__(
         self, data: bytes, timestamp: int, keyframe: bool, clock_rate: int, tapped_at: float
@@ -95,6 +96,7 @@ class EncodedFrame:
         self.keyframe = keyframe
         self.clock_rate = clock_rate
         self.tapped_at = tapped_at
+        self.send_clock: tuple[int, bytes] | None = None  # (NTP, abs-send-time), see sendpath
         self._chunks: list[bytes] | None = None
 
     def chunks(self, size: int) -> list[bytes]:
@@ -114,27 +116,6 @@ class EncodedFrame:
 
     def __bytes__(self) -> bytes:
         return self.data
-
-
-class OutgoingFrame:
-    """An EncodedFrame with a per-subscriber (rebased) RTP timestamp."""
-
-    __slots__ = ("frame", "timestamp")
-
-    def __init__(self, frame: EncodedFrame, timestamp: int) -> None:
-        self.frame = frame
-        self.timestamp = timestamp
-
-    @property
-    def pts(self) -> int:
-        return self.timestamp
-
-    @property
-    def time_base(self) -> fractions.Fraction:
-        return self.frame.time_base
-
-    def __bytes__(self) -> bytes:
-        return self.frame.data
 
 
 def is_keyframe(mime_type: str, data: bytes) -> bool:
@@ -236,56 +217,44 @@ PackedSink = Callable[[EncodedFrame, int], None]
 
 
 class PassthroughPacker(Encoder):
-    """The sender's "encoder": packetizes already-encoded frames, never encodes."""
+    """The sender's "encoder" slot, filled so aiortc never creates a real one.
 
-    def __init__(self, mime_type: str, on_packed: PackedSink | None = None) -> None:
+    Nothing reaches it: the sender's RTP loop never gets a frame (the fast path
+    in ``sendpath`` sends instead). Both entry points raise, so a regression
+    that routes frames through aiortc's loop fails loudly instead of encoding.
+    """
+
+    def __init__(self, mime_type: str) -> None:
         if mime_type not in SUPPORTED_MIME_TYPES:
             raise ValueError(f"passthrough cannot packetize {mime_type}")
         self.mime_type = mime_type
-        self.picture_id = 0
-        self.on_packed = on_packed
 
     def encode(self, frame: Any, force_keyframe: bool = False) -> tuple[list[bytes], int]:
         raise RuntimeError("passthrough sender received a raw frame: forwarding never encodes")
 
     def pack(self, packet: Any) -> tuple[list[bytes], int]:
-        out: OutgoingFrame = packet
-        frame = out.frame
-        if self.mime_type == "video/vp8":
-            payloads = self._packetize_vp8(frame)
-        else:
-            payloads = [frame.data]
-        if self.on_packed is not None:
-            self.on_packed(frame, len(payloads))
-        return payloads, out.timestamp
-
-    def _packetize_vp8(self, frame: EncodedFrame) -> list[bytes]:
-        # RFC 7741 descriptor, X=1 I=1 M=1 (15-bit PictureID) as aiortc's
-        # Vp8Encoder writes it; built inline: this runs per frame per subscriber.
-        pid = self.picture_id
-        self.picture_id = (pid + 1) & 0x7FFF
-        tail = bytes((0x80, 0x80 | pid >> 8, pid & 0xFF))
-        chunks = frame.chunks(VP8_PACKET_MAX - 4)
-        head = b"\x90" + tail  # S=1 on the first packet only
-        rest = b"\x80" + tail
-        return [head + chunks[0]] + [rest + c for c in chunks[1:]]
+        raise RuntimeError("passthrough sender loop received a frame: the fast path sends")
 
 
 def install_sender_hooks(
     sender: RTCRtpSender,
     on_keyframe_request: Callable[[], None],
-    on_packed: PackedSink | None = None,
+    on_started: Callable[[RTCRtpSendParameters], None],
 ) -> None:
     """Make ``sender`` forward pre-encoded frames (see module doc)."""
     if not hasattr(sender, _ENCODER) or not hasattr(sender, "_send_keyframe"):
         raise RuntimeError("aiortc RTCRtpSender internals changed: adapter out of date")
     orig_send: Callable[[RTCRtpSendParameters], Awaitable[None]] = sender.send
+    started = False
 
     async def send(parameters: RTCRtpSendParameters) -> None:
+        nonlocal started
         if getattr(sender, _ENCODER) is None:
-            mime = parameters.codecs[0].mimeType.lower()
-            setattr(sender, _ENCODER, PassthroughPacker(mime, on_packed))
-        await orig_send(parameters)
+            setattr(sender, _ENCODER, PassthroughPacker(parameters.codecs[0].mimeType.lower()))
+        await orig_send(parameters)  # starts aiortc's RTP/RTCP tasks the first time only
+        if not started:
+            started = True
+            on_started(parameters)  # the caller starts the fast path (sendpath)
 
     sender.send = send  # type: ignore[method-assign]
     sender._send_keyframe = on_keyframe_request  # type: ignore[method-assign]

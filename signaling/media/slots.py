@@ -12,10 +12,12 @@ import logging
 from dataclasses import dataclass
 
 from aiortc import RTCPeerConnection, RTCRtpTransceiver
+from aiortc.rtcrtpparameters import RTCRtpSendParameters
 
 from .forwarding import Publication, SlotTrack
 from .passthrough import PackedSink, install_sender_hooks
 from .sdp_guard import codec_preferences
+from .sendpath import install_fast_sender
 from .signals import TrackInfo
 
 logger = logging.getLogger(__name__)
@@ -65,7 +67,13 @@ class SlotSet:
         track = SlotTrack(kind)
         transceiver = self._pc.addTransceiver(track, direction="sendonly")
         transceiver.setCodecPreferences(codec_preferences(kind))
-        install_sender_hooks(transceiver.sender, track.request_keyframe, self._on_packed)
+        sender = transceiver.sender
+
+        def started(parameters: RTCRtpSendParameters) -> None:
+            if track.readyState == "live":  # not stopped while aiortc was starting it
+                track.sink = install_fast_sender(sender, parameters, self._on_packed)
+
+        install_sender_hooks(sender, track.request_keyframe, started)
         slot = Slot(transceiver, track)
         self.slots.append(slot)
         return slot

@@ -7,10 +7,33 @@ import asyncio
 import pytest
 from aiortc.mediastreams import MediaStreamError
 
-from signaling.media.forwarding import KEYFRAME_INTERVAL, MAX_QUEUED, Publication, SlotTrack
+from signaling.media.forwarding import KEYFRAME_INTERVAL, Publication, SlotTrack
 from signaling.media.passthrough import EncodedFrame
 
 pytestmark = pytest.mark.timeout(60)
+
+
+class FakeSink:
+    """Stands in for the adapter's FastSender: records what it was asked to send."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[EncodedFrame, int]] = []
+        self.backlogged = False
+
+    def send(self, frame: EncodedFrame, timestamp: int) -> bool:
+        if self.backlogged:
+            return False
+        self.sent.append((frame, timestamp))
+        return True
+
+    def timestamps(self) -> list[int]:
+        return [ts for _, ts in self.sent]
+
+
+def slot_with_sink(kind: str = "video") -> tuple[SlotTrack, FakeSink]:
+    slot, sink = SlotTrack(kind), FakeSink()
+    slot.sink = sink
+    return slot, sink
 
 
 def frame(ts: int, key: bool = False) -> EncodedFrame:
@@ -24,15 +47,28 @@ def publication(plis: list[int], pub_id: str = "a/0") -> Publication:
 @pytest.mark.asyncio
 async def test_new_subscriber_waits_for_a_keyframe_and_asks_for_one() -> None:
     plis: list[int] = []
-    pub, slot = publication(plis), SlotTrack("video")
+    pub = publication(plis)
+    slot, sink = slot_with_sink()
     slot.attach(pub)
     assert plis == [1]  # joining asks the publisher for a keyframe at once
     pub.deliver(frame(0))  # delta: useless before a keyframe
     pub.deliver(frame(3000, key=True))
     pub.deliver(frame(6000))
-    assert [(await slot.recv()).frame.timestamp for _ in range(2)] == [3000, 6000]
+    assert [f.timestamp for f, _ in sink.sent] == [3000, 6000]  # sent synchronously
     assert slot.dropped == 1
     pub.close()
+
+
+@pytest.mark.asyncio
+async def test_frames_before_the_sender_starts_are_dropped_and_gate_on_a_keyframe() -> None:
+    pub, slot = publication([]), SlotTrack("video")
+    slot.attach(pub)
+    pub.deliver(frame(0, key=True))  # no sink yet: aiortc has not started the sender
+    sink = FakeSink()
+    slot.sink = sink
+    pub.deliver(frame(3000))  # a delta after a keyframe the subscriber never got
+    pub.deliver(frame(6000, key=True))
+    assert [f.timestamp for f, _ in sink.sent] == [6000] and slot.dropped == 2
 
 
 @pytest.mark.asyncio
@@ -79,48 +115,74 @@ async def test_closing_cancels_a_pending_keyframe_request() -> None:
 @pytest.mark.asyncio
 async def test_timestamps_stay_continuous_across_a_source_switch() -> None:
     first, second = publication([], "a/0"), publication([], "b/0")
-    slot = SlotTrack("video")
+    slot, sink = slot_with_sink()
     slot.attach(first)
     first.deliver(frame(100, key=True))
     first.deliver(frame(3100))
-    assert [(await slot.recv()).timestamp for _ in range(2)] == [0, 3000]
+    assert sink.timestamps() == [0, 3000]
     slot.attach(second)
     assert slot.source is second and not first.subscribers
-    second.deliver(frame(900_000, key=True))
-    second.deliver(frame(903_000))
-    assert [(await slot.recv()).timestamp for _ in range(2)] == [6000, 9000]
+    second.deliver(frame(903_000))  # not a keyframe: the switch waits for one
+    second.deliver(frame(906_000, key=True))
+    second.deliver(frame(909_000))
+    assert sink.timestamps() == [0, 3000, 6000, 9000]
 
 
 @pytest.mark.asyncio
-async def test_backlog_is_bounded_and_resyncs_on_a_keyframe() -> None:
+async def test_a_backlogged_subscriber_drops_and_resyncs_on_a_keyframe() -> None:
     plis: list[int] = []
-    pub, slot = publication(plis), SlotTrack("video")
+    pub = publication(plis)
+    slot, sink = slot_with_sink()
     slot.attach(pub)
     pub.deliver(frame(0, key=True))
-    for i in range(1, 3 * MAX_QUEUED["video"]):
-        pub.deliver(frame(i * 3000))
-    assert len(slot._frames) <= MAX_QUEUED["video"]
-    assert slot.dropped > 0
-    pub.deliver(frame(999_000, key=True))
-    assert (await slot.recv()).frame.keyframe  # stale deltas were discarded
+    sink.backlogged = True  # its socket stopped draining
+    pub.deliver(frame(3000))
+    sink.backlogged = False
+    pub.deliver(frame(6000))  # references the lost frame: not sent
+    assert sink.timestamps() == [0] and slot.dropped == 2
+    await asyncio.sleep(KEYFRAME_INTERVAL + 0.05)
+    assert len(plis) == 2  # the slot asked for a keyframe to resync
+    pub.deliver(frame(9000, key=True))
+    pub.deliver(frame(12000))
+    assert sink.timestamps() == [0, 9000, 12000]
     pub.close()
 
 
 @pytest.mark.asyncio
-async def test_audio_backlog_drops_oldest_without_gating() -> None:
+async def test_a_backlogged_audio_subscriber_only_loses_frames() -> None:
     pub = Publication("a/1", "a", "audio", "microphone", "1", send_pli=lambda: None)
-    slot = SlotTrack("audio")
+    slot, sink = slot_with_sink("audio")
     slot.attach(pub)
-    for i in range(MAX_QUEUED["audio"] + 5):
+    for i in range(6):
+        sink.backlogged = i in (2, 3)
         pub.deliver(EncodedFrame(b"o", i * 960, True, 48000, 0.0))
-    assert 0 < len(slot._frames) <= MAX_QUEUED["audio"]
+    assert sink.timestamps() == [0, 960, 4 * 960, 5 * 960] and slot.dropped == 2
 
 
 @pytest.mark.asyncio
 async def test_stopped_slot_ends_the_sender_loop() -> None:
-    slot = SlotTrack("video")
-    waiter = asyncio.ensure_future(slot.recv())
-    await asyncio.sleep(0)
+    slot, sink = slot_with_sink()
+    waiter = asyncio.ensure_future(slot.recv())  # what aiortc's RTP loop awaits
+    await asyncio.sleep(0.05)
+    assert not waiter.done()  # parked: frames never go through it
     slot.stop()
+    assert slot.sink is None
     with pytest.raises(MediaStreamError):
         await waiter
+
+
+@pytest.mark.asyncio
+async def test_a_failing_subscriber_does_not_stop_the_others() -> None:
+    class BrokenSink(FakeSink):
+        def send(self, frame: EncodedFrame, timestamp: int) -> bool:
+            raise RuntimeError("srtp failure")
+
+    pub = publication([])
+    broken, good = SlotTrack("video"), SlotTrack("video")
+    broken.sink, good.sink = BrokenSink(), FakeSink()
+    broken.attach(pub)
+    good.attach(pub)
+    pub.deliver(frame(0, key=True))  # must not raise into the publisher's receiver
+    pub.deliver(frame(3000))
+    assert broken.sink is None and good.sink.timestamps() == [0, 3000]  # type: ignore[union-attr]
+    pub.close()

@@ -1,6 +1,7 @@
 """The aiortc adapter, exercised on real RTCRtpReceiver/RTCRtpSender objects
 with a fake DTLS transport (no network): encoded frames are tapped before the
-decoder, and re-sent by the sender without an encoder."""
+decoder; the sender gets no encoder and hands over to the fast path (whose
+wire behaviour is tested against a real subscriber in test_sendpath.py)."""
 
 from __future__ import annotations
 
@@ -27,13 +28,13 @@ from signaling.media import passthrough
 from signaling.media.forwarding import Publication, SlotTrack
 from signaling.media.passthrough import (
     EncodedFrame,
-    OutgoingFrame,
     PassthroughPacker,
     ReceiverTap,
     install_sender_hooks,
     is_keyframe,
     sender_packer,
 )
+from signaling.media.sendpath import FastSender
 
 from .synthetic import draw_pattern
 
@@ -152,23 +153,32 @@ async def test_receiver_tap_reads_audio_level_and_skips_audio_prefetch() -> None
     await receiver.stop()
 
 
-def test_packer_never_encodes_and_splits_like_aiortc() -> None:
+def test_packer_never_encodes_or_packs() -> None:
     packer = PassthroughPacker("video/vp8")
     with pytest.raises(RuntimeError, match="never encodes"):
         packer.encode(object())
+    with pytest.raises(RuntimeError, match="fast path"):
+        packer.pack(EncodedFrame(b"abc", 0, True, 90000, 0.0))
     with pytest.raises(ValueError):
         PassthroughPacker("video/h264")
+
+
+def send_parameters(codec: RTCRtpCodecParameters) -> RTCRtpSendParameters:
+    return RTCRtpSendParameters(codecs=[codec], muxId="0", rtcp=RTCRtcpParameters(cname="c"))
+
+
+@pytest.mark.asyncio
+async def test_fast_path_splits_vp8_like_aiortc() -> None:
+    fast = FastSender(RTCRtpSender("video", FakeDtls()), send_parameters(VP8), None)  # type: ignore[arg-type]
     data = bytes(range(256)) * 12  # 3072 bytes -> 3 packets
     frame = EncodedFrame(data, 90, True, 90000, 0.0)
-    payloads, timestamp = packer.pack(OutgoingFrame(frame, 4242))
-    assert timestamp == 4242 and len(payloads) == 3
-    assert all(len(p) <= passthrough.VP8_PACKET_MAX for p in payloads)
+    payloads = fast._vp8_payloads(frame)
+    assert len(payloads) == 3 and all(len(p) <= passthrough.VP8_PACKET_MAX for p in payloads)
     assert b"".join(vp8_depayload(p) for p in payloads) == data
     first = vpx.VpxPayloadDescriptor.parse(payloads[0])[0]
     assert first.partition_start == 1 and first.picture_id == 0
-    assert packer.pack(OutgoingFrame(frame, 0))[0][0][2:4] != payloads[0][2:4]  # picture id moves on
-    opus = PassthroughPacker("audio/opus")
-    assert opus.pack(OutgoingFrame(EncodedFrame(b"abc", 0, True, 48000, 0.0), 960)) == ([b"abc"], 960)
+    assert vpx.VpxPayloadDescriptor.parse(payloads[1])[0].partition_start == 0
+    assert fast._vp8_payloads(frame)[0][2:4] != payloads[0][2:4]  # picture id moves on
 
 
 def test_encoded_frame_has_the_packet_surface_stock_pack_uses() -> None:
@@ -179,31 +189,24 @@ def test_encoded_frame_has_the_packet_surface_stock_pack_uses() -> None:
 
 @pytest.mark.asyncio
 @pytest.mark.timeout(30)
-async def test_sender_forwards_without_encoder_and_relays_pli() -> None:
+async def test_sender_hooks_start_the_fast_path_once_and_relay_pli() -> None:
     dtls = FakeDtls()
     slot = SlotTrack("video")
     sender = RTCRtpSender(slot, dtls)  # type: ignore[arg-type]
     plis: list[bool] = []
-    packed: list[int] = []
-    install_sender_hooks(sender, lambda: plis.append(True), lambda f, n: packed.append(n))
-    await sender.send(RTCRtpSendParameters(codecs=[VP8], muxId="0", rtcp=RTCRtcpParameters(cname="c")))
+    started: list[RTCRtpSendParameters] = []
+    install_sender_hooks(sender, lambda: plis.append(True), started.append)
+    parameters = send_parameters(VP8)
+    await sender.send(parameters)
+    await sender.send(parameters)  # every renegotiation calls send again
+    assert started == [parameters]
     assert isinstance(sender_packer(sender), PassthroughPacker)
     pub = Publication("p/0", "p", "video", "camera", "0", send_pli=lambda: None)
     slot.attach(pub)
-    frames = encode_frames(3)
-    for i, (payloads, _) in enumerate(frames):
-        pub.deliver(EncodedFrame(bitstream(payloads), i * 3000, i == 0, 90000, 0.0))
-    async with asyncio.timeout(5):
-        while len(packed) < 3:
-            await asyncio.sleep(0.01)
-    rtp = [RtpPacket.parse(d) for d in dtls.sent if 127 < d[0] < 192 and not 192 <= d[1] <= 223]
-    by_ts: dict[int, list[RtpPacket]] = {}
-    for packet in rtp:
-        by_ts.setdefault(packet.timestamp, []).append(packet)
-    assert [b"".join(vp8_depayload(p.payload) for p in group) for group in by_ts.values()] == [
-        bitstream(p) for p, _ in frames
-    ]
-    assert all(group[-1].marker for group in by_ts.values())
+    pub.deliver(EncodedFrame(bitstream(encode_frames(1)[0][0]), 0, True, 90000, 0.0))
+    await asyncio.sleep(0.1)
+    assert slot.dropped == 1  # no sink: the hook's caller did not install one
+    assert not [d for d in dtls.sent if not 192 <= d[1] <= 223]  # aiortc's loop sent no RTP
     await sender._handle_rtcp_packet(RtcpPsfbPacket(fmt=RTCP_PSFB_PLI, ssrc=1, media_ssrc=sender._ssrc))
     assert plis == [True]
     await sender.stop()

@@ -1,0 +1,332 @@
+"""aiortc adapter, sending half: the synchronous forwarding fast path.
+
+Part of the aiortc adapter (see ``passthrough.py``): every private aiortc,
+aioice and pylibsrtp internal the *sending* side touches is here, pinned to
+aiortc 1.16.0, aioice 0.13.0 and pylibsrtp 1.0.0 and checked at import.
+
+Why: aiortc's own send path costs ~35 us per RTP packet (an ``RtpPacket``
+object, two datetime-based NTP clock reads, generic header-extension packing,
+three awaits down to the socket) plus one task wake-up per frame per
+subscriber (each sender's ``_run_rtp`` loop awaits its track). An SFU sends
+the same frame to many subscribers, so here a frame is fanned out
+synchronously when it is tapped: for each subscriber this module builds the
+packets from bytes (payload chunks computed once per frame, one clock read per
+frame), SRTP-protects them with the DTLS transport's tx session and hands them
+to the nominated ICE pair's datagram transport -- the same calls aiortc's
+``RTCDtlsTransport._send_rtp`` / aioice ``Connection.sendto`` end in, minus
+the awaits.
+
+What aiortc's sender loop did and how it is kept:
+  * SSRC, payload type, mid and abs-send-time header extensions as negotiated
+    (the sender's ``parameters``), marker bit on a frame's last packet, a random
+    initial sequence number and timestamp origin; VP8 payload descriptor with a
+    15-bit picture id, as aiortc's ``Vp8Encoder`` writes it.
+  * NACK: ``_handle_rtcp_packet`` calls ``sender._retransmit(seq)``, shadowed
+    here by an instance attribute answering from this module's history (the
+    same 128 packets aiortc keeps), RTX-wrapped if RTX was negotiated.
+  * RTCP sender reports: aiortc's ``_run_rtcp`` still runs and reads the
+    sender's private counters (``__packet_count``, ``__octet_count``,
+    ``__ntp_timestamp``, ``__rtp_timestamp``); they are written here per frame.
+    The DTLS transport's tx counters (``getStats``) are kept too.
+  * The sender's ``_run_rtp`` task still runs but stays parked in its track's
+    ``recv()`` (``SlotTrack.recv`` never yields a frame) until the track stops:
+    it never sends, never creates an encoder (see ``PassthroughPacker``).
+  * SRTP: the DTLS transport's tx ``pylibsrtp.Session`` protects every packet,
+    as in ``_send_rtp``, but ``srtp_protect`` is called directly on the
+    session's own buffer (``_protector``): ``Session.protect`` allocates a cffi
+    int and re-checks its argument per packet, a fifth of the protect cost.
+  * Backpressure: aiortc's per-sender queue bounded the backlog of a slow
+    subscriber; here the backlog is the datagram transport's write buffer:
+    ``send`` refuses a frame while it exceeds ``MAX_BACKLOG_BYTES`` and the
+    slot drops it (and, for video, re-syncs on a keyframe).
+"""
+
+from __future__ import annotations
+
+import random
+import struct
+import time
+from collections.abc import Callable
+from typing import Any
+
+import aioice
+import aioice.ice
+import pylibsrtp
+from pylibsrtp import Session
+from pylibsrtp._binding import ffi, lib
+from aiortc import RTCRtpSender
+from aiortc.codecs import is_rtx
+from aiortc.rtcdtlstransport import RTCDtlsTransport, State
+from aiortc.rtcicetransport import RTCIceTransport
+from aiortc.rtcrtpparameters import RTCRtpSendParameters
+from aiortc.rtcrtpsender import random_sequence_number
+from aiortc.rtp import RTP_HISTORY_SIZE, pack_header_extensions
+
+from .passthrough import VP8_PACKET_MAX, EncodedFrame, PackedSink
+
+PINNED_VERSIONS = {"aioice": (aioice, "0.13.0"), "pylibsrtp": (pylibsrtp, "1.0.0")}
+for _name, (_module, _pinned) in PINNED_VERSIONS.items():
+    if _module.__version__ != _pinned:
+        raise RuntimeError(
+            f"signaling.media.sendpath is pinned to {_name} {_pinned} (found "
+            f"{_module.__version__}): it uses its internals; re-verify and update the pin"
+        )
+
+# Private names this module reads or writes, and the aiortc/aioice code that
+# must still use them for the fast path to stay equivalent to aiortc's loop.
+_SENDER_STATS = (
+    "_RTCRtpSender__ntp_timestamp",
+    "_RTCRtpSender__rtp_timestamp",
+    "_RTCRtpSender__packet_count",
+    "_RTCRtpSender__octet_count",
+)
+_DTLS_TX_BYTES = "_RTCDtlsTransport__tx_bytes"
+_DTLS_TX_PACKETS = "_RTCDtlsTransport__tx_packets"
+_REQUIRED_NAMES: tuple[tuple[Any, tuple[str, ...]], ...] = (
+    (RTCRtpSender.__init__, _SENDER_STATS + ("_ssrc", "_rtx_ssrc", "_enabled")),
+    (RTCRtpSender._run_rtcp, _SENDER_STATS),
+    (RTCRtpSender._handle_rtcp_packet, ("_retransmit", "_send_keyframe")),
+    (RTCDtlsTransport.__init__, ("_state", "_tx_srtp", _DTLS_TX_BYTES, _DTLS_TX_PACKETS)),
+    (RTCIceTransport.__init__, ("_connection",)),
+    (aioice.ice.Connection.__init__, ("_nominated",)),
+    (aioice.ice.Connection.sendto, ("_nominated", "protocol", "send_data", "remote_addr")),
+    (aioice.ice.StunProtocol.send_data, ("transport", "sendto")),
+    (Session.__init__, ("_cdata", "_buffer", "_srtp")),
+    (Session._Session__process, ("_cdata", "_buffer", "_srtp")),  # type: ignore[attr-defined]
+)
+for _func, _names in _REQUIRED_NAMES:
+    _missing = set(_names) - set(_func.__code__.co_names)
+    if _missing:
+        raise RuntimeError(
+            f"aiortc/aioice internals changed ({_func.__qualname__} no longer uses "
+            f"{sorted(_missing)}): signaling.media.sendpath is out of date"
+        )
+
+RTP_COMPONENT = 1  # aioice component carrying RTP (and, muxed, RTCP)
+MAX_BACKLOG_BYTES = 64 * 1024  # datagrams the kernel would not take yet
+NTP_UNIX_OFFSET = 2208988800  # seconds from 1900 (NTP epoch) to 1970
+ABS_SEND_TIME_URI = "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time"
+MID_URI = "urn:ietf:params:rtp-hdrext:sdes:mid"
+_HEADER = struct.Struct("!BBH")  # V/P/X/CC, M/PT, sequence number
+_TS_SSRC = struct.Struct("!II")
+_SEQ = struct.Struct("!H")
+Protect = Callable[[bytes], bytes]
+
+
+def _protector(session: Session) -> Protect:
+    """``session.protect`` without its per-call allocation (same C call, same buffer)."""
+    srtp, cdata, buffer = session._srtp[0], session._cdata, session._buffer
+    capacity = len(buffer) - pylibsrtp.SRTP_MAX_TRAILER_LEN
+    length = ffi.new("int *")
+    srtp_protect, ok = lib.srtp_protect, lib.srtp_err_status_ok
+
+    def protect(packet: bytes) -> bytes:
+        size = len(packet)
+        if size > capacity:
+            raise ValueError("packet is too long")
+        buffer[0:size] = packet
+        length[0] = size
+        status = srtp_protect(srtp, cdata, length)
+        if status != ok:
+            raise pylibsrtp.Error(pylibsrtp.ERRORS[status])
+        return buffer[0 : length[0]]
+
+    protect.session = session  # type: ignore[attr-defined]  # keeps the C session alive
+    return protect
+
+
+def frame_clock(frame: EncodedFrame) -> tuple[int, bytes]:
+    """(NTP timestamp, 3-byte abs-send-time) for ``frame``, read once per frame.
+
+    Every subscriber's copy of a frame goes out within the same fan-out, so one
+    clock read serves them all (aiortc reads a datetime clock twice per packet).
+    """
+    stamp = frame.send_clock
+    if stamp is None:
+        ntp = int((time.time() + NTP_UNIX_OFFSET) * (1 << 32))
+        stamp = frame.send_clock = (ntp, ((ntp >> 14) & 0xFFFFFF).to_bytes(3, "big"))
+    return stamp
+
+
+class _Extensions:
+    """The header-extension block of one sender: mid fixed, abs-send-time per frame."""
+
+    def __init__(self, parameters: RTCRtpSendParameters, mid: str | None) -> None:
+        ids = {ext.uri: ext.id for ext in parameters.headerExtensions}
+        abs_id, mid_id = ids.get(ABS_SEND_TIME_URI), ids.get(MID_URI)
+        extensions: list[tuple[int, bytes]] = []
+        if abs_id:  # first, so its bytes sit at a fixed offset
+            extensions.append((abs_id, b"\x00\x00\x00"))
+        if mid_id and mid is not None:
+            extensions.append((mid_id, mid.encode("utf8")))
+        profile, value = pack_header_extensions(extensions)
+        block = struct.pack("!HH", profile, len(value) >> 2) + value if value else b""
+        # abs-send-time value offset: 4-byte block header + 1 (one-byte) or 2 (two-byte) id bytes
+        offset = 4 + (1 if profile == 0xBEDE else 2)
+        self.has_abs = bool(abs_id)
+        self._head = block[:offset] if abs_id else block
+        self._tail = block[offset + 3 :] if abs_id else b""
+
+    def block(self, abs_send_time: bytes) -> bytes:
+        if not self.has_abs:
+            return self._head
+        return self._head + abs_send_time + self._tail
+
+
+class FastSender:
+    """Sends one slot's frames as one RTCRtpSender's RTP stream, synchronously."""
+
+    def __init__(
+        self, sender: RTCRtpSender, parameters: RTCRtpSendParameters, on_packed: PackedSink | None
+    ) -> None:
+        codec = parameters.codecs[0]
+        self.mime_type = codec.mimeType.lower()
+        self._sender = sender
+        self._on_packed = on_packed
+        self._payload_type = codec.payloadType
+        self._ssrc: int = sender._ssrc
+        self._rtx_ssrc: int = sender._rtx_ssrc
+        self._rtx_payload_type = next(
+            (c.payloadType for c in parameters.codecs if is_rtx(c) and c.parameters.get("apt") == codec.payloadType),
+            None,
+        )
+        self._extensions = _Extensions(parameters, parameters.muxId)
+        self._first_byte = 0x90 if self._extensions.block(b"\x00\x00\x00") else 0x80
+        self._seq = random_sequence_number()
+        self._rtx_seq = random_sequence_number()
+        self._timestamp_origin = random.getrandbits(32)
+        self._picture_id = 0
+        self._history: list[bytes | None] = [None] * RTP_HISTORY_SIZE
+        self.packets = 0
+        self.octets = 0
+        self.retransmissions = 0
+        # the wire, rebuilt when the DTLS transport, its SRTP session or the ICE pair change
+        self._wire_key: tuple[object, ...] = ()
+        self._wire_value: tuple[Protect, Any, tuple[str, int]] | None = None
+
+    # -- the wire ------------------------------------------------------------
+    def _wire(self) -> tuple[Protect, Any, tuple[str, int]] | None:
+        """(srtp protect, datagram transport, remote address), or None if not connected."""
+        dtls = self._sender.transport
+        if dtls._state is not State.CONNECTED:
+            return None
+        pair = dtls.transport._connection._nominated.get(RTP_COMPONENT)
+        if pair is None:
+            return None
+        session = dtls._tx_srtp
+        key = (dtls, session, pair)
+        if key != self._wire_key:
+            # StunProtocol.send_data is ``transport.sendto(data, addr)`` (a TurnTransport
+            # for relayed candidates): the coroutine only wraps a synchronous call.
+            self._wire_key = key
+            self._wire_value = (_protector(session), pair.protocol.transport, pair.remote_addr)
+        return self._wire_value
+
+    # -- sending ---------------------------------------------------------------
+    def send(self, frame: EncodedFrame, timestamp: int) -> bool:
+        """Packetize, protect and send ``frame`` with the slot's rebased ``timestamp``.
+
+        False if the subscriber is backlogged (its socket is not draining, so
+        sending more would only add delay): the frame was dropped.
+        """
+        if not self._sender._enabled:
+            return True  # as aiortc: a disabled sender drops frames
+        wire = self._wire()
+        if wire is None:
+            return True  # not connected (yet / any more): nothing to send on
+        protect, transport, addr = wire
+        backlog = getattr(transport, "get_write_buffer_size", None)
+        if backlog is not None and backlog() > MAX_BACKLOG_BYTES:
+            return False
+        ntp, abs_send_time = frame_clock(frame)
+        payloads = self._vp8_payloads(frame) if self.mime_type == "video/vp8" else (frame.data,)
+        rtp_timestamp = (timestamp + self._timestamp_origin) & 0xFFFFFFFF
+        fixed = _TS_SSRC.pack(rtp_timestamp, self._ssrc) + self._extensions.block(abs_send_time)
+        first, payload_type, history = self._first_byte, self._payload_type, self._history
+        seq, last, size, sent = self._seq, len(payloads) - 1, 0, 0
+        for i, payload in enumerate(payloads):
+            packet = b"".join((_HEADER.pack(first, payload_type | (0x80 if i == last else 0), seq), fixed, payload))
+            history[seq % RTP_HISTORY_SIZE] = packet
+            protected = protect(packet)
+            transport.sendto(protected, addr)
+            sent += len(protected)
+            size += len(payload)
+            seq = (seq + 1) & 0xFFFF
+        self._seq = seq
+        self._account(len(payloads), size, sent, ntp, rtp_timestamp)
+        if self._on_packed is not None:
+            self._on_packed(frame, len(payloads))
+        return True
+
+    def _vp8_payloads(self, frame: EncodedFrame) -> list[bytes]:
+        # RFC 7741 descriptor, X=1 I=1 M=1 (15-bit PictureID) as aiortc's Vp8Encoder
+        # writes it. The picture id is per subscriber: it must stay continuous on
+        # this stream across source switches.
+        pid = self._picture_id
+        self._picture_id = (pid + 1) & 0x7FFF
+        tail = bytes((0x80, 0x80 | pid >> 8, pid & 0xFF))
+        chunks = frame.chunks(VP8_PACKET_MAX - 4)
+        head = b"\x90" + tail  # S=1 on the first packet only
+        rest = b"\x80" + tail
+        return [head + chunks[0]] + [rest + c for c in chunks[1:]]
+
+    def _account(self, packets: int, octets: int, wire_bytes: int, ntp: int, rtp_timestamp: int) -> None:
+        """Feed the counters aiortc's RTCP loop (sender reports) and getStats read."""
+        self.packets += packets
+        self.octets += octets
+        sender = self._sender
+        setattr(sender, _SENDER_STATS[0], ntp)
+        setattr(sender, _SENDER_STATS[1], rtp_timestamp)
+        setattr(sender, _SENDER_STATS[2], self.packets)
+        setattr(sender, _SENDER_STATS[3], self.octets)
+        dtls = sender.transport
+        setattr(dtls, _DTLS_TX_BYTES, getattr(dtls, _DTLS_TX_BYTES) + wire_bytes)
+        setattr(dtls, _DTLS_TX_PACKETS, getattr(dtls, _DTLS_TX_PACKETS) + packets)
+
+    # -- NACK ------------------------------------------------------------------
+    def retransmit(self, sequence_number: int) -> bool:
+        """Resend a packet a subscriber reported lost (RTX-wrapped if negotiated)."""
+        packet = self._history[sequence_number % RTP_HISTORY_SIZE]
+        if packet is None or _SEQ.unpack_from(packet, 2)[0] != sequence_number:
+            return False  # too old: overwritten in the history
+        wire = self._wire()
+        if wire is None:
+            return False
+        if self._rtx_payload_type is not None:
+            packet = self._wrap_rtx(packet)
+        protect, transport, addr = wire
+        transport.sendto(protect(packet), addr)
+        self.retransmissions += 1
+        return True
+
+    def _wrap_rtx(self, packet: bytes) -> bytes:
+        # RFC 4588: RTX payload type, sequence number and SSRC; the original
+        # sequence number leads the payload; extensions kept (as aiortc's wrap_rtx).
+        header_len = 12
+        if packet[0] & 0x10:
+            header_len += 4 + 4 * int.from_bytes(packet[14:16], "big")
+        seq = self._rtx_seq
+        self._rtx_seq = (seq + 1) & 0xFFFF
+        return b"".join(
+            (
+                _HEADER.pack(packet[0], (packet[1] & 0x80) | self._rtx_payload_type, seq),
+                packet[4:8],
+                self._rtx_ssrc.to_bytes(4, "big"),
+                packet[12:header_len],
+                packet[2:4],
+                packet[header_len:],
+            )
+        )
+
+
+def install_fast_sender(
+    sender: RTCRtpSender, parameters: RTCRtpSendParameters, on_packed: PackedSink | None
+) -> FastSender:
+    """Route ``sender``'s NACKs to a new FastSender; the caller feeds it frames."""
+    fast = FastSender(sender, parameters, on_packed)
+
+    async def retransmit(sequence_number: int) -> None:
+        fast.retransmit(sequence_number)
+
+    sender._retransmit = retransmit  # type: ignore[method-assign]
+    return fast
