@@ -25,18 +25,27 @@ class SessionInline(admin.TabularInline):
     show_change_link = True
 
 
-class RegistrationInline(admin.TabularInline):
-    """Who attends a convening, and in which role."""
+class RegistrationInlineBase(admin.TabularInline):
+    """Registrations listed on a convening or on a participant (the other side is ``other``)."""
 
     model = Registration
-    fields = ["participant", "role", "join_expires_at"]
+    other = "participant"
     readonly_fields = ["join_expires_at"]
-    autocomplete_fields = ["participant"]
     extra = 0
     show_change_link = True
 
+    def get_fields(self, request: HttpRequest, obj: object = None) -> list[str]:
+        return [self.other, "role", "join_expires_at"]
+
+    def get_autocomplete_fields(self, request: HttpRequest) -> list[str]:
+        return [self.other]
+
     def get_queryset(self, request: HttpRequest) -> QuerySet[Registration]:
         return super().get_queryset(request).select_related("participant__user", "convening")
+
+
+class RegistrationInline(RegistrationInlineBase):
+    """Who attends a convening, and in which role."""
 
 
 class RosterUploadForm(forms.Form):

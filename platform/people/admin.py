@@ -3,10 +3,8 @@ from __future__ import annotations
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
-from django.db.models import QuerySet
-from django.http import HttpRequest
 
-from convenings.models import Registration
+from convenings.admin import RegistrationInlineBase
 from people.models import District, Participant, Region, School, SchoolLeadershipTeam
 
 
@@ -74,18 +72,10 @@ class SchoolLeadershipTeamAdmin(admin.ModelAdmin):
     inlines = [MemberInline]
 
 
-class RegistrationInline(admin.TabularInline):
+class RegistrationInline(RegistrationInlineBase):
     """The convenings a participant attends, and in which role."""
 
-    model = Registration
-    fields = ["convening", "role", "join_expires_at"]
-    readonly_fields = ["join_expires_at"]
-    autocomplete_fields = ["convening"]
-    extra = 0
-    show_change_link = True
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Registration]:
-        return super().get_queryset(request).select_related("convening", "participant__user")
+    other = "convening"
 
 
 @admin.register(Participant)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 import pytest
 
@@ -59,13 +60,19 @@ async def test_help_is_asked_from_a_room(connect: Connect, session: BreakoutSess
     assert (await maria.expect_error("not_in_room"))["ref"] == "h"
 
 
-async def test_a_call_from_a_room_a_moderator_is_in_is_answered_at_once(opened: Opened,
-                                                                       session: BreakoutSession) -> None:
+async def _moderator_in_parent_room(opened: Opened, session: BreakoutSession) -> tuple[Any, Any, str]:
+    """Rooms open; Jordan (moderator) visits the Parent Engagement room, where Maria is."""
     clients = await opened()
     jordan, maria = clients["jordan"], clients["maria"]
     pe = session.room_of_topic(PARENT)
     await jordan.send("breakout.visit", room=pe)
     await jordan.expect("space.entered", lambda m: m["space"] == pe)
+    return jordan, maria, pe
+
+
+async def test_a_call_from_a_room_a_moderator_is_in_is_answered_at_once(opened: Opened,
+                                                                       session: BreakoutSession) -> None:
+    jordan, maria, pe = await _moderator_in_parent_room(opened, session)
     await maria.send("help.request")
     assert (await maria.expect("help.status"))["waiting"] is True
     answered = await maria.expect("help.status", lambda m: not m["waiting"])
@@ -86,11 +93,7 @@ def _queue_call_unanswered(convening_id: int, person: int) -> None:
 
 async def test_join_room_answers_calls_even_when_the_moderator_is_already_there(opened: Opened,
                                                                               session: BreakoutSession) -> None:
-    clients = await opened()
-    jordan, maria = clients["jordan"], clients["maria"]
-    pe = session.room_of_topic(PARENT)
-    await jordan.send("breakout.visit", room=pe)
-    await jordan.expect("space.entered", lambda m: m["space"] == pe)
+    jordan, maria, pe = await _moderator_in_parent_room(opened, session)
     await db(_queue_call_unanswered)(session.small.convening.pk, session.small.pid("maria"))
     await jordan.expect("help.queue", lambda m: m["requests"])
     await jordan.send("breakout.visit", room=pe)  # "Join room" in the help queue
