@@ -4,19 +4,26 @@ A session-wide daphne (``tests.live.DaphneServer``) serves ``config.asgi`` on a 
 127.0.0.1 port from a database of its own (``tests.live.LiveDatabase``: PostgreSQL
 when DATABASE_URL is, else SQLite; migrated and seeded with the demo academy), so the
 tests see exactly what a person sees with ``make run``. Chromium is Debian's
-(``/usr/bin/chromium``) with a fake camera and microphone; axe-core comes from
+(``/usr/bin/chromium``) with fake cameras and microphones; axe-core comes from
 frontend/node_modules (``make test`` installs it).
+
+Two Chromiums, shared by all tests: ``browser`` (Chromium's default fake microphone, which
+beeps) and ``media_browser`` for the video journeys (a microphone playing a continuous tone,
+so people count as *speaking*). The journeys' shared steps are in tests/browser/helpers.py.
 """
 from __future__ import annotations
 
 import json
+import math
 import os
+import struct
+import wave
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 from tests.live import DEMO_SLUG as SLUG
 from tests.live import DaphneServer, LiveDatabase, join_tokens, manage
@@ -25,11 +32,16 @@ ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "frontend" / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+# Two fake cameras (the lobby switches between them) at 10 frames a second: a dozen pages
+# encode and the media server forwards video on a 2-core box, so fewer frames, fewer seconds.
 CHROMIUM_ARGS = [
-    "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream", "--headless", "--no-sandbox",
+    "--use-fake-device-for-media-stream=device-count=2,fps=10", "--use-fake-ui-for-media-stream", "--headless", "--no-sandbox",
     "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync",
     "--no-first-run", "--disable-quic",
 ]
+MEDIA_TIMEOUT_MS = 20_000
+# A box busy with other work can take more than Playwright's default 5 s to show a change.
+expect.set_options(timeout=10_000)
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 
@@ -86,6 +98,73 @@ def browser() -> Iterator[Browser]:
         browser.close()
 
 
+def write_tone(path: Path, seconds: float = 2.0, rate: int = 48000) -> None:
+    """A 440 Hz tone (Chromium loops the file): a microphone that is always speaking."""
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(b"".join(struct.pack("<h", int(12000 * math.sin(2 * math.pi * 440 * i / rate)))
+                                 for i in range(int(seconds * rate))))
+
+
+@pytest.fixture(scope="session")
+def media_browser(browser: Browser, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
+    """Chromium for the video journeys: the plenary forwards the most recent *active speakers*,
+    and Chromium's default fake microphone only beeps for 20 ms twice a second (never
+    "speaking"), so this one plays a continuous tone."""
+    tone = tmp_path_factory.mktemp("media") / "tone.wav"
+    write_tone(tone)
+    extra = [f"--use-file-for-fake-audio-capture={tone}"]
+    chromium = browser.browser_type.launch(executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, *extra])
+    yield chromium
+    chromium.close()
+
+
+# Every page asks the fake camera for 640×360 rather than the client's 1280×720: a quarter of
+# the pixels to encode and forward, and a dozen pages share two cores here.
+SMALL_CAMERA = """(() => {
+  const md = navigator.mediaDevices;
+  if (!md?.getUserMedia) return;
+  const getUserMedia = md.getUserMedia.bind(md);
+  md.getUserMedia = (constraints = {}) => getUserMedia(constraints.video
+    ? { ...constraints, video: { ...constraints.video, width: { ideal: 640 }, height: { ideal: 360 } } } : constraints);
+})();"""
+# Keeps the page's RTCPeerConnections in window.convenePeers, so a test can break one.
+KEEP_PEERS = """(() => {
+  const Native = window.RTCPeerConnection;
+  if (!Native) return;
+  window.convenePeers = [];
+  window.RTCPeerConnection = class extends Native {
+    constructor(...args) { super(...args); window.convenePeers.push(this); }
+  };
+})();"""
+
+
+@pytest.fixture
+def media_page(media_browser: Browser, site: LiveSite) -> Iterator:
+    """Factory: ``username`` joined (media on) in a fresh context of the media browser."""
+    contexts: list[BrowserContext] = []
+
+    def make(username: str, viewport: dict | None = None, init_script: str | None = None) -> Page:
+        context = media_browser.new_context(viewport=viewport or DESKTOP, base_url=site.base_url)
+        context.set_default_timeout(MEDIA_TIMEOUT_MS)
+        context.add_init_script(SMALL_CAMERA)
+        context.add_init_script(KEEP_PEERS)
+        if init_script:
+            context.add_init_script(init_script)
+        contexts.append(context)
+        page = context.new_page()
+        page.on("console", lambda m: m.type == "error" and print(f"[{username} console] {m.text}"))
+        page.on("pageerror", lambda e: print(f"[{username} pageerror] {e}"))
+        enter_room(page, site, username)
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
 @pytest.fixture
 def new_page(browser: Browser, site: LiveSite) -> Iterator:
     """Factory: a page in a fresh context (its own cookies), optionally with an init script."""
@@ -94,6 +173,7 @@ def new_page(browser: Browser, site: LiveSite) -> Iterator:
     def make(viewport: dict | None = None, init_script: str | None = None) -> Page:
         context = browser.new_context(viewport=viewport or DESKTOP, base_url=site.base_url)
         context.set_default_timeout(10_000)
+        context.add_init_script(SMALL_CAMERA)
         if init_script:
             context.add_init_script(init_script)
         contexts.append(context)
@@ -107,24 +187,34 @@ def new_page(browser: Browser, site: LiveSite) -> Iterator:
         context.close()
 
 
-def axe_violations(page: Page, *, exclude: list[str] | None = None) -> list[dict]:
-    """Run axe-core (WCAG 2.x A/AA + best practices) on the page; return its violations."""
+def load_axe(page: Page) -> None:
+    """Put axe-core in the page (ahead of a short-lived state, to check it sooner)."""
     if not page.evaluate("() => !!window.axe"):
         page.add_script_tag(path=str(AXE))
-    return page.evaluate(
-        """async (exclude) => {
-            const context = exclude.length ? {exclude: exclude.map((s) => [s])} : document;
-            const result = await axe.run(context, {runOnly: {type: 'tag',
+
+
+def axe_violations(page: Page, *, showing: str | None = None) -> list[dict]:
+    """Run axe-core (WCAG 2.x A/AA + best practices) on the page; return its violations.
+    ``showing``: a selector that must be visible when the run starts (a passing state, such
+    as a countdown, is checked while it is there)."""
+    load_axe(page)
+    result = page.evaluate(
+        """async (showing) => {
+            const el = showing && document.querySelector(showing);
+            if (showing && !(el && el.checkVisibility())) return {missing: showing};
+            const result = await axe.run(document, {runOnly: {type: 'tag',
                 values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']}});
-            return result.violations.map((v) => ({id: v.id, impact: v.impact, help: v.help,
-                nodes: v.nodes.map((n) => n.target.join(' ') + ' :: ' + n.failureSummary)}));
+            return {violations: result.violations.map((v) => ({id: v.id, impact: v.impact, help: v.help,
+                nodes: v.nodes.map((n) => n.target.join(' ') + ' :: ' + n.failureSummary)}))};
         }""",
-        exclude or [],
+        showing,
     )
+    assert "missing" not in result, f"{result['missing']} was gone before axe could check it"
+    return result["violations"]
 
 
-def assert_accessible(page: Page, state: str) -> None:
-    violations = axe_violations(page)
+def assert_accessible(page: Page, state: str, *, showing: str | None = None) -> None:
+    violations = axe_violations(page, showing=showing)
     assert not violations, f"axe violations on {state}:\n" + json.dumps(violations, indent=2)
 
 

@@ -8,7 +8,7 @@ import uuid
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import PHONE, assert_accessible, enter_room, screenshot, wait_connected
+from tests.browser.conftest import PHONE, assert_accessible, enter_room, open_lobby, screenshot, wait_connected
 
 pytestmark = pytest.mark.browser
 
@@ -26,17 +26,31 @@ def person(page: Page, site, username: str):
     return page.locator(f"#people [data-participant-id='{site.tokens[username]['participant_id']}']")
 
 
+def lobby_identity(page: Page) -> dict[str, str]:
+    """What the lobby says you'll appear as ("… from <school> · <job role>"), from the server."""
+    identity = page.locator(".identity")
+    return {"name": identity.locator("#you-name").inner_text(), "school": identity.locator("strong").nth(1).inner_text(),
+            "job_role": identity.locator(".meta").inner_text().lstrip("· ").strip()}
+
+
 def test_two_participants_meet_and_chat_through_a_dropped_connection(new_page, site) -> None:
     tag = uuid.uuid4().hex[:6]
     a, b = new_page(), new_page()
-    enter_room(a, site, "leader07")
-    enter_room(b, site, "leader08")
+    identity = {}
+    for page, username in ((a, "leader07"), (b, "leader08")):
+        open_lobby(page, site, username)
+        identity[username] = lobby_identity(page)
+        page.locator("#join-button").click()
+        wait_connected(page)
     name_a, name_b = site.tokens["leader07"]["name"], site.tokens["leader08"]["name"]
+    expect(a.locator("#quality")).to_have_text(re.compile(r"Connection good \(\d+ ms\)"), timeout=15_000)
 
     # Each sees the other in the participant list, with school and job role.
     for page, other in ((a, "leader08"), (b, "leader07")):
         page.get_by_role("tab", name="People").click()
-        expect(person(page, site, other)).to_contain_text(site.tokens[other]["name"])
+        entry = person(page, site, other)
+        expect(entry.locator(".person-name")).to_contain_text(identity[other]["name"])
+        expect(entry.locator(".person-detail")).to_have_text(f"{identity[other]['school']} · {identity[other]['job_role']}")
         expect(page.locator("#people-summary")).to_contain_text("people here")
         page.get_by_role("tab", name="Chat").click()
     b.get_by_role("tab", name="People").click()
@@ -56,6 +70,7 @@ def test_two_participants_meet_and_chat_through_a_dropped_connection(new_page, s
     a.context.set_offline(True)
     expect(a.locator("#reconnect-banner")).to_contain_text("Reconnecting")
     expect(a.locator("#quality")).to_contain_text("Reconnecting")
+    assert_accessible(a, "plenary: reconnecting banner", showing="#reconnect-banner")
     missed = [f"While you were away {i} {tag}" for i in range(1, 4)]
     for text in missed:
         send_chat(b, text)
@@ -133,7 +148,6 @@ def test_hands_invitations_and_notices(new_page, site) -> None:
     assert_accessible(participant, "plenary: people, notice banner, invitation")
     participant.get_by_role("tab", name="Chat").click()
     assert_accessible(participant, "plenary: chat, notice banner, invitation")
-    screenshot(participant, "plenary.png")
 
     prompt.get_by_role("button", name="Speak now").click()
     expect(prompt).to_be_hidden()
@@ -191,3 +205,4 @@ def test_plenary_on_a_phone(new_page, site) -> None:
     assert_accessible(page, "plenary on a phone, panel open")
     page.get_by_role("button", name="Leave").click()
     expect(page.get_by_role("heading", name="You left the convening")).to_be_visible()
+    assert_accessible(page, "you left (on a phone)")

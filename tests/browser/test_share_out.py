@@ -10,10 +10,13 @@ from __future__ import annotations
 import re
 import uuid
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import SLUG, LiveSite, assert_accessible, wait_connected
 from tests.browser.helpers import enter_room_without_media
+
+pytestmark = pytest.mark.browser
 
 NEW_TAB = " (opens in a new tab)"
 
