@@ -12,8 +12,8 @@ baseline may use every core for its encoder threads) or ``--max-subscribers``
 is reached; then the same with the MediaRelay baseline. A failing step is
 measured once more before giving up (the box may be shared).
 
-    .venv/bin/python bench/media_forwarding.py [--publishers 1] [--max-subscribers 150]
-        [--step 25] [--seconds 4] [--profile]
+    .venv/bin/python bench/media_forwarding.py [--publishers 1] [--max-subscribers 300]
+        [--step 50] [--seconds 4] [--profile]
 
 Last stdout line: JSON with consumers_per_core, baseline_consumers_per_core,
 ratio, forward_p99_ms, move_to_media_p95_ms. A consumer = one forwarded video
@@ -457,8 +457,8 @@ async def orchestrate(args: argparse.Namespace) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--publishers", type=int, default=1)
-    parser.add_argument("--max-subscribers", type=int, default=150)
-    parser.add_argument("--step", type=int, default=25)
+    parser.add_argument("--max-subscribers", type=int, default=300)
+    parser.add_argument("--step", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=4.0)
     parser.add_argument("--baseline-step", type=int, default=2)
     parser.add_argument("--baseline-max", type=int, default=24)
