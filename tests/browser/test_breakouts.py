@@ -51,6 +51,8 @@ def test_moderator_plans_by_keyboard_opens_moves_and_answers_help(moderator: Pag
     def screenshot_the_move() -> None:
         mod.get_by_role("button", name="Hide chat").click()  # the board gets the width
         mod.locator("#plan-title").evaluate("(el) => el.scrollIntoView({block: 'start'})")
+        # In the call the console scrolls, never the page: the header stays in view.
+        assert mod.evaluate("[scrollY, document.scrollingElement.scrollHeight]") == [0, mod.viewport_size["height"]]
         screenshot(mod, "moderator-console.png")
         mod.get_by_role("button", name="Chat & people").click()
     move_by_keyboard(mod, site, "leader14", a["key"], while_aiming=screenshot_the_move)
