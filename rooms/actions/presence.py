@@ -14,7 +14,7 @@ from django.utils import timezone
 from rooms import snapshots
 from rooms.actions import NotFound
 from rooms.actions.publish import (
-    SPACE_ENTER, convening_group, forget_connection, groups_of, participant_group, publish,
+    SPACE_ENTER, convening_group, forget_connection, participant_group, publish,
     publish_event,
 )
 from rooms.models import PLENARY, Presence
@@ -128,6 +128,8 @@ def sweep(timeout_s: float) -> int:
             attendance_closed(convening_id, participant_id, space, cutoff)  # last vouched-for moment
         for convening_id, participant_id in sorted({(row[2], row[3]) for row in stale}):
             _announce(convening_id, participant_id)
-        for _, channel_name, convening_id, participant_id, space in stale:
-            forget_connection(channel_name, groups_of(convening_id, participant_id, space))
+        for _, channel_name, convening_id, participant_id, _space in stale:
+            # Its only group of its own: the convening's and spaces' are joined per worker
+            # (signaling.consumers.fanout).
+            forget_connection(channel_name, [participant_group(convening_id, participant_id)])
     return len(stale)

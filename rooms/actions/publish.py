@@ -52,12 +52,6 @@ def participant_group(convening_id: int, participant_id: int) -> str:
     return f"convening.{convening_id}.person.{participant_id}"
 
 
-def groups_of(convening_id: int, participant_id: int, space: str) -> list[str]:
-    """Every group one connection belongs to."""
-    return [convening_group(convening_id), space_group(convening_id, space),
-            participant_group(convening_id, participant_id)]
-
-
 def _deliver(group: str, text: str) -> Send:
     async def send(layer: BaseChannelLayer) -> None:
         await layer.group_send(group, {"type": DELIVER, "text": text})

@@ -5,13 +5,14 @@ Two shapes of ``breakouts.event``:
 * ``follow``: to one person's tabs — their notice (``breakout.assigned`` /
   ``breakout.returned``, or none for a moderator's own visit), then the switch
   of space (groups, then ``space.entered``).
-* the convening event: if ``moves`` (a JSON map person → space) names this
-  person, the same as above with ``notices[space]``; then the serialized
-  messages for everyone (``public``) or for moderators (``staff``).
+* lines: the serialized messages for everyone (``public``) or for moderators
+  (``staff``); the convening's event also names who moves (``moves``, a JSON map
+  person → space, with ``notices[space]``).
 
 The convening event reaches a worker once (signaling.consumers.fanout) and is split
-per connection by ``fan_out``; ``handle`` is one connection's share (participant
-groups: ``follow``, and moderators' own lines).
+per connection by ``fan_out`` into ``follow`` events and lines; ``handle`` is one
+connection's share of what reaches its consumer (``follow``, and a moderator's own lines
+sent to their participant group).
 """
 from __future__ import annotations
 
@@ -31,9 +32,6 @@ from signaling.protocol.plenary import SpaceEntered
 
 if TYPE_CHECKING:
     from signaling.consumers.fanout import Member  # fanout routes events here
-
-FLUSH_S = 0.001
-
 
 class Host(Protocol):
     """What this module needs of the consumer."""
@@ -99,14 +97,6 @@ async def handle(host: Host, event: dict[str, Any]) -> None:
     if "follow" in event:
         await _follow(host, conn, event["follow"], event.get("notice"), bool(event.get("fresh")), version)
         return
-    if event.get("moves"):
-        space = _moves(event["moves"]).get(str(conn.participant_id))
-        if space is not None:
-            await _follow(host, conn, space, event["notices"].get(space), space in event["fresh"], version)
-    # Step aside before the fan-out, so the moved people's notices (sent just before) reach
-    # their sockets first: daphne's writes are flushed by the event loop's next poll, and a
-    # bare yield would let a thousand state copies be written ahead of that flush.
-    await asyncio.sleep(FLUSH_S)
     for text in event["staff"] if is_staff(conn) else event["public"]:
         await host.send(text_data=text)
 

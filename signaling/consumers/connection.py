@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from convenings.permissions import Action, allowed
-from rooms.actions.publish import groups_of
+from rooms.actions.publish import convening_group, participant_group, space_group
 from signaling.protocol import ErrorCode, Limits, ProtocolError, ServerMessage
 from signaling.protocol.shapes import ConveningRef, Identity, Person
 
@@ -60,8 +60,14 @@ class Connection:
         return Person(participant_id=self.you.participant_id, name=self.you.name)
 
     @property
-    def groups(self) -> list[str]:
-        return groups_of(self.convening_id, self.participant_id, self.space)
+    def own_group(self) -> str:
+        """The consumer's own channel-layer group (this person's tabs)."""
+        return participant_group(self.convening_id, self.participant_id)
+
+    @property
+    def shared_groups(self) -> tuple[str, str]:
+        """The convening's and the space's groups: joined through the worker's fan-out hub."""
+        return convening_group(self.convening_id), space_group(self.convening_id, self.space)
 
     def can(self, action: Action) -> bool:
         return allowed(self.role, action)

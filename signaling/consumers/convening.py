@@ -23,7 +23,7 @@ from channels.layers import BaseChannelLayer
 from convenings.models import Registration
 from rooms.actions import presence
 from rooms.actions import surveys as survey_actions
-from rooms.actions.publish import convening_group, participant_group, space_group
+from rooms.actions.publish import space_group
 from rooms.breakouts import store as breakout_store
 from signaling.consumers import breakout_events, media_session
 from signaling.consumers.admission import Refused, admit
@@ -118,10 +118,9 @@ class ConveningConsumer(AsyncWebsocketConsumer):
                            self._dispatch)
         # Groups first, snapshot second: an event racing the welcome arrives after it
         # (clients de-duplicate) instead of being lost. We hold our lane until the welcome is out.
-        await self.channel_layer.group_add(participant_group(conn.convening_id, conn.participant_id),
-                                           self.channel_name)
+        await self.channel_layer.group_add(conn.own_group, self.channel_name)
         hub = hub_for(self.channel_layer)
-        for group in (convening_group(conn.convening_id), space_group(conn.convening_id, conn.space)):
+        for group in conn.shared_groups:
             await hub.join(group, self.member)
         greeting = await db(arrive)(presence.Arrival(
             channel_name=self.channel_name, convening_id=conn.convening_id, participant_id=conn.participant_id,
@@ -141,10 +140,9 @@ class ConveningConsumer(AsyncWebsocketConsumer):
         WORKER.detach(self.channel_name)
         await self.member.close()
         await conn.tasks.cancel_all()
-        await self.channel_layer.group_discard(participant_group(conn.convening_id, conn.participant_id),
-                                               self.channel_name)
+        await self.channel_layer.group_discard(conn.own_group, self.channel_name)
         hub = hub_for(self.channel_layer)
-        for group in (convening_group(conn.convening_id), space_group(conn.convening_id, conn.space)):
+        for group in conn.shared_groups:
             await hub.leave(group, self.member)
         try:
             await db(presence.leave)(self.channel_name)

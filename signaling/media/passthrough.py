@@ -213,9 +213,6 @@ class ReceiverTap:
         return True
 
 
-PackedSink = Callable[[EncodedFrame, int], None]
-
-
 class PassthroughPacker(Encoder):
     """The sender's "encoder" slot, filled so aiortc never creates a real one.
 

@@ -62,7 +62,9 @@ from aiortc.rtcrtpparameters import RTCRtpSendParameters
 from aiortc.rtcrtpsender import random_sequence_number
 from aiortc.rtp import RTP_HISTORY_SIZE, pack_header_extensions
 
-from .passthrough import VP8_PACKET_MAX, EncodedFrame, PackedSink
+from .passthrough import VP8_PACKET_MAX, EncodedFrame
+
+PackedSink = Callable[[EncodedFrame, int], None]  # told of each frame sent (stats)
 
 PINNED_VERSIONS = {"aioice": (aioice, "0.13.0"), "pylibsrtp": (pylibsrtp, "1.0.0")}
 for _name, (_module, _pinned) in PINNED_VERSIONS.items():

@@ -15,9 +15,9 @@ from aiortc import RTCPeerConnection, RTCRtpTransceiver
 from aiortc.rtcrtpparameters import RTCRtpSendParameters
 
 from .forwarding import Publication, SlotTrack
-from .passthrough import PackedSink, install_sender_hooks
+from .passthrough import install_sender_hooks
 from .sdp_guard import codec_preferences
-from .sendpath import install_fast_sender
+from .sendpath import PackedSink, install_fast_sender
 from .signals import TrackInfo
 
 logger = logging.getLogger(__name__)

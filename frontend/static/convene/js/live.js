@@ -20,6 +20,7 @@ import { mountMedia } from './media.js';
 import { mountBroadcastForm, mountNotices } from './notices.js';
 import { Protocol } from './protocol.js';
 import { mountRoomChoice } from './room-choice.js';
+import { mountShareOut } from './share-out.js';
 import { mountNotes } from './room-notes.js';
 import { mountRoomView } from './room-view.js';
 import { mountRoster } from './roster.js';
@@ -74,6 +75,7 @@ async function join() {
   mountNotes(ctx);
   mountTopFive(ctx);
   mountRoomChoice(ctx);
+  mountShareOut(ctx);
   if (config.can_run_breakouts) mountConsole(ctx);
 
   document.body.dataset.phase = 'room';

@@ -1,8 +1,8 @@
 /**
- * The plenary side of breakouts: choosing a room (self-select mode) and the share-out
- * of every School Leadership Team's and breakout room's Top 5 Action Items.
+ * The plenary side of breakouts: choosing a room (self-select mode). The share-out of
+ * Top 5 Action Items is share-out.js.
  */
-import { $, announce, clock, h, inlineError } from './dom.js';
+import { $, announce, h, inlineError } from './dom.js';
 import { friendly } from './errors.js';
 import { rescueFocus } from './breakouts.js';
 import { formatLeft, secondsUntil } from './timekeeping.js';
@@ -15,7 +15,7 @@ function places(room) {
   return { free, text: `${room.count} of ${room.capacity} places taken · ${free ? `${free} free` : 'full'}` };
 }
 
-export function mountRoomChoice({ store, bus, net, config }) {
+export function mountRoomChoice({ store, bus, net }) {
   const section = $('#choose-rooms');
   const list = $('#choose-list');
   const status = $('#choose-status');
@@ -66,153 +66,4 @@ export function mountRoomChoice({ store, bus, net, config }) {
     if (focusedKey) list.querySelector(`[data-room="${focusedKey}"]`)?.focus();
   });
 
-  mountShareOut({ store, bus, config });
-}
-
-// ---- the plenary share-out -------------------------------------------------------------------
-
-const plural = (n, one, many) => `${n} ${n === 1 ? one : many}`;
-
-/** "2 rooms and 3 teams": what the share-out shows, for announcements. */
-function describeLists(rooms, teams) {
-  const parts = [rooms ? plural(rooms, 'room', 'rooms') : '', teams ? plural(teams, 'team', 'teams') : ''];
-  return parts.filter(Boolean).join(' and ');
-}
-
-/**
- * Rooms to show: the share-out JSON's (the database, fresher) plus any room only the
- * `breakout.summary` message knows about (say, a closed room with no items yet).
- */
-export function mergeRooms(fetched, summaries) {
-  const rooms = (fetched || []).map((r) => ({ key: r.room_key, name: r.name, detail: r.detail || '', items: r.items }));
-  const known = new Set(rooms.map((r) => r.key));
-  for (const room of summaries || []) {
-    if (!known.has(room.key)) rooms.push({ key: room.key, name: room.name, detail: '', items: room.items || [] });
-  }
-  return rooms;
-}
-
-const ranked = (items) => [...items].sort((a, b) => a.rank - b.rank);
-
-function itemList(items, empty) {
-  return items.length
-    ? h('ol', { class: 'share-items' }, ...ranked(items).map((item) => h('li', {}, item.text)))
-    : h('p', { class: 'meta' }, empty);
-}
-
-function roomCard(room) {
-  return h('section', { class: 'share-room', dataset: { roomKey: room.key }, 'aria-labelledby': `share-${room.key}` },
-    h('h4', { id: `share-${room.key}` }, room.name),
-    room.detail ? h('p', { class: 'meta share-detail' }, room.detail) : null,
-    itemList(room.items, 'No action items recorded.'));
-}
-
-function teamCard(team, yours) {
-  const id = `share-team-${team.team_id}`;
-  return h('section', { class: `share-team${yours ? ' yours' : ''}`, dataset: { teamId: team.team_id }, 'aria-labelledby': id },
-    h('h4', { id }, team.name, yours ? h('span', { class: 'badge' }, 'Your team') : null),
-    team.detail && !team.name.includes(team.detail) ? h('p', { class: 'meta share-detail' }, team.detail) : null,
-    itemList(team.items, 'No action items yet.'));
-}
-
-function group(id, title, cards, extra = null) {
-  return h('section', { class: 'share-group', 'aria-labelledby': id },
-    h('h3', { id }, title), h('div', { class: 'share-list' }, ...cards), extra);
-}
-
-/**
- * Every team's and room's Top 5, loaded from the share-out JSON when the connection
- * opens (so people who join or reconnect late see it too), again when rooms close
- * (`breakout.summary`) and on Refresh: team lists change on their own pages, with no
- * live message to say so. Coming back to this tab also refreshes (someone may have
- * just edited their team's list there).
- */
-function mountShareOut({ store, bus, config }) {
-  const share = $('#share-out');
-  const shareList = $('#share-list');
-  const toggle = $('#share-hide');
-  const refresh = $('#share-refresh');
-  const status = $('#share-status');
-  const error = $('#share-error');
-  const url = config.links?.share_out_json;
-  let collapsed = false;
-  let seen = 0; // lists shown when last announced
-  let quiet = false; // the load on connect appears without an announcement
-  let loading = null;
-  let again = null;
-  let loadedAt = 0;
-
-  toggle.addEventListener('click', () => {
-    collapsed = !collapsed;
-    shareList.hidden = collapsed;
-    toggle.textContent = collapsed ? 'Show share-out' : 'Hide share-out';
-    toggle.setAttribute('aria-expanded', String(!collapsed));
-  });
-  toggle.setAttribute('aria-expanded', 'true');
-  toggle.setAttribute('aria-controls', 'share-list');
-
-  async function fetchShareOut() {
-    const response = await fetch(url, { credentials: 'same-origin', cache: 'no-store', headers: { Accept: 'application/json' } });
-    if (!response.ok) throw new Error(`share-out: HTTP ${response.status}`);
-    return response.json();
-  }
-
-  /** Load the share-out; concurrent calls share one request and queue at most one more. */
-  function load({ silent = false, told = false } = {}) {
-    if (!url) return Promise.resolve();
-    if (loading) {
-      again = { silent: silent && (again?.silent ?? true), told: told || !!again?.told };
-      return loading;
-    }
-    if (told) { refresh.setAttribute('aria-busy', 'true'); status.textContent = 'Refreshing the share-out…'; }
-    loading = fetchShareOut().then((data) => {
-      loadedAt = Date.now();
-      quiet = silent;
-      store.set({ shareOut: { teams: data.teams || [], rooms: data.rooms || [] } });
-      quiet = false;
-      inlineError(error, '');
-      if (told) status.textContent = `Share-out updated at ${clock(new Date())}.`;
-    }, () => {
-      if (told) {
-        status.textContent = '';
-        inlineError(error, "The share-out couldn't be refreshed. Check your connection and try again.", 0);
-      }
-    }).finally(() => {
-      refresh.removeAttribute('aria-busy');
-      loading = null;
-      if (again) { const next = again; again = null; load(next); }
-    });
-    return loading;
-  }
-
-  refresh.addEventListener('click', () => load({ told: true }));
-  bus.on('msg:welcome', () => load({ silent: true })); // every (re)connect
-  bus.on('msg:breakout.summary', () => load());
-  document.addEventListener('visibilitychange', () => {
-    if (document.visibilityState === 'visible' && store.state.view === 'plenary' && Date.now() - loadedAt > 10_000) load();
-  });
-
-  store.watch(['summaries', 'shareOut', 'view'], (s) => {
-    const rooms = mergeRooms(s.shareOut?.rooms, s.summaries);
-    const teams = s.shareOut?.teams || [];
-    const writing = teams.filter((t) => t.items.length);
-    const waiting = teams.filter((t) => !t.items.length);
-    const shown = rooms.length + writing.length;
-    share.hidden = !shown || s.view !== 'plenary';
-    if (!shown) return;
-    if (shown !== seen && s.view === 'plenary') {
-      if (!quiet) announce(`Share-out: the Top 5 action items of ${describeLists(rooms.length, writing.length)} are shown.`);
-      seen = shown;
-    }
-    const yours = config.team_id;
-    const groups = [];
-    if (writing.length || waiting.length) {
-      const still = waiting.length
-        ? h('p', { class: 'meta share-waiting' }, `Still writing their list: ${waiting.map((t) => t.name).join(', ')}.`) : null;
-      groups.push(group('share-teams-title', 'School Leadership Teams',
-        writing.map((t) => teamCard(t, t.team_id === yours)), still));
-    }
-    if (rooms.length) groups.push(group('share-rooms-title', 'Breakout rooms', rooms.map(roomCard)));
-    shareList.replaceChildren(...groups);
-  });
 }
