@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup services browser migrate demo bench clean
+.PHONY: run test setup wire services browser migrate demo bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,7 +15,11 @@ $(STAMP): requirements.txt requirements-dev.txt constraints.txt
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt -c constraints.txt
 	touch $(STAMP)
 
-setup: $(STAMP)
+# The media forwarding path's C module (optional: without a compiler it warns).
+wire: $(STAMP)
+	$(BIN)/python signaling/media/wire_build.py
+
+setup: $(STAMP) wire
 
 migrate: setup
 	$(BIN)/python manage.py migrate --noinput -v0
@@ -43,4 +47,4 @@ bench: setup
 	$(BIN)/python bench/breakout_plan.py
 
 clean:
-	rm -rf $(VENV) var staticfiles .pytest_cache .hypothesis
+	rm -rf $(VENV) var staticfiles .pytest_cache .hypothesis signaling/media/_wire*.so

@@ -33,8 +33,13 @@ What aiortc's sender loop did and how it is kept:
     it never sends, never creates an encoder (see ``PassthroughPacker``).
   * SRTP: the DTLS transport's tx ``pylibsrtp.Session`` protects every packet,
     as in ``_send_rtp``, but ``srtp_protect`` is called directly on the
-    session's own buffer (``_protector``): ``Session.protect`` allocates a cffi
-    int and re-checks its argument per packet, a fifth of the protect cost.
+    session's own buffer (``wire._protector``): ``Session.protect`` allocates a
+    cffi int and re-checks its argument per packet, a fifth of the protect cost.
+  * C: when ``_wire.c`` is built and the ICE pair is a plain UDP socket, a
+    frame's packets are built, protected (the same libsrtp function, by
+    address) and sent with ``sendto`` in one C call (``wire.py``); the Python
+    loop (``_send_python``) is the fallback and the reference the tests compare
+    it with. Kernel ``sendto`` and AES/HMAC are then most of what is left.
   * Backpressure: aiortc's per-sender queue bounded the backlog of a slow
     subscriber; here the backlog is the datagram transport's write buffer:
     ``send`` refuses a frame while it exceeds ``MAX_BACKLOG_BYTES`` and the
@@ -53,7 +58,6 @@ import aioice
 import aioice.ice
 import pylibsrtp
 from pylibsrtp import Session
-from pylibsrtp._binding import ffi, lib
 from aiortc import RTCRtpSender
 from aiortc.codecs import is_rtx
 from aiortc.rtcdtlstransport import RTCDtlsTransport, State
@@ -63,6 +67,7 @@ from aiortc.rtcrtpsender import random_sequence_number
 from aiortc.rtp import RTP_HISTORY_SIZE, pack_header_extensions
 
 from .passthrough import VP8_PACKET_MAX, EncodedFrame
+from .wire import NATIVE_ENABLED, SRTP_PROTECT, NativeWire, Wire, send_frame
 
 PackedSink = Callable[[EncodedFrame, int], None]  # told of each frame sent (stats)
 
@@ -112,29 +117,6 @@ MID_URI = "urn:ietf:params:rtp-hdrext:sdes:mid"
 _HEADER = struct.Struct("!BBH")  # V/P/X/CC, M/PT, sequence number
 _TS_SSRC = struct.Struct("!II")
 _SEQ = struct.Struct("!H")
-Protect = Callable[[bytes], bytes]
-
-
-def _protector(session: Session) -> Protect:
-    """``session.protect`` without its per-call allocation (same C call, same buffer)."""
-    srtp, cdata, buffer = session._srtp[0], session._cdata, session._buffer
-    capacity = len(buffer) - pylibsrtp.SRTP_MAX_TRAILER_LEN
-    length = ffi.new("int *")
-    srtp_protect, ok = lib.srtp_protect, lib.srtp_err_status_ok
-
-    def protect(packet: bytes) -> bytes:
-        size = len(packet)
-        if size > capacity:
-            raise ValueError("packet is too long")
-        buffer[0:size] = packet
-        length[0] = size
-        status = srtp_protect(srtp, cdata, length)
-        if status != ok:
-            raise pylibsrtp.Error(pylibsrtp.ERRORS[status])
-        return buffer[0 : length[0]]
-
-    protect.session = session  # type: ignore[attr-defined]  # keeps the C session alive
-    return protect
 
 
 def frame_clock(frame: EncodedFrame) -> tuple[int, bytes]:
@@ -204,11 +186,12 @@ class FastSender:
         self.retransmissions = 0
         # the wire, rebuilt when the DTLS transport, its SRTP session or the ICE pair change
         self._wire_key: tuple[object, ...] = ()
-        self._wire_value: tuple[Protect, Any, tuple[str, int]] | None = None
+        self._wire_value: Wire | None = None
+        self.native = send_frame is not None and NATIVE_ENABLED  # C send path (tests turn it off)
 
     # -- the wire ------------------------------------------------------------
-    def _wire(self) -> tuple[Protect, Any, tuple[str, int]] | None:
-        """(srtp protect, datagram transport, remote address), or None if not connected."""
+    def _wire(self) -> Wire | None:
+        """Where this sender's packets go now, or None if not connected."""
         dtls = self._sender.transport
         if dtls._state is not State.CONNECTED:
             return None
@@ -221,7 +204,7 @@ class FastSender:
             # StunProtocol.send_data is ``transport.sendto(data, addr)`` (a TurnTransport
             # for relayed candidates): the coroutine only wraps a synchronous call.
             self._wire_key = key
-            self._wire_value = (_protector(session), pair.protocol.transport, pair.remote_addr)
+            self._wire_value = Wire.of(session, pair.protocol.transport, pair.remote_addr)
         return self._wire_value
 
     # -- sending ---------------------------------------------------------------
@@ -236,14 +219,41 @@ class FastSender:
         wire = self._wire()
         if wire is None:
             return True  # not connected (yet / any more): nothing to send on
-        protect, transport, addr = wire
-        backlog = getattr(transport, "get_write_buffer_size", None)
-        if backlog is not None and backlog() > MAX_BACKLOG_BYTES:
+        backlog = wire.backlog()
+        if backlog > MAX_BACKLOG_BYTES:
             return False
         ntp, abs_send_time = frame_clock(frame)
-        payloads = self._vp8_payloads(frame) if self.mime_type == "video/vp8" else (frame.data,)
         rtp_timestamp = (timestamp + self._timestamp_origin) & 0xFFFFFFFF
         fixed = _TS_SSRC.pack(rtp_timestamp, self._ssrc) + self._extensions.block(abs_send_time)
+        # asyncio's queue, once it holds anything, must send first (order)
+        native = wire.native if backlog == 0 and self.native else None
+        if native is not None:
+            packets, octets, sent = self._send_native(wire, native, frame, fixed)
+        else:
+            packets, octets, sent = self._send_python(wire, frame, fixed)
+        self._account(packets, octets, sent, ntp, rtp_timestamp)
+        if self._on_packed is not None:
+            self._on_packed(frame, packets)
+        return True
+
+    def _send_native(self, wire: Wire, native: NativeWire, frame: EncodedFrame, fixed: bytes) -> tuple[int, int, int]:
+        """The same packets as ``_send_python``, built, protected and sent in C (``_wire.c``)."""
+        if self.mime_type == "video/vp8":
+            chunks, picture_id = frame.chunks(VP8_PACKET_MAX - 4), self._next_picture_id()
+        else:
+            chunks, picture_id = [frame.data], -1
+        fd, sockaddr, ctx = native
+        self._seq, sent, octets, leftovers = send_frame(
+            fd, sockaddr, SRTP_PROTECT, ctx, self._first_byte, self._payload_type, self._seq,
+            fixed, picture_id, chunks, self._history,
+        )  # fmt: skip
+        for packet in leftovers or ():  # the kernel's buffer was full: asyncio queues the rest
+            wire.transport.sendto(packet, wire.addr)
+        return len(chunks), octets, sent
+
+    def _send_python(self, wire: Wire, frame: EncodedFrame, fixed: bytes) -> tuple[int, int, int]:
+        payloads = self._vp8_payloads(frame) if self.mime_type == "video/vp8" else (frame.data,)
+        protect, transport, addr = wire.protect, wire.transport, wire.addr
         first, payload_type, history = self._first_byte, self._payload_type, self._history
         seq, last, size, sent = self._seq, len(payloads) - 1, 0, 0
         for i, payload in enumerate(payloads):
@@ -255,17 +265,19 @@ class FastSender:
             size += len(payload)
             seq = (seq + 1) & 0xFFFF
         self._seq = seq
-        self._account(len(payloads), size, sent, ntp, rtp_timestamp)
-        if self._on_packed is not None:
-            self._on_packed(frame, len(payloads))
-        return True
+        return len(payloads), size, sent
+
+    def _next_picture_id(self) -> int:
+        # The picture id is per subscriber: it must stay continuous on this
+        # stream across source switches.
+        pid = self._picture_id
+        self._picture_id = (pid + 1) & 0x7FFF
+        return pid
 
     def _vp8_payloads(self, frame: EncodedFrame) -> list[bytes]:
         # RFC 7741 descriptor, X=1 I=1 M=1 (15-bit PictureID) as aiortc's Vp8Encoder
-        # writes it. The picture id is per subscriber: it must stay continuous on
-        # this stream across source switches.
-        pid = self._picture_id
-        self._picture_id = (pid + 1) & 0x7FFF
+        # writes it.
+        pid = self._next_picture_id()
         tail = bytes((0x80, 0x80 | pid >> 8, pid & 0xFF))
         chunks = frame.chunks(VP8_PACKET_MAX - 4)
         head = b"\x90" + tail  # S=1 on the first packet only
@@ -296,8 +308,7 @@ class FastSender:
             return False
         if self._rtx_payload_type is not None:
             packet = self._wrap_rtx(packet)
-        protect, transport, addr = wire
-        transport.sendto(protect(packet), addr)
+        wire.transport.sendto(wire.protect(packet), wire.addr)
         self.retransmissions += 1
         return True
 

@@ -25,6 +25,7 @@ from signaling.media.forwarding import Publication
 from signaling.media.passthrough import EncodedFrame, PassthroughPacker, sender_packer
 from signaling.media.sendpath import FastSender
 from signaling.media.slots import Slot, SlotSet
+from signaling.media.wire import send_frame
 
 from .synthetic import draw_pattern, read_pattern
 
@@ -80,6 +81,7 @@ class Link:
     slot: Slot
     wire: Wire
     decoded: list[tuple[int, int]]  # (tag, counter) read from each decoded frame
+    path: str  # "c" or "python"
 
     @property
     def fast(self) -> FastSender:
@@ -121,9 +123,12 @@ async def consume(track: MediaStreamTrack, decoded: list[tuple[int, int]]) -> No
             decoded.append(seen)
 
 
-@pytest_asyncio.fixture
-async def link() -> AsyncIterator[Link]:
-    """A server pc with one slot (as the MediaServer builds it) and an aiortc subscriber."""
+@pytest_asyncio.fixture(params=["c", "python"])
+async def link(request: pytest.FixtureRequest) -> AsyncIterator[Link]:
+    """A server pc with one slot (as the MediaServer builds it) and an aiortc subscriber,
+    sending through the C path (``_wire.c``) or the Python one."""
+    if request.param == "c" and send_frame is None:
+        pytest.skip("signaling.media._wire is not built (make setup)")
     server = RTCPeerConnection(RTCConfiguration(iceServers=[]))
     client = RTCPeerConnection(RTCConfiguration(iceServers=[]))
     slots = SlotSet(server, lambda frame, packets: None)
@@ -140,7 +145,9 @@ async def link() -> AsyncIterator[Link]:
     async with asyncio.timeout(10):
         while slot.track.sink is None:
             await asyncio.sleep(0.02)
-    yield Link(server, client, slot, wire, decoded)
+    assert isinstance(slot.track.sink, FastSender)
+    slot.track.sink.native = request.param == "c"
+    yield Link(server, client, slot, wire, decoded, request.param)
     for task in tasks:
         task.cancel()
     await client.close()
@@ -186,6 +193,9 @@ async def test_real_subscriber_decodes_and_stream_stays_continuous_across_a_swit
     tags = [tag for tag, _ in link.decoded]
     assert tags == sorted(tags) and len(link.decoded) == len(set(link.decoded))
     assert link.fast.packets == len(packets)
+    wire = link.fast._wire()
+    assert wire is not None and wire.native is not None  # a loopback UDP pair: C-capable
+    assert link.fast.native == (link.path == "c")  # and the path under test is the one that ran
 
 
 async def test_nack_is_answered_with_rtx_and_the_frame_is_recovered(link: Link) -> None:

@@ -1,0 +1,113 @@
+"""aiortc adapter, the last step of the send path: SRTP and the ICE pair's socket.
+
+Part of the aiortc adapter (see ``sendpath.py``, which checks the pinned
+pylibsrtp internals used here). A ``Wire`` is where one subscriber's packets
+go: the DTLS transport's tx SRTP session and the nominated ICE pair's datagram
+transport and address. When the C module ``_wire`` is built (``make setup``)
+and the pair is a plain UDP socket, a whole frame is packetized, protected
+and sent in one C call (``NativeWire``); otherwise (no compiler, a TURN-relayed
+pair, asyncio holding a backlog) the Python path below does the same steps.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import struct
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pylibsrtp
+from pylibsrtp import Session
+from pylibsrtp._binding import ffi, lib
+
+logger = logging.getLogger(__name__)
+
+try:
+    from ._wire import send_frame
+except ImportError:  # no C compiler at setup: correct, only slower
+    send_frame = None
+    logger.warning("signaling.media._wire is not built (make setup builds it): media uses the slower Python send path")
+
+# CONVENE_NATIVE_SEND=0 keeps the Python path (to compare the two, or to rule the C out)
+NATIVE_ENABLED = os.environ.get("CONVENE_NATIVE_SEND", "1") != "0"
+# pylibsrtp's own srtp_protect (libsrtp 2: ctx, packet, *length), handed to the C module
+SRTP_PROTECT = int(ffi.cast("uintptr_t", ffi.addressof(lib, "srtp_protect")))
+
+Protect = Callable[[bytes], bytes]
+NativeWire = tuple[int, bytes, int]  # socket fd, packed sockaddr, srtp_t address
+
+
+def _protector(session: Session) -> Protect:
+    """``session.protect`` without its per-call allocation (same C call, same buffer)."""
+    srtp, cdata, buffer = session._srtp[0], session._cdata, session._buffer
+    capacity = len(buffer) - pylibsrtp.SRTP_MAX_TRAILER_LEN
+    length = ffi.new("int *")
+    srtp_protect, ok = lib.srtp_protect, lib.srtp_err_status_ok
+
+    def protect(packet: bytes) -> bytes:
+        size = len(packet)
+        if size > capacity:
+            raise ValueError("packet is too long")
+        buffer[0:size] = packet
+        length[0] = size
+        status = srtp_protect(srtp, cdata, length)
+        if status != ok:
+            raise pylibsrtp.Error(pylibsrtp.ERRORS[status])
+        return buffer[0 : length[0]]
+
+    protect.session = session  # type: ignore[attr-defined]  # keeps the C session alive
+    return protect
+
+
+def packed_sockaddr(family: int, addr: tuple[Any, ...]) -> bytes | None:
+    """``struct sockaddr_in`` / ``sockaddr_in6`` for ``addr``, or None (scoped IPv6, a name)."""
+    host, port = addr[0], addr[1]
+    try:
+        if family == socket.AF_INET:
+            return struct.pack("=H", family) + struct.pack("!H4s", port, socket.inet_pton(family, host)) + bytes(8)
+        if family == socket.AF_INET6 and "%" not in host:
+            return struct.pack("=H", family) + struct.pack("!HI16s", port, 0, socket.inet_pton(family, host)) + bytes(4)
+    except (OSError, ValueError, struct.error):
+        pass
+    return None
+
+
+def _native(session: Session, transport: Any, addr: tuple[Any, ...]) -> NativeWire | None:
+    if send_frame is None:
+        return None
+    sock = transport.get_extra_info("socket")  # None for a TURN-relayed pair
+    if sock is None or transport.get_extra_info("peername") is not None:
+        return None
+    sockaddr = packed_sockaddr(sock.family, addr)
+    if sockaddr is None:
+        return None
+    return sock.fileno(), sockaddr, int(ffi.cast("uintptr_t", session._srtp[0]))
+
+
+@dataclass(frozen=True, slots=True)
+class Wire:
+    session: Session  # held: the C path uses its context by address
+    protect: Protect
+    transport: Any  # asyncio datagram transport, or aioice's TurnTransport
+    addr: tuple[Any, ...]
+    _native: NativeWire | None
+
+    @classmethod
+    def of(cls, session: Session, transport: Any, addr: tuple[Any, ...]) -> Wire:
+        return cls(session, _protector(session), transport, addr, _native(session, transport, addr))
+
+    @property
+    def native(self) -> NativeWire | None:
+        # A closing transport's socket is about to be closed and its fd number
+        # reused: only asyncio may write to it from here on.
+        if self._native is None or self.transport.is_closing():
+            return None
+        return self._native
+
+    def backlog(self) -> int:
+        """Bytes asyncio holds for this socket (the kernel's buffer was full)."""
+        size = getattr(self.transport, "get_write_buffer_size", None)
+        return size() if size is not None else 0
