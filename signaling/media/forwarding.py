@@ -34,6 +34,10 @@ class FrameSink(Protocol):
         """Send now; False if the subscriber is backlogged and the frame was dropped."""
         ...
 
+    def close(self) -> None:
+        """No more frames: release what sending held."""
+        ...
+
 
 class Publication:
     """One track a participant publishes, as received by the server."""
@@ -154,13 +158,18 @@ class SlotTrack(MediaStreamTrack):
             self.dropped += 1  # a delta is useless before a keyframe
             self.request_keyframe()  # throttled at the publication
             return
+        if self._rebase:
+            timestamp = self._timestamp(frame)
+        else:  # the steady case of _timestamp, inline: this runs per frame per subscriber
+            out = self._last_out = frame.timestamp + self._offset
+            timestamp = out & 0xFFFFFFFF
         try:
-            sent = sink.send(frame, self._timestamp(frame))
+            sent = sink.send(frame, timestamp)
         except Exception:
             # This runs inside the publisher's receive path: one broken subscriber
             # must not stop the others (aiortc's per-sender loop would just end).
             logger.exception("forwarding on a slot failed: slot stopped")
-            self.sink = None
+            self._drop_sink()
             return
         if sent:
             self._needs_keyframe = False
@@ -186,6 +195,11 @@ class SlotTrack(MediaStreamTrack):
                 self._parked = None
         raise MediaStreamError
 
+    def _drop_sink(self) -> None:
+        sink, self.sink = self.sink, None
+        if sink is not None:
+            sink.close()
+
     def _timestamp(self, frame: EncodedFrame) -> int:
         # Keep the outgoing RTP timestamps continuous across source switches
         # (each publication's timeline starts at 0).
@@ -199,7 +213,7 @@ class SlotTrack(MediaStreamTrack):
 
     def stop(self) -> None:
         self.detach()
-        self.sink = None
+        self._drop_sink()
         super().stop()
         parked = self._parked
         if parked is not None and not parked.done():

@@ -111,6 +111,7 @@ for _func, _names in _REQUIRED_NAMES:
 
 RTP_COMPONENT = 1  # aioice component carrying RTP (and, muxed, RTCP)
 MAX_BACKLOG_BYTES = 64 * 1024  # datagrams the kernel would not take yet
+RECHECK_FRAMES = 8  # the C path re-checks connection, ICE pair and backlog this often
 NTP_UNIX_OFFSET = 2208988800  # seconds from 1900 (NTP epoch) to 1970
 ABS_SEND_TIME_URI = "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time"
 MID_URI = "urn:ietf:params:rtp-hdrext:sdes:mid"
@@ -188,6 +189,9 @@ class FastSender:
         self._wire_key: tuple[object, ...] = ()
         self._wire_value: Wire | None = None
         self.native = send_frame is not None and NATIVE_ENABLED  # C send path (tests turn it off)
+        self._vp8 = self.mime_type == "video/vp8"
+        self._steady: NativeWire | None = None  # the C wire while it needs no per-frame checks
+        self._recheck_in = 0
 
     # -- the wire ------------------------------------------------------------
     def _wire(self) -> Wire | None:
@@ -203,9 +207,18 @@ class FastSender:
         if key != self._wire_key:
             # StunProtocol.send_data is ``transport.sendto(data, addr)`` (a TurnTransport
             # for relayed candidates): the coroutine only wraps a synchronous call.
+            self.close()
             self._wire_key = key
             self._wire_value = Wire.of(session, pair.protocol.transport, pair.remote_addr)
         return self._wire_value
+
+    def close(self) -> None:
+        """Forget the wire (and release its socket duplicate): the slot stopped, or the wire changed."""
+        self._steady = None
+        self._wire_key = ()
+        if self._wire_value is not None:
+            self._wire_value.close()
+            self._wire_value = None
 
     # -- sending ---------------------------------------------------------------
     def send(self, frame: EncodedFrame, timestamp: int) -> bool:
@@ -216,39 +229,57 @@ class FastSender:
         """
         if not self._sender._enabled:
             return True  # as aiortc: a disabled sender drops frames
+        native = self._steady
+        if native is None or self._recheck_in <= 0:
+            return self._send_checked(frame, timestamp)
+        # Steady C path: the wire was checked at most RECHECK_FRAMES frames ago,
+        # and its socket is our own dup (safe to write to even once aiortc has
+        # closed the original); per frame only what changes per frame is done.
+        self._recheck_in -= 1
+        ntp, rtp_timestamp, fixed = self._frame_header(frame, timestamp)
+        self._finish(frame, *self._send_native(native, frame, fixed), ntp, rtp_timestamp)
+        return True
+
+    def _send_checked(self, frame: EncodedFrame, timestamp: int) -> bool:
+        """Send after the full checks: connected? backlogged? which path?"""
+        self._steady = None
         wire = self._wire()
-        if wire is None:
+        if wire is None or wire.closing:
             return True  # not connected (yet / any more): nothing to send on
         backlog = wire.backlog()
         if backlog > MAX_BACKLOG_BYTES:
             return False
-        ntp, abs_send_time = frame_clock(frame)
-        rtp_timestamp = (timestamp + self._timestamp_origin) & 0xFFFFFFFF
-        fixed = _TS_SSRC.pack(rtp_timestamp, self._ssrc) + self._extensions.block(abs_send_time)
+        ntp, rtp_timestamp, fixed = self._frame_header(frame, timestamp)
         # asyncio's queue, once it holds anything, must send first (order)
         native = wire.native if backlog == 0 and self.native else None
         if native is not None:
-            packets, octets, sent = self._send_native(wire, native, frame, fixed)
+            self._steady, self._recheck_in = native, RECHECK_FRAMES
+            packets, octets, sent = self._send_native(native, frame, fixed)
         else:
             packets, octets, sent = self._send_python(wire, frame, fixed)
-        self._account(packets, octets, sent, ntp, rtp_timestamp)
-        if self._on_packed is not None:
-            self._on_packed(frame, packets)
+        self._finish(frame, packets, octets, sent, ntp, rtp_timestamp)
         return True
 
-    def _send_native(self, wire: Wire, native: NativeWire, frame: EncodedFrame, fixed: bytes) -> tuple[int, int, int]:
+    def _frame_header(self, frame: EncodedFrame, timestamp: int) -> tuple[int, int, bytes]:
+        """(NTP time, RTP timestamp, the header after the sequence number) for ``frame``."""
+        ntp, abs_send_time = frame.send_clock or frame_clock(frame)
+        rtp_timestamp = (timestamp + self._timestamp_origin) & 0xFFFFFFFF
+        return ntp, rtp_timestamp, _TS_SSRC.pack(rtp_timestamp, self._ssrc) + self._extensions.block(abs_send_time)
+
+    def _send_native(self, native: NativeWire, frame: EncodedFrame, fixed: bytes) -> tuple[int, int, int]:
         """The same packets as ``_send_python``, built, protected and sent in C (``_wire.c``)."""
-        if self.mime_type == "video/vp8":
+        if self._vp8:
             chunks, picture_id = frame.chunks(VP8_PACKET_MAX - 4), self._next_picture_id()
         else:
             chunks, picture_id = [frame.data], -1
-        fd, sockaddr, ctx = native
         self._seq, sent, octets, leftovers = send_frame(
-            fd, sockaddr, SRTP_PROTECT, ctx, self._first_byte, self._payload_type, self._seq,
-            fixed, picture_id, chunks, self._history,
+            native.fd, native.sockaddr, SRTP_PROTECT, native.ctx, self._first_byte,
+            self._payload_type, self._seq, fixed, picture_id, chunks, self._history,
         )  # fmt: skip
-        for packet in leftovers or ():  # the kernel's buffer was full: asyncio queues the rest
-            wire.transport.sendto(packet, wire.addr)
+        if leftovers:  # the kernel's buffer was full: asyncio queues the rest, and sends first from now on
+            self._steady = None
+            for packet in leftovers:
+                native.wire.transport.sendto(packet, native.wire.addr)
         return len(chunks), octets, sent
 
     def _send_python(self, wire: Wire, frame: EncodedFrame, fixed: bytes) -> tuple[int, int, int]:
@@ -284,18 +315,24 @@ class FastSender:
         rest = b"\x80" + tail
         return [head + chunks[0]] + [rest + c for c in chunks[1:]]
 
-    def _account(self, packets: int, octets: int, wire_bytes: int, ntp: int, rtp_timestamp: int) -> None:
-        """Feed the counters aiortc's RTCP loop (sender reports) and getStats read."""
+    def _finish(self, frame: EncodedFrame, packets: int, octets: int, wire_bytes: int, ntp: int, rtp_timestamp: int) -> None:
+        """Feed the counters aiortc's RTCP loop (sender reports) and getStats read, and the stats sink.
+
+        Written through ``__dict__``: setattr with the mangled names costs
+        several times more, once per frame per subscriber.
+        """
         self.packets += packets
         self.octets += octets
-        sender = self._sender
-        setattr(sender, _SENDER_STATS[0], ntp)
-        setattr(sender, _SENDER_STATS[1], rtp_timestamp)
-        setattr(sender, _SENDER_STATS[2], self.packets)
-        setattr(sender, _SENDER_STATS[3], self.octets)
-        dtls = sender.transport
-        setattr(dtls, _DTLS_TX_BYTES, getattr(dtls, _DTLS_TX_BYTES) + wire_bytes)
-        setattr(dtls, _DTLS_TX_PACKETS, getattr(dtls, _DTLS_TX_PACKETS) + packets)
+        state = self._sender.__dict__
+        state[_SENDER_STATS[0]] = ntp
+        state[_SENDER_STATS[1]] = rtp_timestamp
+        state[_SENDER_STATS[2]] = self.packets
+        state[_SENDER_STATS[3]] = self.octets
+        dtls = self._sender.transport.__dict__
+        dtls[_DTLS_TX_BYTES] += wire_bytes
+        dtls[_DTLS_TX_PACKETS] += packets
+        if self._on_packed is not None:
+            self._on_packed(frame, packets)
 
     # -- NACK ------------------------------------------------------------------
     def retransmit(self, sequence_number: int) -> bool:

@@ -18,7 +18,6 @@ from . import errors
 from .errors import MediaError
 from .forwarding import Publication
 from .ice import DEFAULT_HOST_ADDRESSES, restrict_host_addresses
-from .passthrough import EncodedFrame
 from .peer import Peer
 from .sdp_guard import check_labels
 from .selection import PubRef, select_publications
@@ -60,6 +59,9 @@ class MediaServer:
         self._configured: set[str] = set()
         self._tasks = TaskRegistry("media-server")
         self._stats = ForwardStats()
+        # Handed to every sender and called per frame per subscriber: bound
+        # straight to the stats, without a method of ours in between.
+        self.on_packed = self._stats.on_packed
         self._closed = False
 
     # -- membership -----------------------------------------------------------
@@ -168,9 +170,6 @@ class MediaServer:
 
     def on_connection_failed(self, peer: Peer) -> None:
         self._tasks.spawn(self._drop(peer), f"drop:{peer.participant_id}")
-
-    def on_packed(self, frame: EncodedFrame, packets: int) -> None:
-        self._stats.on_packed(frame, packets)
 
     async def _drop(self, peer: Peer) -> None:
         if self._peers.get(peer.participant_id) is not peer:

@@ -15,6 +15,7 @@ import logging
 import os
 import socket
 import struct
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -37,7 +38,24 @@ NATIVE_ENABLED = os.environ.get("CONVENE_NATIVE_SEND", "1") != "0"
 SRTP_PROTECT = int(ffi.cast("uintptr_t", ffi.addressof(lib, "srtp_protect")))
 
 Protect = Callable[[bytes], bytes]
-NativeWire = tuple[int, bytes, int]  # socket fd, packed sockaddr, srtp_t address
+
+
+class NativeWire:
+    """What the C path needs: its own duplicate of the ICE socket, the peer's
+    packed address and the SRTP context.
+
+    The duplicate is why the C path may skip per-frame checks: once aiortc
+    closes the original socket its fd number can be reused by any new socket
+    (a database connection, another peer's); ours stays this UDP socket until
+    this object goes, so a late frame can only reach the peer it was for.
+    """
+
+    __slots__ = ("fd", "sockaddr", "ctx", "transport", "addr", "close", "__weakref__")
+
+    def __init__(self, fd: int, sockaddr: bytes, ctx: int, transport: Any, addr: tuple[Any, ...]) -> None:
+        self.fd = os.dup(fd)
+        self.close = weakref.finalize(self, os.close, self.fd)  # runs once: close() or collection
+        self.sockaddr, self.ctx, self.transport, self.addr = sockaddr, ctx, transport, addr
 
 
 def _protector(session: Session) -> Protect:
@@ -84,7 +102,7 @@ def _native(session: Session, transport: Any, addr: tuple[Any, ...]) -> NativeWi
     sockaddr = packed_sockaddr(sock.family, addr)
     if sockaddr is None:
         return None
-    return sock.fileno(), sockaddr, int(ffi.cast("uintptr_t", session._srtp[0]))
+    return NativeWire(sock.fileno(), sockaddr, int(ffi.cast("uintptr_t", session._srtp[0])), transport, addr)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,12 +118,19 @@ class Wire:
         return cls(session, _protector(session), transport, addr, _native(session, transport, addr))
 
     @property
+    def closing(self) -> bool:
+        """The ICE socket is closing (aiortc is shutting the connection down): send nothing."""
+        is_closing = getattr(self.transport, "is_closing", None)
+        return bool(is_closing is not None and is_closing())
+
+    @property
     def native(self) -> NativeWire | None:
-        # A closing transport's socket is about to be closed and its fd number
-        # reused: only asyncio may write to it from here on.
-        if self._native is None or self.transport.is_closing():
-            return None
-        return self._native
+        return None if self.closing else self._native
+
+    def close(self) -> None:
+        """Release the C path's socket duplicate (the ICE socket itself is aiortc's)."""
+        if self._native is not None:
+            self._native.close()
 
     def backlog(self) -> int:
         """Bytes asyncio holds for this socket (the kernel's buffer was full)."""

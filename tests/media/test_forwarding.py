@@ -19,12 +19,16 @@ class FakeSink:
     def __init__(self) -> None:
         self.sent: list[tuple[EncodedFrame, int]] = []
         self.backlogged = False
+        self.closed = False
 
     def send(self, frame: EncodedFrame, timestamp: int) -> bool:
         if self.backlogged:
             return False
         self.sent.append((frame, timestamp))
         return True
+
+    def close(self) -> None:
+        self.closed = True
 
     def timestamps(self) -> list[int]:
         return [ts for _, ts in self.sent]
@@ -166,7 +170,7 @@ async def test_stopped_slot_ends_the_sender_loop() -> None:
     await asyncio.sleep(0.05)
     assert not waiter.done()  # parked: frames never go through it
     slot.stop()
-    assert slot.sink is None
+    assert slot.sink is None and sink.closed  # what it held (a socket duplicate) is released
     with pytest.raises(MediaStreamError):
         await waiter
 

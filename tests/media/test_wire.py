@@ -4,16 +4,21 @@ and nothing lost or reordered when the kernel's buffer is full."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import struct
 from collections.abc import Iterator
+from types import SimpleNamespace
 
 import pytest
+from aiortc.rtcdtlstransport import State
+from aiortc.rtcrtpparameters import RTCRtcpParameters, RTCRtpCodecParameters, RTCRtpSendParameters
 from pylibsrtp import Policy, Session
 
 from signaling.media import wire
 from signaling.media.passthrough import VP8_PACKET_MAX, EncodedFrame
+from signaling.media.sendpath import RECHECK_FRAMES, FastSender
 
 pytestmark = pytest.mark.skipif(wire.send_frame is None, reason="signaling.media._wire is not built (make setup)")
 
@@ -133,3 +138,58 @@ def test_sockaddr_for_ipv4_and_ipv6_but_not_scoped_or_names() -> None:
     assert v6 is not None and len(v6) == 28
     assert wire.packed_sockaddr(socket.AF_INET6, ("fe80::1%eth0", 5004)) is None  # Python path
     assert wire.packed_sockaddr(socket.AF_INET, ("media.example", 5004)) is None
+
+
+class _Quiet(asyncio.DatagramProtocol):
+    def error_received(self, exc: Exception) -> None:  # sends on a closed socket: expected here
+        pass
+
+
+async def fast_sender(receiver: socket.socket) -> tuple[FastSender, asyncio.DatagramTransport]:
+    """A FastSender on a real asyncio UDP transport, with just enough of aiortc around it."""
+    loop = asyncio.get_running_loop()
+    transport, _ = await loop.create_datagram_endpoint(_Quiet, local_addr=("127.0.0.1", 0))
+    pair = SimpleNamespace(protocol=SimpleNamespace(transport=transport), remote_addr=receiver.getsockname())
+    ice = SimpleNamespace(_connection=SimpleNamespace(_nominated={1: pair}))
+    tx, _ = sessions()
+    dtls = SimpleNamespace(_state=State.CONNECTED, transport=ice, _tx_srtp=tx)
+    dtls.__dict__.update({"_RTCDtlsTransport__tx_bytes": 0, "_RTCDtlsTransport__tx_packets": 0})
+    sender = SimpleNamespace(transport=dtls, _ssrc=1, _rtx_ssrc=2, _enabled=True)
+    vp8 = RTCRtpCodecParameters(mimeType="video/VP8", clockRate=90000, payloadType=96)
+    parameters = RTCRtpSendParameters(codecs=[vp8], muxId="0", rtcp=RTCRtcpParameters(cname="c"))
+    return FastSender(sender, parameters, None), transport  # type: ignore[arg-type]
+
+
+def drain(receiver: socket.socket) -> list[tuple[str, int]]:
+    sources = []
+    receiver.setblocking(False)
+    while True:
+        try:
+            sources.append(receiver.recvfrom(2048)[1])
+        except BlockingIOError:
+            return sources
+
+
+@pytest.mark.asyncio
+async def test_steady_c_path_never_writes_to_a_reused_socket_number(udp: tuple[socket.socket, socket.socket]) -> None:
+    """Between its re-checks the C path skips per-frame checks: once aiortc closes
+    the ICE socket, a new socket (a database connection, another peer) may get its
+    fd number; frames must still go only to the old peer, then stop."""
+    _, receiver = udp
+    fast, transport = await fast_sender(receiver)
+    frames = [EncodedFrame(os.urandom(2000), i * 3000, i == 0, 90000, 0.0) for i in range(3 * RECHECK_FRAMES)]
+    old_port = transport.get_extra_info("sockname")[1]
+    for frame in frames[:3]:
+        fast.send(frame, frame.timestamp)
+    assert set(drain(receiver)) == {("127.0.0.1", old_port)}
+    transport.close()
+    await asyncio.sleep(0)  # asyncio closes the socket: its fd number is free
+    newcomer = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)  # likely takes that number
+    newcomer.bind(("127.0.0.1", 0))
+    for frame in frames[3:]:
+        fast.send(frame, frame.timestamp)
+    late = drain(receiver)
+    assert set(late) <= {("127.0.0.1", old_port)}  # never from the newcomer's socket
+    assert len(late) <= 2 * RECHECK_FRAMES  # at most until the next re-check (2 packets a frame)
+    fast.close()
+    newcomer.close()
