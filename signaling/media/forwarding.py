@@ -22,6 +22,7 @@ from typing import Protocol
 
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
+from .lane import Lane
 from .passthrough import EncodedFrame
 
 logger = logging.getLogger(__name__)
@@ -58,6 +59,7 @@ class Publication:
         self.label = label
         self.mid = mid
         self.subscribers: set[SlotTrack] = set()
+        self.lane = Lane(kind)  # the steady subscribers, sent to in one C call
         self.keyframe_requests = 0
         self.frames_in = 0
         self._send_pli = send_pli
@@ -71,8 +73,7 @@ class Publication:
         self.frames_in += 1
         if frame.keyframe:
             self._awaiting = False
-        for slot in self.subscribers:
-            slot.push(frame)
+        self.lane.deliver(frame, self.subscribers)
 
     def request_keyframe(self) -> None:
         """Throttled PLI: one now, or one at the end of the current window.
@@ -140,6 +141,7 @@ class SlotTrack(MediaStreamTrack):
 
     def detach(self) -> None:
         if self.source is not None:
+            self.source.lane.leave(self)
             self.source.subscribers.discard(self)
             self.source = None
 
@@ -194,6 +196,16 @@ class SlotTrack(MediaStreamTrack):
             finally:
                 self._parked = None
         raise MediaStreamError
+
+    def lane_offset(self) -> int | None:
+        """The timestamp offset, if this slot is steady enough for the lane (else None)."""
+        if self.sink is None or self._needs_keyframe or self._rebase or self._last_out is None:
+            return None
+        return self._offset
+
+    def left_lane(self, last_frame_ts: int | None) -> None:
+        if last_frame_ts is not None:  # what the lane sent last: the rebase after a switch follows it
+            self._last_out = last_frame_ts + self._offset
 
     def _drop_sink(self) -> None:
         sink, self.sink = self.sink, None

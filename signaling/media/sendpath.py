@@ -67,9 +67,9 @@ from aiortc.rtcrtpsender import random_sequence_number
 from aiortc.rtp import RTP_HISTORY_SIZE, pack_header_extensions
 
 from .passthrough import VP8_PACKET_MAX, EncodedFrame
-from .wire import NATIVE_ENABLED, SRTP_PROTECT, NativeWire, Wire, send_frame
+from .wire import NATIVE_ENABLED, SRTP_PROTECT, NativeWire, Stream, Wire, send_frame
 
-PackedSink = Callable[[EncodedFrame, int], None]  # told of each frame sent (stats)
+PackedSink = Callable[[EncodedFrame, int, int], None]  # (frame, packets, subscribers) sent: stats
 
 PINNED_VERSIONS = {"aioice": (aioice, "0.13.0"), "pylibsrtp": (pylibsrtp, "1.0.0")}
 for _name, (_module, _pinned) in PINNED_VERSIONS.items():
@@ -157,6 +157,10 @@ class _Extensions:
             return self._head
         return self._head + abs_send_time + self._tail
 
+    def template(self) -> tuple[bytes, int]:
+        """(the block with a zero abs-send-time, where its 3 bytes sit or -1): for C."""
+        return self.block(b"\x00\x00\x00"), len(self._head) if self.has_abs else -1
+
 
 class FastSender:
     """Sends one slot's frames as one RTCRtpSender's RTP stream, synchronously."""
@@ -192,6 +196,7 @@ class FastSender:
         self._vp8 = self.mime_type == "video/vp8"
         self._steady: NativeWire | None = None  # the C wire while it needs no per-frame checks
         self._recheck_in = 0
+        self._stream: Stream | None = None  # while in the publication's lane (lane.py)
 
     # -- the wire ------------------------------------------------------------
     def _wire(self) -> Wire | None:
@@ -316,7 +321,12 @@ class FastSender:
         return [head + chunks[0]] + [rest + c for c in chunks[1:]]
 
     def _finish(self, frame: EncodedFrame, packets: int, octets: int, wire_bytes: int, ntp: int, rtp_timestamp: int) -> None:
-        """Feed the counters aiortc's RTCP loop (sender reports) and getStats read, and the stats sink.
+        self._finish_counters(packets, octets, wire_bytes, ntp, rtp_timestamp)
+        if self._on_packed is not None:
+            self._on_packed(frame, packets, 1)
+
+    def _finish_counters(self, packets: int, octets: int, wire_bytes: int, ntp: int, rtp_timestamp: int) -> None:
+        """Feed the counters aiortc's RTCP loop (sender reports) and getStats read.
 
         Written through ``__dict__``: setattr with the mangled names costs
         several times more, once per frame per subscriber.
@@ -331,8 +341,53 @@ class FastSender:
         dtls = self._sender.transport.__dict__
         dtls[_DTLS_TX_BYTES] += wire_bytes
         dtls[_DTLS_TX_PACKETS] += packets
-        if self._on_packed is not None:
-            self._on_packed(frame, packets)
+
+    # -- the publication's fan-out lane (lane.py) ----------------------------------
+    def enter_lane(self, slot_offset: int) -> Stream | None:
+        """This sender's state as a C Stream, if its C path is steady; None keeps it out."""
+        native = self._steady
+        if native is None or self._recheck_in <= 0 or self.packets == 0:
+            return None
+        extensions, abs_at = self._extensions.template()
+        stream = Stream(
+            native.fd, native.sockaddr, native.ctx, self._first_byte, self._payload_type, self._ssrc,
+            extensions, abs_at, self._vp8, self._history, native,
+        )  # fmt: skip
+        stream.seq, stream.picture_id = self._seq, self._picture_id
+        stream.offset = slot_offset + self._timestamp_origin
+        stream.last_frame_ts = -1  # none sent yet
+        self._stream = stream
+        return stream
+
+    def lane_check(self, ntp: int) -> bool:
+        """Report what the lane sent (sender reports, stats); False: leave the lane."""
+        self._flush_lane(ntp)
+        stream = self._stream
+        if stream is None or stream.blocked or not self._sender._enabled:
+            return False
+        wire = self._wire()
+        return wire is not None and wire.native is stream.wire and wire.backlog() == 0
+
+    def leave_lane(self, ntp: int, leftovers: list[bytes] | None = None) -> int | None:
+        """Take the state back; returns the last frame timestamp the lane sent, if any."""
+        stream, self._stream = self._stream, None
+        if stream is None:
+            return None
+        last = stream.last_frame_ts if stream.last_frame_ts >= 0 else None
+        self._flush_lane(ntp, stream)
+        self._seq, self._picture_id, self._steady = stream.seq, stream.picture_id, None
+        native = stream.wire
+        for packet in leftovers or ():  # the kernel's buffer was full: asyncio queues the rest
+            native.transport.sendto(packet, native.addr)
+        return last
+
+    def _flush_lane(self, ntp: int, stream: Stream | None = None) -> None:
+        stream = stream or self._stream
+        if stream is None or not stream.packets:
+            return
+        packets, octets, wire_bytes = stream.packets, stream.octets, stream.wire_bytes
+        stream.packets = stream.octets = stream.wire_bytes = 0
+        self._finish_counters(packets, octets, wire_bytes, ntp, stream.last_rtp_timestamp)
 
     # -- NACK ------------------------------------------------------------------
     def retransmit(self, sequence_number: int) -> bool:

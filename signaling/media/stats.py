@@ -14,9 +14,13 @@ class ForwardStats:
         self.packets = 0
         self._latency: deque[float] = deque(maxlen=samples)
 
-    def on_packed(self, frame: EncodedFrame, packets: int) -> None:
-        """Called by each sender just before its packets go to the transport."""
-        self.frames += 1
+    def on_packed(self, frame: EncodedFrame, packets: int, subscribers: int) -> None:
+        """A frame's packets went out to ``subscribers`` (one sender, or a whole lane).
+
+        One latency sample per call: for a lane that is its last subscriber's,
+        so lane figures are upper bounds.
+        """
+        self.frames += subscribers
         self.packets += packets
         self._latency.append(time.perf_counter() - frame.tapped_at)
 

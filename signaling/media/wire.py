@@ -27,9 +27,9 @@ from pylibsrtp._binding import ffi, lib
 logger = logging.getLogger(__name__)
 
 try:
-    from ._wire import send_frame
+    from ._wire import Stream, fan_out, send_frame
 except ImportError:  # no C compiler at setup: correct, only slower
-    send_frame = None
+    Stream = fan_out = send_frame = None
     logger.warning("signaling.media._wire is not built (make setup builds it): media uses the slower Python send path")
 
 # CONVENE_NATIVE_SEND=0 keeps the Python path (to compare the two, or to rule the C out)

@@ -131,7 +131,7 @@ async def link(request: pytest.FixtureRequest) -> AsyncIterator[Link]:
         pytest.skip("signaling.media._wire is not built (make setup)")
     server = RTCPeerConnection(RTCConfiguration(iceServers=[]))
     client = RTCPeerConnection(RTCConfiguration(iceServers=[]))
-    slots = SlotSet(server, lambda frame, packets: None)
+    slots = SlotSet(server, lambda frame, packets, subscribers: None)
     slots.assign([])
     slot = slots._new_slot("video")
     wire, decoded = Wire(), []
@@ -170,6 +170,10 @@ async def test_real_subscriber_decodes_and_stream_stays_continuous_across_a_swit
     first = EncodingPublisher(21, "a")
     link.slot.track.attach(first.pub)
     await until(lambda: len([d for d in link.decoded if d[0] == 21]) >= 10)
+    if link.path == "c":  # steady: the publication's C lane sends to it (lane.py)
+        await until(lambda: link.slot.track in first.pub.lane)
+    else:
+        assert len(first.pub.lane) == 0
     second = EncodingPublisher(42, "b")
     link.slot.track.attach(second.pub)  # a move: same m-line, same SSRC, new source
     await until(lambda: len([d for d in link.decoded if d[0] == 42]) >= 10)

@@ -17,6 +17,7 @@ from aiortc.rtcrtpparameters import RTCRtcpParameters, RTCRtpCodecParameters, RT
 from pylibsrtp import Policy, Session
 
 from signaling.media import wire
+from signaling.media.forwarding import Publication, SlotTrack
 from signaling.media.passthrough import VP8_PACKET_MAX, EncodedFrame
 from signaling.media.sendpath import RECHECK_FRAMES, FastSender
 
@@ -192,4 +193,86 @@ async def test_steady_c_path_never_writes_to_a_reused_socket_number(udp: tuple[s
     assert set(late) <= {("127.0.0.1", old_port)}  # never from the newcomer's socket
     assert len(late) <= 2 * RECHECK_FRAMES  # at most until the next re-check (2 packets a frame)
     fast.close()
+    newcomer.close()
+
+
+def test_fan_out_sends_each_stream_its_own_packets(udp: tuple[socket.socket, socket.socket]) -> None:
+    """The lane's one C call: per stream its own SSRC, sequence, picture id and rebased timestamp."""
+    sender, receiver = udp
+    tx, rx = sessions()
+    sockaddr = wire.packed_sockaddr(socket.AF_INET, receiver.getsockname())
+    extensions = bytes.fromhex("bede0001") + bytes.fromhex("32000000")  # abs-send-time zeroed at 5
+    streams = []
+    for ssrc, seq in ((0xCAFE, 0xFFFF), (0xBEEF, 100)):
+        stream = wire.Stream(sender.fileno(), sockaddr, ctx(tx), 0x90, 96, ssrc, extensions, 5, True, [None] * 128, object())
+        stream.seq, stream.picture_id, stream.offset = seq, 0x1234, 123456 - 3000 if ssrc == 0xCAFE else 7
+        streams.append(stream)
+    chunks = EncodedFrame(os.urandom(3000), 0, True, 90000, 0.0).chunks(VP8_PACKET_MAX - 4)
+    assert wire.fan_out(streams, chunks, 3000, bytes.fromhex("abcdef"), wire.SRTP_PROTECT) is None
+    got = [rx.unprotect(receiver.recv(2048)) for _ in range(2 * len(chunks))]
+    assert got[: len(chunks)] == python_packets(0xFFFF, 0x1234, chunks)  # FIXED: ts 123456, ssrc 0xCAFE
+    other = got[len(chunks) :]
+    assert [struct.unpack_from("!HII", p, 2) for p in other] == [(100 + i, 3007, 0xBEEF) for i in range(len(chunks))]
+    first, second = streams
+    assert (first.seq, first.picture_id, first.last_rtp_timestamp) == ((0xFFFF + len(chunks)) & 0xFFFF, 0x1235, 123456)
+    assert first.packets == len(chunks) and first.octets == sum(len(c) + 4 for c in chunks)
+    assert first.history[0xFFFF % 128] == got[0]  # kept for NACKs, per stream
+    assert second.last_frame_ts == 3000
+
+
+def test_fan_out_marks_a_full_socket_and_hands_back_its_rest() -> None:
+    path = f"\0convene-lane-{os.getpid()}"
+    receiver = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    receiver.bind(path)
+    sender = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sender.setblocking(False)
+    tx, rx = sessions()
+    stream = wire.Stream(sender.fileno(), struct.pack("=H", socket.AF_UNIX) + path.encode(), ctx(tx), 0x80, 96, 1, b"", -1, True, [None] * 128, object())
+    chunks = EncodedFrame(os.urandom(2500), 0, False, 90000, 0.0).chunks(VP8_PACKET_MAX - 4)
+    try:
+        blocked, frames = None, 0
+        while blocked is None and frames < 5000:
+            blocked = wire.fan_out([stream], chunks, frames * 3000, b"\0\0\0", wire.SRTP_PROTECT)
+            frames += 1
+        assert blocked and blocked[0][0] is stream and stream.blocked
+        assert wire.fan_out([stream], chunks, 0, b"\0\0\0", wire.SRTP_PROTECT) is None  # skipped once blocked
+        delivered = []
+        receiver.setblocking(False)
+        while True:
+            try:
+                delivered.append(rx.unprotect(receiver.recv(2048)))
+            except BlockingIOError:
+                break
+        seqs = [struct.unpack_from("!H", p, 2)[0] for p in delivered + [rx.unprotect(p) for p in blocked[0][1]]]
+        assert seqs == list(range(len(seqs))) and stream.seq == len(seqs)
+    finally:
+        sender.close()
+        receiver.close()
+
+
+@pytest.mark.asyncio
+async def test_lane_never_writes_to_a_reused_socket_number_and_lets_go(udp: tuple[socket.socket, socket.socket]) -> None:
+    """The same guarantee as above, through a publication's fan-out lane."""
+    _, receiver = udp
+    fast, transport = await fast_sender(receiver)
+    pub = Publication("p", "p", "video", "camera", "0", send_pli=lambda: None)
+    slot = SlotTrack("video")
+    slot.sink = fast
+    slot.attach(pub)
+    frames = [EncodedFrame(os.urandom(2000), i * 3000, i == 0, 90000, 0.0) for i in range(6 * RECHECK_FRAMES)]
+    for frame in frames[: 2 * RECHECK_FRAMES]:
+        pub.deliver(frame)
+    assert slot in pub.lane
+    old_port = transport.get_extra_info("sockname")[1]
+    assert set(drain(receiver)) == {("127.0.0.1", old_port)}
+    transport.close()
+    await asyncio.sleep(0)
+    newcomer = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    newcomer.bind(("127.0.0.1", 0))
+    for frame in frames[2 * RECHECK_FRAMES :]:
+        pub.deliver(frame)
+    late = drain(receiver)
+    assert set(late) <= {("127.0.0.1", old_port)} and len(late) <= 2 * RECHECK_FRAMES
+    assert slot not in pub.lane  # the re-check saw the closed socket
+    pub.close()
     newcomer.close()
