@@ -29,6 +29,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #define MAX_PACKET 1500
 #define SRTP_TRAILER 144 /* SRTP_MAX_TRAILER_LEN: auth tag and MKI room */
@@ -276,9 +277,13 @@ static PyTypeObject StreamType = {
     .tp_members = Stream_members,
 };
 
-/* fan_out(streams, chunks, frame_ts, abs_send_time) -> [(stream, leftovers)] | None
+/* fan_out(streams, chunks, frame_ts, abs_send_time, protect, probe)
+ *   -> ([(stream, leftovers)] | None, probe_done)
  * One frame to every stream of a lane. A stream the kernel refused is marked
- * blocked, skipped from then on, and returned with its protected leftovers. */
+ * blocked, skipped from then on, and returned with its protected leftovers.
+ * probe_done: CLOCK_MONOTONIC seconds (time.perf_counter's clock) when
+ * streams[probe] was sent -- the caller rotates probe to sample every
+ * subscriber's forwarding latency without timing them all. */
 static PyObject *
 fan_out(PyObject *module, PyObject *args)
 {
@@ -286,9 +291,11 @@ fan_out(PyObject *module, PyObject *args)
     long long frame_ts;
     Py_buffer abs_time;
     unsigned long long protect_addr;
+    Py_ssize_t probe;
+    double probe_done = 0.0;
 
-    if (!PyArg_ParseTuple(args, "O!O!Ly*K", &PyList_Type, &streams, &PyList_Type, &chunks,
-                          &frame_ts, &abs_time, &protect_addr))
+    if (!PyArg_ParseTuple(args, "O!O!Ly*Kn", &PyList_Type, &streams, &PyList_Type, &chunks,
+                          &frame_ts, &abs_time, &protect_addr, &probe))
         return NULL;
     if (abs_time.len != 3) {
         PyErr_SetString(PyExc_ValueError, "abs-send-time is 3 bytes");
@@ -329,6 +336,11 @@ fan_out(PyObject *module, PyObject *args)
             Py_XDECREF(r.leftovers);
             goto fail;
         }
+        if (i == probe) {
+            struct timespec now;
+            clock_gettime(CLOCK_MONOTONIC, &now);
+            probe_done = now.tv_sec + now.tv_nsec * 1e-9;
+        }
         if (r.leftovers != NULL) {
             s->blocked = 1;
             PyObject *entry = Py_BuildValue("ON", (PyObject *)s, r.leftovers); /* steals leftovers */
@@ -342,9 +354,7 @@ fan_out(PyObject *module, PyObject *args)
         }
     }
     PyBuffer_Release(&abs_time);
-    if (blocked == NULL)
-        Py_RETURN_NONE;
-    return blocked;
+    return Py_BuildValue("Nd", blocked ? blocked : Py_NewRef(Py_None), probe_done);
 fail:
     Py_XDECREF(blocked);
     PyBuffer_Release(&abs_time);
@@ -356,7 +366,7 @@ static PyMethodDef methods[] = {
      "send_frame(fd, sockaddr, protect, ctx, first_byte, payload_type, seq, fixed, "
      "vp8_picture_id, chunks, history) -> (next_seq, wire_bytes, octets, leftovers)"},
     {"fan_out", fan_out, METH_VARARGS,
-     "fan_out(streams, chunks, frame_ts, abs_send_time, protect) -> [(stream, leftovers)] | None"},
+     "fan_out(streams, chunks, frame_ts, abs_send_time, protect, probe) -> (blocked, probe_done)"},
     {NULL, NULL, 0, NULL},
 };
 

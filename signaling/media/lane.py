@@ -37,6 +37,7 @@ class Lane:
         self._members: dict[SlotTrack, Stream] = {}
         self._streams: list[Stream] = []
         self._until_check = RECHECK_FRAMES
+        self._probe = 0  # the member whose send time is this frame's latency sample
 
     def __contains__(self, slot: object) -> bool:
         return slot in self._members
@@ -79,8 +80,10 @@ class Lane:
     def _fan_out(self, frame: EncodedFrame) -> None:
         ntp, abs_send_time = frame.send_clock or frame_clock(frame)
         chunks = frame.chunks(VP8_PACKET_MAX - 4) if self.kind == "video" else [frame.data]
+        streams = self._streams
+        self._probe = probe = (self._probe + 1) % len(streams)
         try:
-            blocked = fan_out(self._streams, chunks, frame.timestamp, abs_send_time, SRTP_PROTECT)
+            blocked, probe_done = fan_out(streams, chunks, frame.timestamp, abs_send_time, SRTP_PROTECT, probe)
         except Exception:
             # Which member failed is unknown: everyone goes back to the per-subscriber
             # path, where a failure stops only that subscriber's slot.
@@ -90,7 +93,7 @@ class Lane:
             return
         sink = next(iter(self._members)).sink
         if isinstance(sink, FastSender) and sink._on_packed is not None:
-            sink._on_packed(frame, len(chunks) * len(self._streams), len(self._streams))
+            sink._on_packed(frame, len(chunks) * len(streams), len(streams), probe_done)
         for stream, leftovers in blocked or ():
             slot = next(s for s, member in self._members.items() if member is stream)
             self.leave(slot, frame, leftovers)

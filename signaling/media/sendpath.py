@@ -69,7 +69,7 @@ from aiortc.rtp import RTP_HISTORY_SIZE, pack_header_extensions
 from .passthrough import VP8_PACKET_MAX, EncodedFrame
 from .wire import NATIVE_ENABLED, SRTP_PROTECT, NativeWire, Stream, Wire, send_frame
 
-PackedSink = Callable[[EncodedFrame, int, int], None]  # (frame, packets, subscribers) sent: stats
+PackedSink = Callable[..., None]  # (frame, packets, subscribers[, sent_at]) sent: stats (ForwardStats.on_packed)
 
 PINNED_VERSIONS = {"aioice": (aioice, "0.13.0"), "pylibsrtp": (pylibsrtp, "1.0.0")}
 for _name, (_module, _pinned) in PINNED_VERSIONS.items():

@@ -14,15 +14,15 @@ class ForwardStats:
         self.packets = 0
         self._latency: deque[float] = deque(maxlen=samples)
 
-    def on_packed(self, frame: EncodedFrame, packets: int, subscribers: int) -> None:
+    def on_packed(self, frame: EncodedFrame, packets: int, subscribers: int, sent_at: float | None = None) -> None:
         """A frame's packets went out to ``subscribers`` (one sender, or a whole lane).
 
-        One latency sample per call: for a lane that is its last subscriber's,
-        so lane figures are upper bounds.
+        One latency sample per call: now, or ``sent_at`` (``time.perf_counter``
+        clock) for the lane, which times one member per frame, in rotation.
         """
         self.frames += subscribers
         self.packets += packets
-        self._latency.append(time.perf_counter() - frame.tapped_at)
+        self._latency.append((sent_at or time.perf_counter()) - frame.tapped_at)
 
     def reset_latency(self) -> None:
         self._latency.clear()

@@ -131,7 +131,7 @@ async def link(request: pytest.FixtureRequest) -> AsyncIterator[Link]:
         pytest.skip("signaling.media._wire is not built (make setup)")
     server = RTCPeerConnection(RTCConfiguration(iceServers=[]))
     client = RTCPeerConnection(RTCConfiguration(iceServers=[]))
-    slots = SlotSet(server, lambda frame, packets, subscribers: None)
+    slots = SlotSet(server, lambda *counts: None)
     slots.assign([])
     slot = slots._new_slot("video")
     wire, decoded = Wire(), []

@@ -8,6 +8,7 @@ import asyncio
 import os
 import socket
 import struct
+import time
 from collections.abc import Iterator
 from types import SimpleNamespace
 
@@ -208,7 +209,9 @@ def test_fan_out_sends_each_stream_its_own_packets(udp: tuple[socket.socket, soc
         stream.seq, stream.picture_id, stream.offset = seq, 0x1234, 123456 - 3000 if ssrc == 0xCAFE else 7
         streams.append(stream)
     chunks = EncodedFrame(os.urandom(3000), 0, True, 90000, 0.0).chunks(VP8_PACKET_MAX - 4)
-    assert wire.fan_out(streams, chunks, 3000, bytes.fromhex("abcdef"), wire.SRTP_PROTECT) is None
+    before = time.perf_counter()
+    blocked, probe_done = wire.fan_out(streams, chunks, 3000, bytes.fromhex("abcdef"), wire.SRTP_PROTECT, 1)
+    assert blocked is None and before < probe_done < time.perf_counter()  # the probed stream's send time
     got = [rx.unprotect(receiver.recv(2048)) for _ in range(2 * len(chunks))]
     assert got[: len(chunks)] == python_packets(0xFFFF, 0x1234, chunks)  # FIXED: ts 123456, ssrc 0xCAFE
     other = got[len(chunks) :]
@@ -232,10 +235,10 @@ def test_fan_out_marks_a_full_socket_and_hands_back_its_rest() -> None:
     try:
         blocked, frames = None, 0
         while blocked is None and frames < 5000:
-            blocked = wire.fan_out([stream], chunks, frames * 3000, b"\0\0\0", wire.SRTP_PROTECT)
+            blocked, _ = wire.fan_out([stream], chunks, frames * 3000, b"\0\0\0", wire.SRTP_PROTECT, 0)
             frames += 1
         assert blocked and blocked[0][0] is stream and stream.blocked
-        assert wire.fan_out([stream], chunks, 0, b"\0\0\0", wire.SRTP_PROTECT) is None  # skipped once blocked
+        assert wire.fan_out([stream], chunks, 0, b"\0\0\0", wire.SRTP_PROTECT, 0)[0] is None  # skipped once blocked
         delivered = []
         receiver.setblocking(False)
         while True:
