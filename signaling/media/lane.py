@@ -21,7 +21,8 @@ import logging
 from typing import TYPE_CHECKING
 
 from .passthrough import VP8_PACKET_MAX, EncodedFrame
-from .sendpath import RECHECK_FRAMES, FastSender, frame_clock
+from .rtpheader import frame_clock
+from .sendpath import RECHECK_FRAMES, FastSender
 from .wire import NATIVE_ENABLED, SRTP_PROTECT, Stream, fan_out
 
 if TYPE_CHECKING:

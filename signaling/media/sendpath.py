@@ -37,9 +37,17 @@ What aiortc's sender loop did and how it is kept:
     cffi int and re-checks its argument per packet, a fifth of the protect cost.
   * C: when ``_wire.c`` is built and the ICE pair is a plain UDP socket, a
     frame's packets are built, protected (the same libsrtp function, by
-    address) and sent with ``sendto`` in one C call (``wire.py``); the Python
-    loop (``_send_python``) is the fallback and the reference the tests compare
-    it with. Kernel ``sendto`` and AES/HMAC are then most of what is left.
+    address) and sent with ``sendto`` in one C call (``wire.py``) on a
+    duplicate of the socket; the connection, ICE pair and backlog are then
+    re-checked every ``RECHECK_FRAMES`` frames rather than per frame. Once
+    steady, the subscriber joins its publication's lane (``lane.py``), which
+    sends a frame to all its members in one C call. The Python loop
+    (``_send_python``) is the fallback and the reference the tests compare the
+    C with. Kernel ``sendto`` and AES/HMAC are then most of what is left.
+  * Counters: in the lane, aiortc's sender-report counters are updated at each
+    re-check, so a sender report describes the stream as of at most
+    ``RECHECK_FRAMES`` frames earlier (its NTP/RTP timestamp pair stays a
+    matching pair: lip sync is unaffected).
   * Backpressure: aiortc's per-sender queue bounded the backlog of a slow
     subscriber; here the backlog is the datagram transport's write buffer:
     ``send`` refuses a frame while it exceeds ``MAX_BACKLOG_BYTES`` and the
@@ -50,7 +58,6 @@ from __future__ import annotations
 
 import random
 import struct
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -64,9 +71,10 @@ from aiortc.rtcdtlstransport import RTCDtlsTransport, State
 from aiortc.rtcicetransport import RTCIceTransport
 from aiortc.rtcrtpparameters import RTCRtpSendParameters
 from aiortc.rtcrtpsender import random_sequence_number
-from aiortc.rtp import RTP_HISTORY_SIZE, pack_header_extensions
+from aiortc.rtp import RTP_HISTORY_SIZE
 
 from .passthrough import VP8_PACKET_MAX, EncodedFrame
+from .rtpheader import Extensions, frame_clock
 from .wire import NATIVE_ENABLED, SRTP_PROTECT, NativeWire, Stream, Wire, send_frame
 
 PackedSink = Callable[..., None]  # (frame, packets, subscribers[, sent_at]) sent: stats (ForwardStats.on_packed)
@@ -112,54 +120,9 @@ for _func, _names in _REQUIRED_NAMES:
 RTP_COMPONENT = 1  # aioice component carrying RTP (and, muxed, RTCP)
 MAX_BACKLOG_BYTES = 64 * 1024  # datagrams the kernel would not take yet
 RECHECK_FRAMES = 8  # the C path re-checks connection, ICE pair and backlog this often
-NTP_UNIX_OFFSET = 2208988800  # seconds from 1900 (NTP epoch) to 1970
-ABS_SEND_TIME_URI = "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time"
-MID_URI = "urn:ietf:params:rtp-hdrext:sdes:mid"
 _HEADER = struct.Struct("!BBH")  # V/P/X/CC, M/PT, sequence number
 _TS_SSRC = struct.Struct("!II")
 _SEQ = struct.Struct("!H")
-
-
-def frame_clock(frame: EncodedFrame) -> tuple[int, bytes]:
-    """(NTP timestamp, 3-byte abs-send-time) for ``frame``, read once per frame.
-
-    Every subscriber's copy of a frame goes out within the same fan-out, so one
-    clock read serves them all (aiortc reads a datetime clock twice per packet).
-    """
-    stamp = frame.send_clock
-    if stamp is None:
-        ntp = int((time.time() + NTP_UNIX_OFFSET) * (1 << 32))
-        stamp = frame.send_clock = (ntp, ((ntp >> 14) & 0xFFFFFF).to_bytes(3, "big"))
-    return stamp
-
-
-class _Extensions:
-    """The header-extension block of one sender: mid fixed, abs-send-time per frame."""
-
-    def __init__(self, parameters: RTCRtpSendParameters, mid: str | None) -> None:
-        ids = {ext.uri: ext.id for ext in parameters.headerExtensions}
-        abs_id, mid_id = ids.get(ABS_SEND_TIME_URI), ids.get(MID_URI)
-        extensions: list[tuple[int, bytes]] = []
-        if abs_id:  # first, so its bytes sit at a fixed offset
-            extensions.append((abs_id, b"\x00\x00\x00"))
-        if mid_id and mid is not None:
-            extensions.append((mid_id, mid.encode("utf8")))
-        profile, value = pack_header_extensions(extensions)
-        block = struct.pack("!HH", profile, len(value) >> 2) + value if value else b""
-        # abs-send-time value offset: 4-byte block header + 1 (one-byte) or 2 (two-byte) id bytes
-        offset = 4 + (1 if profile == 0xBEDE else 2)
-        self.has_abs = bool(abs_id)
-        self._head = block[:offset] if abs_id else block
-        self._tail = block[offset + 3 :] if abs_id else b""
-
-    def block(self, abs_send_time: bytes) -> bytes:
-        if not self.has_abs:
-            return self._head
-        return self._head + abs_send_time + self._tail
-
-    def template(self) -> tuple[bytes, int]:
-        """(the block with a zero abs-send-time, where its 3 bytes sit or -1): for C."""
-        return self.block(b"\x00\x00\x00"), len(self._head) if self.has_abs else -1
 
 
 class FastSender:
@@ -179,7 +142,7 @@ class FastSender:
             (c.payloadType for c in parameters.codecs if is_rtx(c) and c.parameters.get("apt") == codec.payloadType),
             None,
         )
-        self._extensions = _Extensions(parameters, parameters.muxId)
+        self._extensions = Extensions(parameters, parameters.muxId)
         self._first_byte = 0x90 if self._extensions.block(b"\x00\x00\x00") else 0x80
         self._seq = random_sequence_number()
         self._rtx_seq = random_sequence_number()
