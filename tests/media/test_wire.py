@@ -92,37 +92,46 @@ def test_audio_frame_is_one_packet_without_descriptor(udp: tuple[socket.socket, 
     assert rx.unprotect(receiver.recv(2048)) == struct.pack("!BBH", 0x90, 0x80 | 111, 7) + FIXED + opus
 
 
-def test_full_kernel_buffer_hands_back_the_rest_in_order() -> None:
-    """EAGAIN mid-frame: the unsent packets come back protected, for asyncio to queue."""
-    path = f"\0convene-wire-{os.getpid()}"
+@pytest.fixture
+def full_queue() -> Iterator[tuple[socket.socket, bytes, socket.socket]]:
+    """(non-blocking sender, the receiver's packed address, a receiver nobody reads): its queue
+    fills up and the sender gets EAGAIN, which loopback UDP never gives."""
+    path = f"\0convene-wire-{os.getpid()}-{time.monotonic_ns()}"
     receiver = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    receiver.bind(path)  # never read: its queue fills
+    receiver.bind(path)
     sender = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     sender.setblocking(False)
-    sockaddr = struct.pack("=H", socket.AF_UNIX) + path.encode()
+    yield sender, struct.pack("=H", socket.AF_UNIX) + path.encode(), receiver
+    sender.close()
+    receiver.close()
+
+
+def sequence_numbers(receiver: socket.socket, rx: Session, handed_back: list[bytes]) -> list[int]:
+    """What got through, then what came back, unprotected: their RTP sequence numbers."""
+    packets = []
+    receiver.setblocking(False)
+    while True:
+        try:
+            packets.append(receiver.recv(2048))
+        except BlockingIOError:
+            break
+    return [struct.unpack_from("!H", rx.unprotect(p), 2)[0] for p in packets + handed_back]
+
+
+def test_full_kernel_buffer_hands_back_the_rest_in_order(full_queue: tuple[socket.socket, bytes, socket.socket]) -> None:
+    """EAGAIN mid-frame: the unsent packets come back protected, for asyncio to queue."""
+    sender, sockaddr, receiver = full_queue
     tx, rx = sessions()
     history: list[bytes | None] = [None] * 128
     chunks = EncodedFrame(os.urandom(2500), 0, False, 90000, 0.0).chunks(VP8_PACKET_MAX - 4)
     seq, leftovers, frames = 0, None, 0
-    try:
-        while leftovers is None and frames < 5000:
-            seq, _, _, leftovers = wire.send_frame(sender.fileno(), sockaddr, wire.SRTP_PROTECT, ctx(tx), 0x90, 96, seq, FIXED, 1, chunks, history)
-            frames += 1
-        assert leftovers, "the receiver's queue never filled"
-        delivered = []
-        receiver.setblocking(False)
-        while True:
-            try:
-                delivered.append(rx.unprotect(receiver.recv(2048)))
-            except BlockingIOError:
-                break
-        handed_back = [rx.unprotect(p) for p in leftovers]
-        seqs = [struct.unpack_from("!H", p, 2)[0] for p in delivered + handed_back]
-        assert seqs == list(range(len(seqs)))  # nothing lost, nothing twice, in order
-        assert seq == len(seqs)
-    finally:
-        sender.close()
-        receiver.close()
+    while leftovers is None and frames < 5000:
+        seq, _, _, leftovers = wire.send_frame(sender.fileno(), sockaddr, wire.SRTP_PROTECT, ctx(tx), 0x90, 96, seq, FIXED, 1, chunks, history)
+        frames += 1
+    assert leftovers, "the receiver's queue never filled"
+    seqs = sequence_numbers(receiver, rx, leftovers)
+    assert seqs == list(range(len(seqs)))  # nothing lost, nothing twice, in order
+    assert seq == len(seqs)
 
 
 def test_oversized_packet_is_refused_not_truncated(udp: tuple[socket.socket, socket.socket]) -> None:
@@ -223,34 +232,19 @@ def test_fan_out_sends_each_stream_its_own_packets(udp: tuple[socket.socket, soc
     assert second.last_frame_ts == 3000
 
 
-def test_fan_out_marks_a_full_socket_and_hands_back_its_rest() -> None:
-    path = f"\0convene-lane-{os.getpid()}"
-    receiver = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    receiver.bind(path)
-    sender = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    sender.setblocking(False)
+def test_fan_out_marks_a_full_socket_and_hands_back_its_rest(full_queue: tuple[socket.socket, bytes, socket.socket]) -> None:
+    sender, sockaddr, receiver = full_queue
     tx, rx = sessions()
-    stream = wire.Stream(sender.fileno(), struct.pack("=H", socket.AF_UNIX) + path.encode(), ctx(tx), 0x80, 96, 1, b"", -1, True, [None] * 128, object())
+    stream = wire.Stream(sender.fileno(), sockaddr, ctx(tx), 0x80, 96, 1, b"", -1, True, [None] * 128, object())
     chunks = EncodedFrame(os.urandom(2500), 0, False, 90000, 0.0).chunks(VP8_PACKET_MAX - 4)
-    try:
-        blocked, frames = None, 0
-        while blocked is None and frames < 5000:
-            blocked, _ = wire.fan_out([stream], chunks, frames * 3000, b"\0\0\0", wire.SRTP_PROTECT, 0)
-            frames += 1
-        assert blocked and blocked[0][0] is stream and stream.blocked
-        assert wire.fan_out([stream], chunks, 0, b"\0\0\0", wire.SRTP_PROTECT, 0)[0] is None  # skipped once blocked
-        delivered = []
-        receiver.setblocking(False)
-        while True:
-            try:
-                delivered.append(rx.unprotect(receiver.recv(2048)))
-            except BlockingIOError:
-                break
-        seqs = [struct.unpack_from("!H", p, 2)[0] for p in delivered + [rx.unprotect(p) for p in blocked[0][1]]]
-        assert seqs == list(range(len(seqs))) and stream.seq == len(seqs)
-    finally:
-        sender.close()
-        receiver.close()
+    blocked, frames = None, 0
+    while blocked is None and frames < 5000:
+        blocked, _ = wire.fan_out([stream], chunks, frames * 3000, b"\0\0\0", wire.SRTP_PROTECT, 0)
+        frames += 1
+    assert blocked and blocked[0][0] is stream and stream.blocked
+    assert wire.fan_out([stream], chunks, 0, b"\0\0\0", wire.SRTP_PROTECT, 0)[0] is None  # skipped once blocked
+    seqs = sequence_numbers(receiver, rx, blocked[0][1])
+    assert seqs == list(range(len(seqs))) and stream.seq == len(seqs)
 
 
 @pytest.mark.asyncio
