@@ -179,9 +179,13 @@ class SlotTrack(MediaStreamTrack):
             self._overflow()
 
     def _overflow(self) -> None:
-        # The subscriber is not keeping up: this frame is lost, so video has to
-        # restart at a keyframe (a later delta would reference missing data).
+        # The subscriber is not keeping up: this frame is lost.
         self.dropped += 1
+        self.resync()
+
+    def resync(self) -> None:
+        """A frame may be missing: video restarts at a keyframe (a later delta would
+        reference missing data)."""
         if self.kind == "video":
             self._needs_keyframe = True
             self.request_keyframe()

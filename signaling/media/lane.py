@@ -48,11 +48,14 @@ class Lane:
 
     def deliver(self, frame: EncodedFrame, subscribers: set[SlotTrack]) -> None:
         """``frame`` to every subscriber: the lane's in C, the others one by one."""
-        if self._members:
-            self._fan_out(frame)
         members = self._members
-        for slot in subscribers:
-            if slot not in members:
+        if members:  # who is outside is decided first: a member leaving now got this frame
+            outside = [slot for slot in subscribers if slot not in members]
+            self._fan_out(frame)
+            for slot in outside:
+                slot.push(frame)
+        else:
+            for slot in subscribers:
                 slot.push(frame)
         self._until_check -= 1
         if self._until_check <= 0:
@@ -89,8 +92,11 @@ class Lane:
             # Which member failed is unknown: everyone goes back to the per-subscriber
             # path, where a failure stops only that subscriber's slot.
             logger.exception("fan-out lane failed: its subscribers go back to the per-subscriber path")
+            left = list(self._members)
             self.clear()
             self.enabled = False
+            for slot in left:  # some may have missed this frame: restart them at a keyframe
+                slot.resync()
             return
         sink = next(iter(self._members)).sink
         if isinstance(sink, FastSender) and sink._on_packed is not None:

@@ -247,7 +247,7 @@ class FastSender:
         if leftovers:  # the kernel's buffer was full: asyncio queues the rest, and sends first from now on
             self._steady = None
             for packet in leftovers:
-                native.wire.transport.sendto(packet, native.wire.addr)
+                native.transport.sendto(packet, native.addr)
         return len(chunks), octets, sent
 
     def _send_python(self, wire: Wire, frame: EncodedFrame, fixed: bytes) -> tuple[int, int, int]:

@@ -17,8 +17,8 @@ from aiortc.rtcdtlstransport import State
 from aiortc.rtcrtpparameters import RTCRtcpParameters, RTCRtpCodecParameters, RTCRtpSendParameters
 from pylibsrtp import Policy, Session
 
-from signaling.media import wire
-from signaling.media.forwarding import Publication, SlotTrack
+from signaling.media import lane, wire
+from signaling.media.forwarding import KEYFRAME_INTERVAL, Publication, SlotTrack
 from signaling.media.passthrough import VP8_PACKET_MAX, EncodedFrame
 from signaling.media.sendpath import RECHECK_FRAMES, FastSender
 
@@ -273,3 +273,93 @@ async def test_lane_never_writes_to_a_reused_socket_number_and_lets_go(udp: tupl
     assert slot not in pub.lane  # the re-check saw the closed socket
     pub.close()
     newcomer.close()
+
+
+@pytest.mark.asyncio
+async def test_sender_queues_what_the_kernel_refused_then_rechecks(
+    udp: tuple[socket.socket, socket.socket], full_queue: tuple[socket.socket, bytes, socket.socket]
+) -> None:
+    """A subscriber's socket is full mid-frame: the rest goes to asyncio's queue, in order,
+    and the next frame takes the checked path (asyncio's queue must drain first)."""
+    fast, transport = await fast_sender(udp[1])
+    sender, sockaddr, receiver = full_queue
+    queued: list[bytes] = []
+    asyncio_side = SimpleNamespace(sendto=lambda packet, addr: queued.append(packet))
+    session = fast._sender.transport._tx_srtp  # type: ignore[attr-defined]
+    fast._steady = wire.NativeWire(sender.fileno(), sockaddr, ctx(session), asyncio_side, ("peer", 1))
+    frame_no = 0
+    while not queued and frame_no < 5000:
+        fast._recheck_in = RECHECK_FRAMES  # stay on the steady C path until the kernel refuses
+        fast.send(EncodedFrame(os.urandom(2500), frame_no * 3000, False, 90000, 0.0), frame_no * 3000)
+        frame_no += 1
+    assert queued and fast._steady is None
+    seqs = sequence_numbers(receiver, sessions()[1], queued)
+    first = seqs[0]
+    assert seqs == [(first + i) & 0xFFFF for i in range(len(seqs))]  # nothing lost, in order
+    fast.close()
+    transport.close()
+
+
+@pytest.mark.asyncio
+async def test_lane_member_whose_socket_is_full_leaves_with_its_state(
+    udp: tuple[socket.socket, socket.socket], full_queue: tuple[socket.socket, bytes, socket.socket]
+) -> None:
+    fast, transport = await fast_sender(udp[1])
+    sender, sockaddr, receiver = full_queue
+    queued: list[bytes] = []
+    asyncio_side = SimpleNamespace(sendto=lambda packet, addr: queued.append(packet))
+    session = fast._sender.transport._tx_srtp  # type: ignore[attr-defined]
+    pub = Publication("p", "p", "video", "camera", "0", send_pli=lambda: None)
+    slot = SlotTrack("video")
+    slot.sink = fast
+    slot.attach(pub)
+    pub.deliver(EncodedFrame(os.urandom(2500), 0, True, 90000, 0.0))  # started on a keyframe
+    fast._steady = wire.NativeWire(sender.fileno(), sockaddr, ctx(session), asyncio_side, ("peer", 1))
+    fast._recheck_in = RECHECK_FRAMES
+    pub.lane._admit(slot)
+    assert slot in pub.lane
+    sent_before = fast._seq
+    frame_no = 1
+    while not queued and frame_no < 5000:
+        pub.lane._until_check = RECHECK_FRAMES  # no re-check: only the full socket may take it out
+        pub.deliver(EncodedFrame(os.urandom(2500), frame_no * 3000, False, 90000, 0.0))
+        frame_no += 1
+    assert queued and slot not in pub.lane
+    seqs = sequence_numbers(receiver, sessions()[1], queued)
+    assert seqs == [(sent_before + i) & 0xFFFF for i in range(len(seqs))]  # nothing lost, in order
+    assert fast._seq == (sent_before + len(seqs)) & 0xFFFF  # its state came back with it
+    assert slot._last_out == (frame_no - 1) * 3000  # so a later switch rebases after it
+    pub.close()
+    fast.close()
+    transport.close()
+
+
+@pytest.mark.asyncio
+async def test_a_failing_lane_hands_everyone_back_to_restart_at_a_keyframe(
+    udp: tuple[socket.socket, socket.socket], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fast, transport = await fast_sender(udp[1])
+    plis: list[int] = []
+    pub = Publication("p", "p", "video", "camera", "0", send_pli=lambda: plis.append(1))
+    slot = SlotTrack("video")
+    slot.sink = fast
+    slot.attach(pub)
+    frames = [EncodedFrame(os.urandom(2000), i * 3000, i == 0, 90000, 0.0) for i in range(3 * RECHECK_FRAMES)]
+    for frame in frames[: 2 * RECHECK_FRAMES]:
+        pub.deliver(frame)
+    assert slot in pub.lane
+    plis.clear()
+
+    def broken(*args: object) -> None:
+        raise RuntimeError("srtp_protect failed (status 9)")
+
+    monkeypatch.setattr(lane, "fan_out", broken)
+    pub.deliver(frames[2 * RECHECK_FRAMES])  # must not raise into the publisher's receive path
+    assert slot not in pub.lane and not pub.lane.enabled
+    assert slot.sink is fast and slot._needs_keyframe  # back on its own path, waiting for a keyframe
+    async with asyncio.timeout(KEYFRAME_INTERVAL + 1):
+        while not plis:  # and asking for one (throttled: at most one per interval)
+            await asyncio.sleep(0.02)
+    pub.close()
+    fast.close()
+    transport.close()
