@@ -9,7 +9,7 @@ import os
 import socket
 import struct
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from types import SimpleNamespace
 
 import pytest
@@ -247,19 +247,34 @@ def test_fan_out_marks_a_full_socket_and_hands_back_its_rest(full_queue: tuple[s
     assert seqs == list(range(len(seqs))) and stream.seq == len(seqs)
 
 
+def subscribed(fast: FastSender, send_pli: Callable[[], None] = lambda: None) -> tuple[Publication, SlotTrack]:
+    """A video publication with one subscriber's slot, sending through ``fast``."""
+    pub = Publication("p", "p", "video", "camera", "0", send_pli=send_pli)
+    slot = SlotTrack("video")
+    slot.sink = fast
+    slot.attach(pub)
+    return pub, slot
+
+
+def video_frames(count: int) -> list[EncodedFrame]:
+    """30 fps, two packets each, a keyframe first."""
+    return [EncodedFrame(os.urandom(2000), i * 3000, i == 0, 90000, 0.0) for i in range(count)]
+
+
+def settled_in_lane(pub: Publication, slot: SlotTrack, frames: list[EncodedFrame]) -> None:
+    for frame in frames:
+        pub.deliver(frame)
+    assert slot in pub.lane  # steady: admitted at a re-check
+
+
 @pytest.mark.asyncio
 async def test_lane_never_writes_to_a_reused_socket_number_and_lets_go(udp: tuple[socket.socket, socket.socket]) -> None:
     """The same guarantee as above, through a publication's fan-out lane."""
     _, receiver = udp
     fast, transport = await fast_sender(receiver)
-    pub = Publication("p", "p", "video", "camera", "0", send_pli=lambda: None)
-    slot = SlotTrack("video")
-    slot.sink = fast
-    slot.attach(pub)
-    frames = [EncodedFrame(os.urandom(2000), i * 3000, i == 0, 90000, 0.0) for i in range(6 * RECHECK_FRAMES)]
-    for frame in frames[: 2 * RECHECK_FRAMES]:
-        pub.deliver(frame)
-    assert slot in pub.lane
+    pub, slot = subscribed(fast)
+    frames = video_frames(6 * RECHECK_FRAMES)
+    settled_in_lane(pub, slot, frames[: 2 * RECHECK_FRAMES])
     old_port = transport.get_extra_info("sockname")[1]
     assert set(drain(receiver)) == {("127.0.0.1", old_port)}
     transport.close()
@@ -309,10 +324,7 @@ async def test_lane_member_whose_socket_is_full_leaves_with_its_state(
     queued: list[bytes] = []
     asyncio_side = SimpleNamespace(sendto=lambda packet, addr: queued.append(packet))
     session = fast._sender.transport._tx_srtp  # type: ignore[attr-defined]
-    pub = Publication("p", "p", "video", "camera", "0", send_pli=lambda: None)
-    slot = SlotTrack("video")
-    slot.sink = fast
-    slot.attach(pub)
+    pub, slot = subscribed(fast)
     pub.deliver(EncodedFrame(os.urandom(2500), 0, True, 90000, 0.0))  # started on a keyframe
     fast._steady = wire.NativeWire(sender.fileno(), sockaddr, ctx(session), asyncio_side, ("peer", 1))
     fast._recheck_in = RECHECK_FRAMES
@@ -340,14 +352,9 @@ async def test_a_failing_lane_hands_everyone_back_to_restart_at_a_keyframe(
 ) -> None:
     fast, transport = await fast_sender(udp[1])
     plis: list[int] = []
-    pub = Publication("p", "p", "video", "camera", "0", send_pli=lambda: plis.append(1))
-    slot = SlotTrack("video")
-    slot.sink = fast
-    slot.attach(pub)
-    frames = [EncodedFrame(os.urandom(2000), i * 3000, i == 0, 90000, 0.0) for i in range(3 * RECHECK_FRAMES)]
-    for frame in frames[: 2 * RECHECK_FRAMES]:
-        pub.deliver(frame)
-    assert slot in pub.lane
+    pub, slot = subscribed(fast, lambda: plis.append(1))
+    frames = video_frames(3 * RECHECK_FRAMES)
+    settled_in_lane(pub, slot, frames[: 2 * RECHECK_FRAMES])
     plis.clear()
 
     def broken(*args: object) -> None:
