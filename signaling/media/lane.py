@@ -100,7 +100,7 @@ class Lane:
             return
         sink = next(iter(self._members)).sink
         if isinstance(sink, FastSender) and sink._on_packed is not None:
-            sink._on_packed(frame, len(chunks) * len(streams), len(streams), probe_done)
+            sink._on_packed(frame, len(chunks) * len(streams), len(streams), probe_done or None)
         for stream, leftovers in blocked or ():
             slot = next(s for s, member in self._members.items() if member is stream)
             self.leave(slot, frame, leftovers)
