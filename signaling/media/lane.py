@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from .passthrough import VP8_PACKET_MAX, EncodedFrame
 from .rtpheader import frame_clock
-from .sendpath import RECHECK_FRAMES, FastSender
+from .sendpath import RECHECK_FRAMES, FastSender, PackedSink
 from .wire import NATIVE_ENABLED, SRTP_PROTECT, Stream, fan_out
 
 if TYPE_CHECKING:
@@ -39,6 +39,8 @@ class Lane:
         self._streams: list[Stream] = []
         self._until_check = RECHECK_FRAMES
         self._probe = 0  # the member whose send time is this frame's latency sample
+        self._ntp = 0  # the last fanned-out frame's NTP time: what the members' counters are as of
+        self._report: PackedSink | None = None  # the stats sink (the members' own)
 
     def __contains__(self, slot: object) -> bool:
         return slot in self._members
@@ -60,13 +62,13 @@ class Lane:
         self._until_check -= 1
         if self._until_check <= 0:
             self._until_check = RECHECK_FRAMES
-            self._recheck(frame)
+            self._recheck()
             if self.enabled:
                 for slot in subscribers:
                     if slot not in members:
                         self._admit(slot)
 
-    def leave(self, slot: SlotTrack, frame: EncodedFrame | None = None, leftovers: list[bytes] | None = None) -> None:
+    def leave(self, slot: SlotTrack, leftovers: list[bytes] | None = None) -> None:
         """``slot`` goes back to the per-subscriber path (with its state)."""
         stream = self._members.pop(slot, None)
         if stream is None:
@@ -74,15 +76,14 @@ class Lane:
         self._streams.remove(stream)
         sink = slot.sink
         if isinstance(sink, FastSender):
-            ntp = frame_clock(frame)[0] if frame is not None else 0
-            slot.left_lane(sink.leave_lane(ntp, leftovers))
+            slot.left_lane(sink.leave_lane(self._ntp, leftovers))
 
     def clear(self) -> None:
         for slot in list(self._members):
             self.leave(slot)
 
     def _fan_out(self, frame: EncodedFrame) -> None:
-        ntp, abs_send_time = frame.send_clock or frame_clock(frame)
+        self._ntp, abs_send_time = frame.send_clock or frame_clock(frame)
         chunks = frame.chunks(VP8_PACKET_MAX - 4) if self.kind == "video" else [frame.data]
         streams = self._streams
         self._probe = probe = (self._probe + 1) % len(streams)
@@ -98,12 +99,11 @@ class Lane:
             for slot in left:  # some may have missed this frame: restart them at a keyframe
                 slot.resync()
             return
-        sink = next(iter(self._members)).sink
-        if isinstance(sink, FastSender) and sink._on_packed is not None:
-            sink._on_packed(frame, len(chunks) * len(streams), len(streams), probe_done or None)
+        if self._report is not None:
+            self._report(frame, len(chunks) * len(streams), len(streams), probe_done or None)
         for stream, leftovers in blocked or ():
             slot = next(s for s, member in self._members.items() if member is stream)
-            self.leave(slot, frame, leftovers)
+            self.leave(slot, leftovers)
 
     def _admit(self, slot: SlotTrack) -> None:
         offset = slot.lane_offset()
@@ -114,10 +114,10 @@ class Lane:
         if stream is not None:
             self._members[slot] = stream
             self._streams.append(stream)
+            self._report = sink.on_packed
 
-    def _recheck(self, frame: EncodedFrame) -> None:
-        ntp = (frame.send_clock or frame_clock(frame))[0]
+    def _recheck(self) -> None:
         for slot in list(self._members):
             sink = slot.sink
-            if not isinstance(sink, FastSender) or not sink.lane_check(ntp):
-                self.leave(slot, frame)
+            if not isinstance(sink, FastSender) or not sink.lane_check(self._ntp):
+                self.leave(slot)

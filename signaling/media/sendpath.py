@@ -134,7 +134,7 @@ class FastSender:
         codec = parameters.codecs[0]
         self.mime_type = codec.mimeType.lower()
         self._sender = sender
-        self._on_packed = on_packed
+        self.on_packed = on_packed  # the stats sink (the lane reports its members' frames there too)
         self._payload_type = codec.payloadType
         self._ssrc: int = sender._ssrc
         self._rtx_ssrc: int = sender._rtx_ssrc
@@ -246,8 +246,7 @@ class FastSender:
         )  # fmt: skip
         if leftovers:  # the kernel's buffer was full: asyncio queues the rest, and sends first from now on
             self._steady = None
-            for packet in leftovers:
-                native.transport.sendto(packet, native.addr)
+            native.queue(leftovers)
         return len(chunks), octets, sent
 
     def _send_python(self, wire: Wire, frame: EncodedFrame, fixed: bytes) -> tuple[int, int, int]:
@@ -285,8 +284,8 @@ class FastSender:
 
     def _finish(self, frame: EncodedFrame, packets: int, octets: int, wire_bytes: int, ntp: int, rtp_timestamp: int) -> None:
         self._finish_counters(packets, octets, wire_bytes, ntp, rtp_timestamp)
-        if self._on_packed is not None:
-            self._on_packed(frame, packets, 1)
+        if self.on_packed is not None:
+            self.on_packed(frame, packets, 1)
 
     def _finish_counters(self, packets: int, octets: int, wire_bytes: int, ntp: int, rtp_timestamp: int) -> None:
         """Feed the counters aiortc's RTCP loop (sender reports) and getStats read.
@@ -339,9 +338,8 @@ class FastSender:
         last = stream.last_frame_ts if stream.last_frame_ts >= 0 else None
         self._flush_lane(ntp, stream)
         self._seq, self._picture_id, self._steady = stream.seq, stream.picture_id, None
-        native = stream.wire
-        for packet in leftovers or ():  # the kernel's buffer was full: asyncio queues the rest
-            native.transport.sendto(packet, native.addr)
+        if leftovers:  # the kernel's buffer was full: asyncio queues the rest
+            stream.wire.queue(leftovers)
         return last
 
     def _flush_lane(self, ntp: int, stream: Stream | None = None) -> None:

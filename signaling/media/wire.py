@@ -57,6 +57,16 @@ class NativeWire:
         self.close = weakref.finalize(self, os.close, self.fd)  # runs once: close() or collection
         self.sockaddr, self.ctx, self.transport, self.addr = sockaddr, ctx, transport, addr
 
+    def queue(self, packets: list[bytes]) -> None:
+        """Protected packets the kernel refused: asyncio's queue sends them, in order."""
+        for packet in packets:
+            self.transport.sendto(packet, self.addr)
+
+
+def srtp_context(session: Session) -> int:
+    """The address of ``session``'s libsrtp context, for the C module."""
+    return int(ffi.cast("uintptr_t", session._srtp[0]))
+
 
 def _protector(session: Session) -> Protect:
     """``session.protect`` without its per-call allocation (same C call, same buffer)."""
@@ -102,7 +112,7 @@ def _native(session: Session, transport: Any, addr: tuple[Any, ...]) -> NativeWi
     sockaddr = packed_sockaddr(sock.family, addr)
     if sockaddr is None:
         return None
-    return NativeWire(sock.fileno(), sockaddr, int(ffi.cast("uintptr_t", session._srtp[0])), transport, addr)
+    return NativeWire(sock.fileno(), sockaddr, srtp_context(session), transport, addr)
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,12 +34,6 @@ def sessions() -> tuple[Session, Session]:
     return tx, rx
 
 
-def ctx(session: Session) -> int:
-    from pylibsrtp._binding import ffi
-
-    return int(ffi.cast("uintptr_t", session._srtp[0]))
-
-
 def python_packets(seq: int, picture_id: int, chunks: list[bytes]) -> list[bytes]:
     """What FastSender._send_python builds for the same frame (marker on the last)."""
     tail = bytes((0x80, 0x80 | picture_id >> 8, picture_id & 0xFF))
@@ -71,7 +65,7 @@ def test_c_path_sends_exactly_the_python_packets_protected(udp: tuple[socket.soc
     history: list[bytes | None] = [None] * 128
     sockaddr = wire.packed_sockaddr(socket.AF_INET, receiver.getsockname())
     assert sockaddr is not None
-    result = wire.send_frame(sender.fileno(), sockaddr, wire.SRTP_PROTECT, ctx(tx), 0x90, 96, 0xFFFE, FIXED, 0x1234, chunks, history)
+    result = wire.send_frame(sender.fileno(), sockaddr, wire.SRTP_PROTECT, wire.srtp_context(tx), 0x90, 96, 0xFFFE, FIXED, 0x1234, chunks, history)
     next_seq, wire_bytes, octets, leftovers = result
     expected = python_packets(0xFFFE, 0x1234, chunks)
     received = [rx.unprotect(receiver.recv(2048)) for _ in expected]
@@ -88,7 +82,7 @@ def test_audio_frame_is_one_packet_without_descriptor(udp: tuple[socket.socket, 
     sockaddr = wire.packed_sockaddr(socket.AF_INET, receiver.getsockname())
     history: list[bytes | None] = [None] * 128
     opus = os.urandom(160)
-    wire.send_frame(sender.fileno(), sockaddr, wire.SRTP_PROTECT, ctx(tx), 0x90, 111, 7, FIXED, -1, [opus], history)
+    wire.send_frame(sender.fileno(), sockaddr, wire.SRTP_PROTECT, wire.srtp_context(tx), 0x90, 111, 7, FIXED, -1, [opus], history)
     assert rx.unprotect(receiver.recv(2048)) == struct.pack("!BBH", 0x90, 0x80 | 111, 7) + FIXED + opus
 
 
@@ -126,7 +120,7 @@ def test_full_kernel_buffer_hands_back_the_rest_in_order(full_queue: tuple[socke
     chunks = EncodedFrame(os.urandom(2500), 0, False, 90000, 0.0).chunks(VP8_PACKET_MAX - 4)
     seq, leftovers, frames = 0, None, 0
     while leftovers is None and frames < 5000:
-        seq, _, _, leftovers = wire.send_frame(sender.fileno(), sockaddr, wire.SRTP_PROTECT, ctx(tx), 0x90, 96, seq, FIXED, 1, chunks, history)
+        seq, _, _, leftovers = wire.send_frame(sender.fileno(), sockaddr, wire.SRTP_PROTECT, wire.srtp_context(tx), 0x90, 96, seq, FIXED, 1, chunks, history)
         frames += 1
     assert leftovers, "the receiver's queue never filled"
     seqs = sequence_numbers(receiver, rx, leftovers)
@@ -139,7 +133,7 @@ def test_oversized_packet_is_refused_not_truncated(udp: tuple[socket.socket, soc
     tx, _ = sessions()
     sockaddr = wire.packed_sockaddr(socket.AF_INET, receiver.getsockname())
     with pytest.raises(ValueError, match="over 1500"):
-        wire.send_frame(sender.fileno(), sockaddr, wire.SRTP_PROTECT, ctx(tx), 0x90, 96, 0, FIXED, 1, [bytes(1600)], [None] * 128)
+        wire.send_frame(sender.fileno(), sockaddr, wire.SRTP_PROTECT, wire.srtp_context(tx), 0x90, 96, 0, FIXED, 1, [bytes(1600)], [None] * 128)
 
 
 def test_sockaddr_for_ipv4_and_ipv6_but_not_scoped_or_names() -> None:
@@ -214,7 +208,7 @@ def test_fan_out_sends_each_stream_its_own_packets(udp: tuple[socket.socket, soc
     extensions = bytes.fromhex("bede0001") + bytes.fromhex("32000000")  # abs-send-time zeroed at 5
     streams = []
     for ssrc, seq in ((0xCAFE, 0xFFFF), (0xBEEF, 100)):
-        stream = wire.Stream(sender.fileno(), sockaddr, ctx(tx), 0x90, 96, ssrc, extensions, 5, True, [None] * 128, object())
+        stream = wire.Stream(sender.fileno(), sockaddr, wire.srtp_context(tx), 0x90, 96, ssrc, extensions, 5, True, [None] * 128, object())
         stream.seq, stream.picture_id, stream.offset = seq, 0x1234, 123456 - 3000 if ssrc == 0xCAFE else 7
         streams.append(stream)
     chunks = EncodedFrame(os.urandom(3000), 0, True, 90000, 0.0).chunks(VP8_PACKET_MAX - 4)
@@ -235,7 +229,7 @@ def test_fan_out_sends_each_stream_its_own_packets(udp: tuple[socket.socket, soc
 def test_fan_out_marks_a_full_socket_and_hands_back_its_rest(full_queue: tuple[socket.socket, bytes, socket.socket]) -> None:
     sender, sockaddr, receiver = full_queue
     tx, rx = sessions()
-    stream = wire.Stream(sender.fileno(), sockaddr, ctx(tx), 0x80, 96, 1, b"", -1, True, [None] * 128, object())
+    stream = wire.Stream(sender.fileno(), sockaddr, wire.srtp_context(tx), 0x80, 96, 1, b"", -1, True, [None] * 128, object())
     chunks = EncodedFrame(os.urandom(2500), 0, False, 90000, 0.0).chunks(VP8_PACKET_MAX - 4)
     blocked, frames = None, 0
     while blocked is None and frames < 5000:
@@ -301,7 +295,7 @@ async def test_sender_queues_what_the_kernel_refused_then_rechecks(
     queued: list[bytes] = []
     asyncio_side = SimpleNamespace(sendto=lambda packet, addr: queued.append(packet))
     session = fast._sender.transport._tx_srtp  # type: ignore[attr-defined]
-    fast._steady = wire.NativeWire(sender.fileno(), sockaddr, ctx(session), asyncio_side, ("peer", 1))
+    fast._steady = wire.NativeWire(sender.fileno(), sockaddr, wire.srtp_context(session), asyncio_side, ("peer", 1))
     frame_no = 0
     while not queued and frame_no < 5000:
         fast._recheck_in = RECHECK_FRAMES  # stay on the steady C path until the kernel refuses
@@ -326,7 +320,7 @@ async def test_lane_member_whose_socket_is_full_leaves_with_its_state(
     session = fast._sender.transport._tx_srtp  # type: ignore[attr-defined]
     pub, slot = subscribed(fast)
     pub.deliver(EncodedFrame(os.urandom(2500), 0, True, 90000, 0.0))  # started on a keyframe
-    fast._steady = wire.NativeWire(sender.fileno(), sockaddr, ctx(session), asyncio_side, ("peer", 1))
+    fast._steady = wire.NativeWire(sender.fileno(), sockaddr, wire.srtp_context(session), asyncio_side, ("peer", 1))
     fast._recheck_in = RECHECK_FRAMES
     pub.lane._admit(slot)
     assert slot in pub.lane
@@ -367,6 +361,24 @@ async def test_a_failing_lane_hands_everyone_back_to_restart_at_a_keyframe(
     async with asyncio.timeout(KEYFRAME_INTERVAL + 1):
         while not plis:  # and asking for one (throttled: at most one per interval)
             await asyncio.sleep(0.02)
+    pub.close()
+    fast.close()
+    transport.close()
+
+
+@pytest.mark.asyncio
+async def test_leaving_the_lane_on_a_move_keeps_the_sender_report_clock(udp: tuple[socket.socket, socket.socket]) -> None:
+    """A move takes a member out between frames: the counters it hands back to aiortc's
+    sender reports carry the last frame's NTP time, not none."""
+    fast, transport = await fast_sender(udp[1])
+    pub, slot = subscribed(fast)
+    frames = video_frames(2 * RECHECK_FRAMES + 1)
+    settled_in_lane(pub, slot, frames[: 2 * RECHECK_FRAMES])
+    pub.deliver(frames[-1])  # sent by the lane, not yet handed back
+    slot.detach()  # a move
+    report = fast._sender.__dict__  # type: ignore[attr-defined]
+    assert report["_RTCRtpSender__packet_count"] == fast.packets > 0
+    assert report["_RTCRtpSender__ntp_timestamp"] == frames[-1].send_clock[0]  # type: ignore[index]
     pub.close()
     fast.close()
     transport.close()
