@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup wire services browser migrate demo bench clean
+.PHONY: run test test-any-hour setup wire services browser migrate demo bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,6 +42,11 @@ frontend/node_modules/.installed: frontend/package.json frontend/package-lock.js
 
 test: setup services frontend/node_modules/.installed
 	$(BIN)/python -m pytest
+
+# The browser and time-sensitive tests under faketime at 07:00, 12:00, 22:00 Pacific and
+# across midnight UTC (about half an hour; not part of `make test`).
+test-any-hour: setup services frontend/node_modules/.installed
+	bash .ci/any_hour.sh
 
 bench: setup
 	$(BIN)/python bench/breakout_plan.py

@@ -5,15 +5,16 @@ from collections.abc import Iterator
 
 import pytest
 
-from convenings.demo import DemoSummary, seed
+from convenings.demo import PHASES, DemoSummary, seed
 from tests import live
 from tests.live import DaphneServer, LiveDatabase
 
 
 @pytest.fixture
 def demo(db: None) -> DemoSummary:
-    """The seeded demo Statewide Leadership Academy."""
-    return seed()
+    """The seeded demo Statewide Leadership Academy, its opening plenary live now (whatever the
+    hour: the agenda is placed around the clock, see convenings.demo.seed)."""
+    return seed(at=PHASES["session"])
 
 
 # ---- live servers (tests/live.py) ------------------------------------------------------

@@ -22,6 +22,25 @@ class AgendaItem:
     # The same times in the viewer's chosen zone; None when that is the convening's own.
     viewer_starts: dt.datetime | None = None
     viewer_ends: dt.datetime | None = None
+    status: str = ""  # see session_status: "live", "next", "ended" or "" (later)
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS.get(self.status, "")
+
+
+# What the agenda marks a session with, in the words on the page.
+STATUS_LABELS = {"live": "Live now", "next": "Up next", "ended": "Ended"}
+
+
+def session_status(starts: dt.datetime, ends: dt.datetime, now: dt.datetime, is_next: bool) -> str:
+    """A session is live from its start up to (not including) its end, ended from its end on;
+    ``is_next`` marks the first one still to come."""
+    if ends <= now:
+        return "ended"
+    if starts <= now:
+        return "live"
+    return "next" if is_next else ""
 
 
 def sessions_for(convening: Convening) -> QuerySet[Session]:
@@ -32,9 +51,14 @@ def sessions_for(convening: Convening) -> QuerySet[Session]:
     ).order_by("order", "starts_at")
 
 
-def agenda(convening: Convening, viewer_time_zone: str | None = None) -> list[AgendaItem]:
+def agenda(convening: Convening, viewer_time_zone: str | None = None,
+           now: dt.datetime | None = None) -> list[AgendaItem]:
+    """The sessions in order; with ``now``, each marked live, up next or ended."""
     tz = convening.tz
     viewer = zoneinfo.ZoneInfo(viewer_time_zone) if viewer_time_zone not in (None, convening.time_zone) else None
+    sessions = list(sessions_for(convening))
+    upcoming = [s.starts_at for s in sessions if now is not None and s.starts_at > now]
+    first_upcoming = min(upcoming) if upcoming else None
     return [
         AgendaItem(
             session=s,
@@ -45,8 +69,9 @@ def agenda(convening: Convening, viewer_time_zone: str | None = None) -> list[Ag
             materials=list(s.materials.all()),
             viewer_starts=s.starts_at.astimezone(viewer) if viewer else None,
             viewer_ends=s.ends_at.astimezone(viewer) if viewer else None,
+            status=session_status(s.starts_at, s.ends_at, now, s.starts_at == first_upcoming) if now else "",
         )
-        for s in sessions_for(convening)
+        for s in sessions
     ]
 
 

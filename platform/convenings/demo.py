@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from zoneinfo import ZoneInfo
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
@@ -54,10 +53,22 @@ def _topics() -> dict[str, Topic]:
     return topics
 
 
-def _convening() -> Convening:
-    tz = ZoneInfo(TIME_ZONE)
-    day = timezone.now().astimezone(tz).date()
-    start = dt.datetime.combine(day, dt.time(8, 0), tz)
+def agenda_midnight(now: dt.datetime, at: str) -> dt.datetime:
+    """The moment the academy's agenda clock reads 00:00, chosen so that ``now`` reads ``at``.
+
+    The demo is seeded relative to a clock (yours, or a test's), not to a calendar day: at
+    ``at="08:45"`` the opening plenary (08:30–09:30) is live now whatever the hour, and a test
+    picks any other phase (before the day, between sessions, after it). Rounded down to five
+    minutes so the agenda reads tidily; durations are kept exactly (UTC arithmetic).
+    """
+    hours, minutes = (int(part) for part in at.split(":"))
+    midnight = now.astimezone(dt.UTC) - dt.timedelta(hours=hours, minutes=minutes)
+    return midnight - dt.timedelta(minutes=midnight.minute % 5, seconds=midnight.second,
+                                   microseconds=midnight.microsecond)
+
+
+def _convening(midnight: dt.datetime) -> Convening:
+    start = midnight + dt.timedelta(hours=8)
     convening, _ = Convening.objects.update_or_create(slug=SLUG, defaults={
         "title": "Statewide Leadership Academy", "kind": Convening.Kind.ACADEMY,
         "time_zone": TIME_ZONE, "starts_at": start, "ends_at": start + dt.timedelta(hours=7),
@@ -107,10 +118,12 @@ def _schools(convening: Convening, topics: dict[str, Topic], summary: DemoSummar
                 index += 1
 
 
-def _agenda(convening: Convening, topics: dict[str, Topic], presenters: list[Participant]) -> None:
-    tz = convening.tz
-    day = convening.starts_at.astimezone(tz).date()
-    at = lambda hhmm: dt.datetime.combine(day, dt.time.fromisoformat(hhmm), tz)  # noqa: E731
+def _agenda(convening: Convening, midnight: dt.datetime, topics: dict[str, Topic],
+            presenters: list[Participant]) -> None:
+    def at(hhmm: str) -> dt.datetime:
+        clock = dt.time.fromisoformat(hhmm)
+        return midnight + dt.timedelta(hours=clock.hour, minutes=clock.minute)
+
     for order, title, kind, start, end, description, topic_names, presenter_idx in data.AGENDA:
         session, _ = Session.objects.update_or_create(convening=convening, order=order, defaults={
             "title": title, "kind": kind, "starts_at": at(start), "ends_at": at(end),
@@ -141,14 +154,27 @@ def _staff(convening: Convening, summary: DemoSummary) -> list[Participant]:
     return presenters
 
 
+# Phases of the academy's day, as its agenda clock reads "now" (``seed(at=...)``).
+PHASES = {
+    "before": "07:30",  # the day has not begun (it starts at 08:00)
+    "session": "08:45",  # the opening plenary (08:30–09:30) is live; no survey is due yet
+    "surveys": "10:00",  # breakouts are on; the opening plenary's survey prompt shows
+    "between": "11:50",  # between the roundtable and team planning, prompts showing
+    "after": "16:00",  # the academy has ended (15:00): every survey is due
+}
+LIVE_NOW = PHASES["session"]
+
+
 @transaction.atomic
-def seed() -> DemoSummary:
+def seed(now: dt.datetime | None = None, at: str = LIVE_NOW) -> DemoSummary:
+    """Seed the academy so that ``now`` (default: the clock) is ``at`` on its agenda."""
+    midnight = agenda_midnight(now or timezone.now(), at)
     topics = _topics()
-    convening = _convening()
+    convening = _convening(midnight)
     summary = DemoSummary(convening)
     presenters = _staff(convening, summary)
     _schools(convening, topics, summary)
-    _agenda(convening, topics, presenters)
+    _agenda(convening, midnight, topics, presenters)
     participants = convening.registrations.filter(role=Registration.Role.PARTICIPANT)
     for registration in participants.select_related("participant__user").order_by("participant__user__username")[:3]:
         link = joinlinks.issue(registration)

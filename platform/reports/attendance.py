@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+from collections.abc import Iterable
+
 from django.db import transaction
+from django.db.models import F
 
 from reports.models import Attendance
 
@@ -37,6 +40,25 @@ def attendance_closed(convening_id: int, participant_id: int, space: str, at: dt
         row.left_at = max(at, row.joined_at)
         row.save(update_fields=["left_at"])
     return True
+
+
+def attendance_moved(convening_id: int, moves: Iterable[tuple[int, str]], at: dt.datetime) -> None:
+    """Connections changed space at ``at``, one ``(participant, new space)`` per connection:
+    each person's intervals elsewhere end, and one interval per connection starts there.
+
+    Bulk (a breakout opening moves a thousand people): one UPDATE per destination, one INSERT.
+    """
+    moves = list(moves)
+    by_space: dict[str, set[int]] = {}
+    for person, space in moves:
+        by_space.setdefault(space, set()).add(person)
+    for space, people in by_space.items():
+        open_elsewhere = Attendance.objects.filter(convening_id=convening_id, participant_id__in=people,
+                                                   left_at__isnull=True).exclude(space=space)
+        open_elsewhere.filter(joined_at__lte=at).update(left_at=at)
+        open_elsewhere.filter(joined_at__gt=at).update(left_at=F("joined_at"))  # clock skew: never before it began
+    Attendance.objects.bulk_create(Attendance(convening_id=convening_id, participant_id=person, space=space,
+                                              joined_at=at) for person, space in moves)
 
 
 def close_all_open(convening_id: int, at: dt.datetime) -> int:

@@ -21,7 +21,8 @@ NO_SESSION = "Session not recorded"
 # RoomAssignment.reason / left_reason in the words people use.
 ARRIVED = {"opened": "placed when rooms opened", "reopened": "placed when rooms reopened",
            "moved": "moved here by a moderator", "swapped": "swapped here by a moderator",
-           "self_selected": "chose this room", "visited": "visiting (moderator)"}
+           "self_selected": "chose this room", "visited": "visiting (moderator)",
+           "joined": "joined after rooms opened"}
 LEFT = {"closed": "rooms closed", "recalled": "recalled to the plenary", "moved": "moved to another room",
         "swapped": "swapped to another room", "self_selected": "chose another room",
         "returned": "returned to the plenary", "reopened": "rooms reopened"}

@@ -1,8 +1,8 @@
 """How every live breakouts change is made: one transaction, one door out.
 
 :func:`change` locks the convening's row, runs the operation (pure, on
-rooms.live), saves, writes the assignment history, puts the Presence rows in
-their new spaces and publishes (rooms.actions.breakout_publish) — so what people
+rooms.live), saves, relocates the connected people (their connections and
+attendance, rooms.actions.presence.relocate), writes the assignment history and publishes (rooms.actions.breakout_publish) — so what people
 are told is what was committed, and a failed operation changes nothing.
 """
 from __future__ import annotations
@@ -13,7 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from django.db import transaction
-from django.db.models import Case, F, Value, When
 
 from rooms.actions import breakout_publish, presence, top_five
 from rooms.actions.breakout_publish import BULK, Follow
@@ -22,7 +21,7 @@ from rooms.breakouts import history, roster, snapshot, store
 from rooms.breakouts.history import Stay
 from rooms.breakouts.store import Live
 from rooms.live import Change, Effect
-from rooms.models import PLENARY, Presence
+from rooms.models import PLENARY
 from signaling.protocol import ServerMessage
 from signaling.protocol.breakout_rooms import HelpStatus
 from signaling.protocol.breakouts import BreakoutReturned
@@ -79,9 +78,10 @@ def _commit(row: LiveBreakoutState, before: Live, step: Step, now: float) -> Liv
     changes: list[Change] = list(live.state.history)
     after = store.save(row, replace(live, state=replace(live.state, history=())))
     names = {r.key: r.name for r in after.state.rooms}
-    history.record(after.convening_id, after.session_id, [*changes, *stays], now, names)
     follows = _follows(before, after, changes, stays, now)
-    _place(after.convening_id, follows)
+    # Connected people's connections and attendance follow them; absent people enter nothing.
+    present = presence.relocate(after.convening_id, {f.person: f.space for f in follows}, history.moment(now))
+    history.record(after.convening_id, after.session_id, [*changes, *stays], now, names, present=present)
     closed = [e.room for e in step.effects if e.kind == "room_closed" and e.room]
     extra = [top_five.summary(after.convening_id, [(k, names[k]) for k in closed], now)] if closed else []
     breakout_publish.publish_change(after, follows, step.effects, now, extra,
@@ -106,18 +106,6 @@ def _follows(before: Live, after: Live, changes: list[Change], stays: list[Stay]
                       else snapshot.assigned(after, space, now))
         follows.append(Follow(person, space, notice))
     return follows
-
-
-def _place(convening_id: int, follows: list[Follow]) -> None:
-    """Every moved person's connections (Presence rows) into their new space: one UPDATE."""
-    by_space: dict[str, list[int]] = {}
-    for f in follows:
-        by_space.setdefault(f.space, []).append(f.person)
-    if not by_space:
-        return
-    space = Case(*(When(participant_id__in=people, then=Value(key)) for key, people in by_space.items()),
-                 default=F("space"))
-    Presence.objects.filter(convening_id=convening_id, participant_id__in=[f.person for f in follows]).update(space=space)
 
 
 def _tell_callers(convening_id: int, effects: list[Effect]) -> None:

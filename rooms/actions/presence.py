@@ -6,19 +6,18 @@ shows each person once. Everyone in the convening hears about changes.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
 
 from rooms import snapshots
-from rooms.actions import NotFound
-from rooms.actions.publish import (
-    SPACE_ENTER, convening_group, forget_connection, participant_group, publish,
-    publish_event,
-)
+from rooms.breakouts import history
+from rooms.breakouts import store as breakout_store
+from rooms.actions.publish import convening_group, forget_connection, participant_group, publish
 from rooms.models import PLENARY, Presence
-from reports.attendance import attendance_closed, attendance_opened
+from reports.attendance import attendance_closed, attendance_moved, attendance_opened
 from signaling.protocol import ServerMessage
 from signaling.protocol.plenary import PresenceChanged, PresenceJoined, PresenceLeft
 
@@ -60,9 +59,20 @@ def join(arrival: Arrival) -> None:
         Presence.objects.create(channel_name=arrival.channel_name, convening_id=arrival.convening_id,
                                 participant_id=arrival.participant_id, role=arrival.role,
                                 space=arrival.space, worker=arrival.worker)
+        now = timezone.now()
         # Attendance for the convening report: one interval per connection and space.
-        attendance_opened(arrival.convening_id, arrival.participant_id, arrival.space, timezone.now())
+        attendance_opened(arrival.convening_id, arrival.participant_id, arrival.space, now)
+        if arrival.space != PLENARY:
+            _arrived_in_room(arrival, now)
         _announce(arrival.convening_id, arrival.participant_id, arriving=True)
+
+
+def _arrived_in_room(arrival: Arrival, at: dt.datetime) -> None:
+    """Placed in a room before connecting (a late joiner): the room's history starts now."""
+    live = breakout_store.load(arrival.convening_id)
+    names = {room.key: room.name for room in live.state.rooms}
+    history.arrived(arrival.convening_id, live.session_id, arrival.participant_id, arrival.space,
+                    names.get(arrival.space, ""), at)
 
 
 def leave(channel_name: str) -> None:
@@ -86,20 +96,27 @@ def report_media(channel_name: str, camera: bool | None, mic: bool | None) -> No
         _announce(row.convening_id, row.participant_id)
 
 
-def move(convening_id: int, participant_id: int, space: str) -> None:
-    """Put every connection of a person into ``space`` (breakouts call this)."""
-    with transaction.atomic():
-        rows = Presence.objects.filter(convening_id=convening_id, participant_id=participant_id)
-        was = list(rows.values_list("space", flat=True))
-        if not rows.update(space=space):
-            raise NotFound("That person is not connected.")
-        now = timezone.now()
-        for old in was:  # each connection leaves its old space and enters the new one
-            if old != space:
-                attendance_closed(convening_id, participant_id, old, now)
-                attendance_opened(convening_id, participant_id, space, now)
-        _announce(convening_id, participant_id)
-        publish_event(participant_group(convening_id, participant_id), {"type": SPACE_ENTER, "space": space})
+def relocate(convening_id: int, spaces: Mapping[int, str], at: dt.datetime) -> set[int]:
+    """Put every connection of each person into their space: the one way people move.
+
+    Breakouts call it (opening, moving, recalling, closing) inside their transaction; the
+    Presence rows and the attendance intervals change together, so the report's minutes
+    per space are exactly where people were. Only connected people are relocated (an absent
+    person has no connection to move and enters nothing); returns who was.
+    """
+    if not spaces:
+        return set()
+    rows = list(Presence.objects.select_for_update()
+                .filter(convening_id=convening_id, participant_id__in=list(spaces))
+                .values_list("pk", "participant_id", "space"))
+    moving = [(pk, person, spaces[person]) for pk, person, old in rows if old != spaces[person]]
+    attendance_moved(convening_id, [(person, space) for _pk, person, space in moving], at)
+    by_space: dict[str, list[int]] = {}
+    for pk, _person, space in moving:
+        by_space.setdefault(space, []).append(pk)
+    for space, pks in by_space.items():
+        Presence.objects.filter(pk__in=pks).update(space=space)
+    return {person for _pk, person, _space in rows}
 
 
 def heartbeat(channel_names: list[str]) -> list[str]:
@@ -120,15 +137,16 @@ def sweep(timeout_s: float) -> int:
         # skip_locked: two workers sweeping at once take disjoint rows (PostgreSQL;
         # SQLite serializes write transactions anyway).
         stale = list(Presence.objects.select_for_update(skip_locked=True).filter(last_seen__lt=cutoff)
-                     .values_list("id", "channel_name", "convening_id", "participant_id", "space"))
+                     .values_list("id", "channel_name", "convening_id", "participant_id", "space", "last_seen"))
         if not stale:
             return 0
         Presence.objects.filter(id__in=[row[0] for row in stale]).delete()
-        for _, _, convening_id, participant_id, space in stale:
-            attendance_closed(convening_id, participant_id, space, cutoff)  # last vouched-for moment
+        for _, _, convening_id, participant_id, space, last_seen in stale:
+            # The last moment their worker vouched for them: as close to when they left as is known.
+            attendance_closed(convening_id, participant_id, space, last_seen)
         for convening_id, participant_id in sorted({(row[2], row[3]) for row in stale}):
             _announce(convening_id, participant_id)
-        for _, channel_name, convening_id, participant_id, _space in stale:
+        for _, channel_name, convening_id, participant_id, _space, _seen in stale:
             # Its only group of its own: the convening's and spaces' are joined per worker
             # (signaling.consumers.fanout).
             forget_connection(channel_name, [participant_group(convening_id, participant_id)])

@@ -33,8 +33,6 @@ logger = logging.getLogger("convene.signaling")
 
 # The consumer method that forwards a serialized client message (ConveningConsumer.deliver).
 DELIVER = "deliver"
-# The consumer method that switches a connection to another space (ConveningConsumer.space_enter).
-SPACE_ENTER = "space.enter"
 
 Send = Callable[[BaseChannelLayer], Awaitable[None]]
 COALESCE_S = 0.25

@@ -72,6 +72,8 @@ async def test_two_workers_ticking_at_once_close_the_rooms_once(connect: Connect
                                                                 settings) -> None:  # noqa: ANN001
     settings.BREAKOUT_TICK_S = 3600  # no worker tick: this test is the two workers
     jordan = await connect("jordan")
+    for name in ("maria", "james", "aisha"):  # connected, so each has a stay in a room to close
+        await connect(name)
     await jordan.send("breakout.plan", session_id=session.id, room_count=2)
     await jordan.expect("breakout.plan_ready")
     await jordan.send("breakout.open", session_id=session.id, duration_s=0.2, grace_s=0.5)

@@ -27,6 +27,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_play
 
 from tests.live import DEMO_SLUG as SLUG
 from tests.live import DaphneServer, LiveDatabase, join_tokens, manage
+from tests.live_clients import password_rows
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "frontend" / "node_modules" / "axe-core" / "axe.min.js"
@@ -52,6 +53,7 @@ class LiveSite:
 
     base_url: str
     tokens: dict[str, dict] = field(default_factory=dict)  # username -> join_links row
+    db_url: str = ""  # the database the server serves (for manage.py against it)
 
     def url(self, path: str) -> str:
         return f"{self.base_url}{path}"
@@ -62,6 +64,16 @@ class LiveSite:
 
     def join_path(self, username: str) -> str:
         return f"/join/{self.tokens[username]['token']}/"
+
+    def open_join_link(self, page: Page, username: str) -> None:
+        """Open ``username``'s personal join link and join as them (the link page's button:
+        a plain visit of the link signs nobody in). Moderators have no link: they sign in."""
+        if not self.tokens[username].get("token"):
+            sign_in(page, username)
+            return
+        page.goto(self.join_path(username))
+        with page.expect_navigation():
+            page.get_by_role("button", name=f"Join as {self.tokens[username]['name']}").click()
 
     def participants(self, count: int) -> list[str]:
         names = sorted(u for u, row in self.tokens.items() if row["role"] == "participant")
@@ -76,11 +88,11 @@ def site() -> Iterator[LiveSite]:
     manage(database.url, "shell", "-c", "from django.contrib.auth import get_user_model as g; "
            "u, _ = g().objects.get_or_create(username='outsider', defaults={'first_name': 'Olive', "
            "'last_name': 'Outsider'}); u.set_password('convene-demo'); u.save()")
-    rows = join_tokens(database.url, limit=1000)
+    rows = join_tokens(database.url, limit=1000) + password_rows(database.url)
     server = DaphneServer(database.url, name="browser-tests")
     try:
         server.start()
-        yield LiveSite(base_url=server.http_url, tokens={row["username"]: row for row in rows})
+        yield LiveSite(base_url=server.http_url, tokens={row["username"]: row for row in rows}, db_url=database.url)
     finally:
         server.kill()  # a throwaway server: no need to wait for its graceful shutdown
         if os.environ.get("CONVENE_SHOW_SERVER_LOG"):
@@ -235,7 +247,7 @@ def sign_in(page: Page, username: str, password: str = "convene-demo", *, go: bo
 
 def open_lobby(page: Page, site: LiveSite, username: str) -> None:
     """Open a personal join link, then the live page: the lobby."""
-    page.goto(site.join_path(username))
+    site.open_join_link(page, username)
     page.goto(site.live_url)
     page.get_by_role("heading", name="Ready to join?").wait_for()
 

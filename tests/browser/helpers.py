@@ -25,7 +25,7 @@ def name(site: LiveSite, username: str) -> str:
 def enter_room_without_media(page: Page, site: LiveSite, username: str) -> None:
     """Join link → lobby → Join, with media off (``?media=0``): for journeys about rooms,
     whose aria-live assertions should hear breakouts only, not the video calls."""
-    page.goto(site.join_path(username))
+    site.open_join_link(page, username)
     page.goto(f"{site.live_url}?media=0")
     page.locator("#join-button").click()
     wait_connected(page)

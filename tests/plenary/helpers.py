@@ -6,12 +6,19 @@ import json
 from typing import Any
 
 from channels.auth import AuthMiddlewareStack
+from channels.db import database_sync_to_async
 from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 
+from rooms.actions import breakout_plans, breakouts
+from rooms.breakouts import store
+from rooms.live import SELF_SELECT
+from rooms.planning import PlanOptions
 from signaling.routing import websocket_urlpatterns
+from tests.breakouts.factories import breakout_session
 from tests.live import Expecting
 from tests.plenary import schemas
+from tests.plenary.factories import SmallConvening
 
 APP = AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
 
@@ -77,3 +84,25 @@ class CommClient(Expecting):
         if not self._finished:
             self._finished = True
             await self.comm.disconnect(timeout=5)
+
+
+def open_self_select_rooms(small: SmallConvening) -> list[str]:
+    """The small convening's breakout rooms opened by the production actions, in self-select
+    mode so nobody is placed yet: a moderator's move then puts exactly one person in a room.
+    Returns the room keys."""
+    session = breakout_session(small)
+    breakout_plans.make(small.convening.pk, session.id, PlanOptions(room_count=2))
+    live = breakouts.open_rooms(small.convening.pk, session.id, 600, mode=SELF_SELECT)
+    return [room.key for room in live.state.rooms]
+
+
+async def move_to_room(small: SmallConvening, who: str, room: int = 0) -> str:
+    """Open rooms (if none are) and move ``who`` into one, as a moderator's ``breakout.move``
+    does (rooms.actions.breakouts.move → presence.relocate); returns the room's key."""
+    def move() -> str:
+        live = store.load(small.convening.pk)
+        keys = sorted(live.live_rooms()) or open_self_select_rooms(small)
+        breakouts.move(small.convening.pk, small.pid(who), keys[room])
+        return keys[room]
+
+    return await database_sync_to_async(move)()

@@ -5,9 +5,9 @@ import pytest
 from channels.db import database_sync_to_async
 
 from reports.models import Attendance
-from rooms.actions import presence
 from tests.plenary.conftest import Connect
 from tests.plenary.factories import SmallConvening
+from tests.plenary.helpers import move_to_room
 
 pytestmark = pytest.mark.asyncio
 
@@ -20,8 +20,8 @@ def _intervals(small: SmallConvening, who: str) -> list[tuple[str, bool]]:
 async def test_joining_moving_and_leaving_are_recorded(connect: Connect, small: SmallConvening) -> None:
     maria = await connect("maria")
     assert await database_sync_to_async(_intervals)(small, "maria") == [("plenary", False)]
-    await database_sync_to_async(presence.move)(small.convening.pk, small.pid("maria"), "room-2")
+    room = await move_to_room(small, "maria")  # a moderator's move (breakouts: tests/breakouts/test_attendance.py)
     await maria.expect("space.entered")
-    assert await database_sync_to_async(_intervals)(small, "maria") == [("plenary", True), ("room-2", False)]
+    assert await database_sync_to_async(_intervals)(small, "maria") == [("plenary", True), (room, False)]
     await maria.close()
-    assert await database_sync_to_async(_intervals)(small, "maria") == [("plenary", True), ("room-2", True)]
+    assert await database_sync_to_async(_intervals)(small, "maria") == [("plenary", True), (room, True)]

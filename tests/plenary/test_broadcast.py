@@ -2,18 +2,16 @@
 from __future__ import annotations
 
 import pytest
-from channels.db import database_sync_to_async
-
-from rooms.actions import presence
 from tests.plenary.conftest import Connect
 from tests.plenary.factories import SmallConvening
+from tests.plenary.helpers import move_to_room
 
 pytestmark = pytest.mark.asyncio
 
 
 async def test_broadcast_reaches_the_plenary_and_a_room(connect: Connect, small: SmallConvening) -> None:
     jordan, maria, james = await connect("jordan"), await connect("maria"), await connect("james")
-    await database_sync_to_async(presence.move)(small.convening.pk, small.pid("james"), "room-2")
+    await move_to_room(small, "james", 1)
     await james.expect("space.entered")
     await jordan.send("broadcast.send", text="Breakouts close in 5 minutes.")
     for client in (jordan, maria, james):

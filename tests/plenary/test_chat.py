@@ -5,11 +5,12 @@ import pytest
 from channels.db import database_sync_to_async
 from django.utils import timezone
 
-from rooms.actions import chat, presence
+from rooms.actions import chat
 from rooms.models import ChatMessage, SpaceCounter
 from signaling.protocol.shapes import Person
 from tests.plenary.conftest import Connect
 from tests.plenary.factories import SmallConvening
+from tests.plenary.helpers import move_to_room
 
 pytestmark = pytest.mark.asyncio
 
@@ -97,16 +98,16 @@ async def test_participant_cannot_delete(connect: Connect, small: SmallConvening
 
 async def test_room_chat_stays_in_the_room(connect: Connect, small: SmallConvening) -> None:
     jordan, maria = await connect("jordan"), await connect("maria")
-    await database_sync_to_async(presence.move)(small.convening.pk, small.pid("maria"), "room-1")
+    room = await move_to_room(small, "maria")
     await maria.expect("space.entered")
     await maria.send("chat.send", text="just us in room 1")
     message = await maria.expect("chat.message")
-    assert (message["space"], message["seq"]) == ("room-1", 1)
+    assert (message["space"], message["seq"]) == (room, 1)
     await jordan.barrier()
     assert not jordan.take("chat.message")
     await maria.send("chat.send", id="x", space="plenary", text="can I post to the plenary?")
     assert (await maria.expect_error("forbidden"))["ref"] == "x"
-    await jordan.send("chat.sync", space="room-1", after_seq=0)  # moderators may look into any room
+    await jordan.send("chat.sync", space=room, after_seq=0)  # moderators may look into any room
     assert [m["text"] for m in (await jordan.expect("chat.history"))["messages"]] == ["just us in room 1"]
 
 

@@ -6,13 +6,12 @@ import asyncio
 
 import pytest
 from channels.exceptions import ChannelFull
-from channels.db import database_sync_to_async
 
-from rooms.actions import presence
 from signaling import layers
 from signaling.layers import LocalChannelLayer
 from tests.plenary.conftest import Connect
 from tests.plenary.factories import SmallConvening
+from tests.plenary.helpers import move_to_room
 
 pytestmark = pytest.mark.asyncio
 FAST = [pytest.param("local", id="local"), pytest.param("pubsub", id="pubsub", marks=pytest.mark.redis)]
@@ -81,7 +80,7 @@ async def test_presence_chat_and_broadcast_on_the_faster_layers(connect: Connect
     await jordan.expect("presence.joined", lambda m: m["participant"]["participant_id"] == small.pid("maria"))
     await maria.send("chat.send", text="hello")
     assert (await jordan.expect("chat.message"))["seq"] == 1
-    await database_sync_to_async(presence.move)(small.convening.pk, small.pid("maria"), "room-1")
+    await move_to_room(small, "maria")
     await maria.expect("space.entered")
     await jordan.send("broadcast.send", text="Five minutes")
     assert (await maria.expect("broadcast"))["text"] == "Five minutes"

@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 import pytest
-from channels.db import database_sync_to_async
 
-from rooms.actions import presence
 from tests.plenary.conftest import Connect
 from tests.plenary.factories import SmallConvening
+from tests.plenary.helpers import move_to_room
 
 pytestmark = pytest.mark.asyncio
 
@@ -59,11 +58,11 @@ async def test_camera_and_mic_as_reported(connect: Connect, small: SmallConvenin
 async def test_moving_someone_to_a_room(connect: Connect, small: SmallConvening) -> None:
     jordan = await connect("jordan")
     maria = await connect("maria")
-    await database_sync_to_async(presence.move)(small.convening.pk, small.pid("maria"), "room-1")
+    room = await move_to_room(small, "maria")
     entered = await maria.expect("space.entered")
-    assert entered["space"] == "room-1" and entered["chat"] == [] and entered["hands"] == []
+    assert entered["space"] == room and entered["chat"] == [] and entered["hands"] == []
     changed = await jordan.expect("presence.changed", about(small.pid("maria")))
-    assert changed["participant"]["space"] == "room-1"
+    assert changed["participant"]["space"] == room
 
 
 async def test_a_rush_of_arrivals_shares_frames(connect: Connect, small: SmallConvening) -> None:

@@ -59,7 +59,7 @@ export function mountRoomChoice({ store, bus, net }) {
         room.topic && room.topic !== room.name ? h('p', { class: 'choose-topic' }, room.topic) : null,
         h('p', { class: 'meta choose-places' }, p.text),
         h('button', { type: 'button', class: `small${full ? '' : ' primary'}`, dataset: { room: room.key },
-          'aria-disabled': full ? 'true' : null, 'aria-label': full ? `${room.name} is full` : `Join ${room.name}`,
+          'aria-disabled': full ? 'true' : null, 'aria-label': full ? `Full: ${room.name}` : `Join ${room.name}`,
           onclick: () => (full ? inlineError(error, `${room.name} is full. Please choose another room.`, 6000) : join(room)) },
         full ? 'Full' : 'Join'));
     }));

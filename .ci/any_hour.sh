@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The suite at any hour: run the browser and time-sensitive tests (or the tests named in
+# ANY_HOUR_TESTS) under Debian's faketime, whose clock starts at 07:00, 12:00 and 22:00 in the
+# demo academy's time zone (America/Los_Angeles) and, once more, six minutes before midnight
+# UTC so the run crosses it. Every process the tests start (daphne, Chromium) shares the clock.
+#   make test-any-hour            (or: ANY_HOUR_TESTS="tests/agenda" make test-any-hour)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if ! command -v faketime >/dev/null; then
+  [ "$(id -u)" -eq 0 ] || { echo "any-hour: install faketime (apt-get install faketime)" >&2; exit 1; }
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq faketime >/dev/null
+fi
+tests=${ANY_HOUR_TESTS:-"tests/browser tests/agenda tests/surveys tests/breakouts tests/reports
+  tests/foundation tests/plenary/test_survey_prompts.py tests/plenary/test_attendance.py"}
+day=$(TZ=America/Los_Angeles date +%F)
+at_la() { TZ=UTC date -d "TZ=\"America/Los_Angeles\" $day $1" '+%F %T'; }
+
+run() {  # label, clock start (UTC)
+  echo "== any hour: $1 (the clock starts at $2 UTC)"
+  # shellcheck disable=SC2086 — the test paths are words
+  TZ=UTC faketime "$2" .venv/bin/python -m pytest $tests -q -p no:cacheprovider
+}
+run "07:00 in Los Angeles" "$(at_la 07:00)"
+run "12:00 in Los Angeles" "$(at_la 12:00)"
+run "22:00 in Los Angeles" "$(at_la 22:00)"
+run "across midnight UTC" "$(TZ=UTC date -d "$(TZ=UTC date +%F) 23:54" '+%F %T')"
