@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class RegistrationConfig(AppConfig):
+    name = "registration"
+    label = "registration"
+    verbose_name = "Registration"
