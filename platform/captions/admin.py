@@ -1,0 +1,12 @@
+from django.contrib import admin
+
+from captions.models import CaptionLine, Captioner, TranscriptAccess
+
+admin.site.register(Captioner)
+admin.site.register(TranscriptAccess)
+
+
+@admin.register(CaptionLine)
+class CaptionLineAdmin(admin.ModelAdmin):
+    list_display = ("space", "source", "started_at", "final", "text")
+    list_filter = ("source", "final")
