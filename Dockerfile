@@ -2,6 +2,7 @@
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DJANGO_SETTINGS_MODULE=config.settings_production
 RUN apt-get update && apt-get install -y --no-install-recommends libopus0 libvpx7 libsrtp2-1 curl \
+    fonts-dejavu-core \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY requirements.txt constraints.txt ./

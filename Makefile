@@ -2,12 +2,15 @@
 #   make run    set everything up, seed the demo academy, serve on 127.0.0.1:$(PORT)
 #   make test   set everything up and run the whole test suite
 PORT ?= 8000
+# The address people reach the site at: links printed by `demo` and `links` (join links) start with it.
+SITE_URL ?= http://127.0.0.1:$(PORT)
+export SITE_URL
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-any-hour setup wire services browser migrate demo bench clean
+.PHONY: run test test-any-hour setup wire services browser migrate demo links bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,11 +28,15 @@ migrate: setup
 	$(BIN)/python manage.py migrate --noinput -v0
 
 demo: migrate
-	$(BIN)/python manage.py demo --base-url http://127.0.0.1:$(PORT)
+	$(BIN)/python manage.py demo --base-url $(SITE_URL)
+
+# More personal join links for the demo academy, for the address `make run PORT=…` serves on.
+links: migrate
+	SITE_URL=$(SITE_URL) $(BIN)/python manage.py join_links statewide-leadership-academy
 
 run: demo
 	@echo "Convene is starting on http://127.0.0.1:$(PORT)/ (Ctrl-C to stop)"
-	PORT=$(PORT) $(BIN)/daphne -b 127.0.0.1 -p $(PORT) config.asgi:application
+	PORT=$(PORT) SITE_URL=$(SITE_URL) $(BIN)/daphne -b 127.0.0.1 -p $(PORT) config.asgi:application
 
 # Real services the suite talks to: Redis (and Chromium for browser tests).
 services:

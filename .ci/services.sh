@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Make sure the real services the test suite needs are here: Redis on
 # 127.0.0.1:6379, Debian's Chromium + ChromeDriver for the browser tests, Node.js + npm
-# for the browser-test tooling and nginx for the proxy-config check.
+# for the browser-test tooling, espeak-ng for the caption tests and nginx for the proxy-config check.
 # Installs them with apt-get when running as root; otherwise says what is missing.
 set -euo pipefail
 
@@ -38,6 +38,9 @@ fi
 
 # Node.js and npm: `make test` runs `npm ci --prefix frontend` (axe-core for the browser tests).
 command -v npm >/dev/null || apt_install nodejs npm
+
+# espeak-ng: the automatic-captions tests speak a known script (tests/media/test_captions.py).
+command -v espeak-ng >/dev/null || apt_install espeak-ng
 
 # nginx: the reverse-proxy config in deploy/ is checked with `nginx -t`.
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || apt_install nginx-light

@@ -25,6 +25,13 @@ share of the websockets. Once the join-time roster traffic has died down the mod
    people moved (``--movers``) are in a client process of their own, as each browser has its
    own machine: otherwise the figure is this process reading 999 other sockets' state updates.
 
+Late joiners: ``--late-joiners`` more registered people (not connected when the plan is made,
+so not in it) connect one after another (``--late-every-ms`` apart, on a thread and event loop
+of their own) from the moment the moderator sends ``breakout.open``. Each is placed by the plan's rule as they connect (their
+``welcome`` names their room) or, if they connected just before the rooms opened, by the
+opening itself (``breakout.assigned``): late_p99_ms is the time from starting to connect to
+knowing their room; ``late_placed`` counts those placed (all must be, or exit status 1).
+
 Clocks: every process reads the same machine's time_ns. The last line is one JSON object.
 """
 from __future__ import annotations
@@ -43,11 +50,13 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.live import DEMO_SLUG, DaphneServer, LiveDatabase, WsClient, join_tokens, manage  # noqa: E402
+from tests.live_clients import password_cookie, password_rows  # noqa: E402
 from tests.services import TEST_REDIS_URL  # noqa: E402
 
 ASSIGNED = '"breakout.assigned"'
@@ -71,6 +80,12 @@ def _state_version(frame: str) -> int | None:
     return int(found.group(1)) if found else None
 
 
+def _origin(ws_url: str) -> str:
+    """The page origin a browser would send: the server's own scheme, host and port (config/origins.py)."""
+    parts = urlsplit(ws_url)
+    return f"{'https' if parts.scheme == 'wss' else 'http'}://{parts.netloc}"
+
+
 def _assignments(frame: str) -> list[dict[str, Any]]:
     if ASSIGNED not in frame:
         return []  # most frames are roster and state updates: not even parsed
@@ -84,7 +99,7 @@ async def _participant(url: str, row: dict[str, Any], arrivals: list[tuple[int, 
     from websockets.asyncio.client import connect
 
     async with gate:  # until the welcome: joins queue on the server's database thread
-        socket = await connect(f"{url}?join={row['token']}", origin="http://127.0.0.1", max_size=None,
+        socket = await connect(f"{url}?join={row['token']}", origin=_origin(url), max_size=None,
                                open_timeout=120, ping_interval=None)
         await socket.recv()
     stats["connected"] += 1
@@ -234,6 +249,38 @@ async def _open(moderator: WsClient, session: int, clients: Clients, expected: s
     return state, {pid: (at - started) / 1e6 for pid, at in arrived.items() if pid in expected}
 
 
+async def _late_joiner(server: DaphneServer, row: dict[str, Any], wait_s: float) -> float | None:
+    """Connect a late joiner; ms until they know their room (welcome's space, or breakout.assigned)."""
+    from websockets.asyncio.client import connect
+
+    started = time.time_ns()
+    url = server.ws_url(f"/ws/convenings/{DEMO_SLUG}/")
+    deadline = time.monotonic() + wait_s
+    async with connect(f"{url}?join={row['token']}", origin=_origin(url), max_size=None,
+                       open_timeout=120, ping_interval=None) as socket:
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                frame = await asyncio.wait_for(socket.recv(), left)
+            except TimeoutError:
+                break
+            if not isinstance(frame, str):
+                continue
+            if '"type":"welcome"' in frame and json.loads(frame).get("type") == "welcome":
+                if json.loads(frame)["space"] != "plenary":
+                    return (time.time_ns() - started) / 1e6
+            elif _assignments(frame):
+                return (time.time_ns() - started) / 1e6
+    return None
+
+
+async def _late_joiners(servers: list[DaphneServer], rows: list[dict[str, Any]], every_ms: float,
+                        wait_s: float) -> list[float | None]:
+    async def one(i: int, row: dict[str, Any]) -> float | None:
+        await asyncio.sleep(i * every_ms / 1000)
+        return await _late_joiner(servers[i % len(servers)], row, wait_s)
+    return list(await asyncio.gather(*(one(i, row) for i, row in enumerate(rows))))
+
+
 async def _told(clients: Clients, person: int, room: str, since: int, deadline: float) -> int | None:
     """When ``person`` was told they are in ``room`` (after ``since``), polling until ``deadline``."""
     while True:
@@ -282,8 +329,10 @@ def _rounded(values: list[float], figure: str) -> float | None:
 
 async def measure(args: argparse.Namespace, servers: list[DaphneServer], tokens: list[dict], db_url: str,
                   tokens_file: str) -> dict[str, Any]:
+    tokens, late_tokens = tokens[:args.participants], tokens[args.participants:]
     session = give_interests(db_url)
-    moderator_token = join_tokens(db_url, role="moderator", limit=1)[0]["token"]
+    # Moderators get no join link: the moderator signs in with the demo password.
+    moderator_cookie = password_cookie(servers[0], password_rows(db_url)[0]["username"])
     clients = Clients(args, servers, tokens_file)
     try:
         started = time.monotonic()
@@ -291,7 +340,7 @@ async def measure(args: argparse.Namespace, servers: list[DaphneServer], tokens:
         clients.tell("settle")
         clients.hear("quiet")
         print(f"{args.participants} connected and quiet after {time.monotonic() - started:.1f}s", flush=True)
-        moderator = await WsClient.open(servers[0], moderator_token)
+        moderator = await WsClient.open(servers[0], cookie=moderator_cookie)
         await moderator.expect("welcome", timeout=60)
         plans = [await _plan(moderator, session, args.rooms, seed) for seed in range(3)]
         plan_ms, ready = statistics.median(ms for ms, _ in plans), plans[-1][1]
@@ -300,7 +349,14 @@ async def measure(args: argparse.Namespace, servers: list[DaphneServer], tokens:
         print(f"planned by topic: first choice {ready['stats']['first_choice_share']}, "
               f"any interest {ready['stats']['any_interest_share']}, "
               f"rooms of {ready['stats']['smallest']}-{ready['stats']['largest']}", flush=True)
+        late_rows = late_tokens[:args.late_joiners]
+        # On a loop of their own (a thread): this loop blocks while the client processes report.
+        late_task = asyncio.create_task(asyncio.to_thread(
+            asyncio.run, _late_joiners(servers, late_rows, args.late_every_ms, args.wait_s)))
         state, open_ms = await _open(moderator, session, clients, expected, args.wait_s)
+        late = await late_task
+        late_ms = [ms for ms in late if ms is not None]
+        print(f"late joiners: {len(late_ms)}/{len(late_rows)} placed, p99 {_rounded(late_ms, 'p99')} ms", flush=True)
         missing = sorted(expected - open_ms.keys())
         print(f"opened: {len(open_ms)}/{len(expected)} told their room", flush=True)
         if missing:
@@ -319,7 +375,8 @@ async def measure(args: argparse.Namespace, servers: list[DaphneServer], tokens:
             "open_p99_ms": _rounded(told, "p99"), "open_max_ms": _rounded(told, "max"),
             "told": len(told), "missing": len(missing), "move_p50_ms": _rounded(move_ms, "p50"),
             "move_p95_ms": _rounded(move_ms, "p95"), "move_max_ms": _rounded(move_ms, "max"),
-            "move_timeouts": move_timeouts}
+            "move_timeouts": move_timeouts, "late_joiners": len(late_rows), "late_placed": len(late_ms),
+            "late_p99_ms": _rounded(late_ms, "p99")}
 
 
 def start_servers(args: argparse.Namespace, db_url: str) -> list[DaphneServer]:
@@ -337,7 +394,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     database = LiveDatabase().create()
     servers: list[DaphneServer] = []
     try:
-        text = manage(database.url, "bench_roster", DEMO_SLUG, "--bench-participants", str(args.participants), "--json")
+        text = manage(database.url, "bench_roster", DEMO_SLUG, "--bench-participants",
+                      str(args.participants + args.late_joiners), "--json")
         with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
             handle.write(text)
         servers = start_servers(args, database.url)
@@ -360,6 +418,9 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--client-procs", type=int, default=1, help="processes for everyone but the movers")
     parser.add_argument("--movers", type=int, default=50, help="people who may be moved (own client process)")
     parser.add_argument("--connect-concurrency", type=int, default=10)
+    parser.add_argument("--late-joiners", type=int, default=100, help="people connecting while the rooms open")
+    parser.add_argument("--late-every-ms", type=float, default=250.0,
+                        help="between two late joiners' arrivals (default: 100 people over the open's first 25 s)")
     parser.add_argument("--wait-s", type=float, default=60.0,
                         help="how long a participant may take to be told their room before counting as missing")
     parser.add_argument("--role", choices=["orchestrator", "clients"], default="orchestrator")
@@ -377,5 +438,5 @@ if __name__ == "__main__":
     else:
         result = run(arguments)
         print(json.dumps(result, allow_nan=False))  # valid JSON: no NaN or Infinity
-        if result["missing"] or result["move_timeouts"]:
+        if result["missing"] or result["move_timeouts"] or result["late_placed"] < result["late_joiners"]:
             sys.exit(1)  # after the figures: someone never got their room

@@ -16,10 +16,13 @@ django_asgi_app = get_asgi_application()
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
+from config.health import health_first  # noqa: E402
 from config.origins import BrowserOriginValidator  # noqa: E402
 from config.routing import websocket_urlpatterns  # noqa: E402
+from signaling.worker import mail_started_by_requests  # noqa: E402
 
 application = ProtocolTypeRouter({
-    "http": django_asgi_app,
+    # /healthz answers even while the database hangs; any request starts the email rounds.
+    "http": mail_started_by_requests(health_first(django_asgi_app)),
     "websocket": BrowserOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
 })

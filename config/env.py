@@ -25,13 +25,15 @@ def env_int(name: str, default: int) -> int:
 
 
 def ice_servers() -> list[dict[str, object]]:
-    """ICE servers for browsers and the media server, in RTCIceServer shape."""
+    """ICE servers for browsers and the media server, in RTCIceServer shape: STUN, and TURN
+    with the static TURN_USERNAME/TURN_PASSWORD unless TURN_SECRET mints credentials per
+    connection instead (signaling/turn.py)."""
     servers: list[dict[str, object]] = []
     stun = env_list("STUN_URLS")
     if stun:
         servers.append({"urls": stun})
     turn = env_list("TURN_URLS")
-    if turn:
+    if turn and not env_str("TURN_SECRET"):
         servers.append({
             "urls": turn,
             "username": env_str("TURN_USERNAME"),

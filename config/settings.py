@@ -7,12 +7,15 @@ workers on many machines share one live state. See README "Configuration".
 """
 from __future__ import annotations
 
+import ipaddress
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_int, env_list, env_str, ice_servers
+from config.email_url import email_settings
 from config.paths import BASE_DIR, add_platform_to_path
 
 add_platform_to_path()
@@ -43,6 +46,11 @@ INSTALLED_APPS = [
     "surveys",
     "action_items",
     "reports",
+    "mail",
+    "certificates",
+    "organizer",
+    "registration",
+    "captions",
     "rooms",
     "signaling",
     "frontend",
@@ -55,6 +63,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Sessions opened through a join link end when the link is revoked or expires.
+    "convenings.middleware.JoinLinkSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -93,6 +103,12 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+else:
+    # A database that accepts connections and never answers held the shared database thread
+    # for psycopg's default (no limit of its own: 131 s until the OS gave up), and every page
+    # and websocket with it. Connections are opened per request (conn_max_age=0), so this
+    # bounds how long one hang blocks: such a websocket is refused with `unavailable`.
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env_int("DATABASE_CONNECT_TIMEOUT_S", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL")
@@ -138,12 +154,54 @@ STORAGES = {
 
 # Personal join links: how long a freshly issued link stays valid.
 JOIN_LINK_MAX_AGE_DAYS = env_int("JOIN_LINK_MAX_AGE_DAYS", 30)
+# Registration floods (registration/throttle.py): more attempts than this from one address in the
+# window get HTTP 429. Enough for a school office registering its staff from one address.
+REGISTRATION_RATE_LIMIT = env_int("REGISTRATION_RATE_LIMIT", 20)
+REGISTRATION_RATE_WINDOW_S = env_int("REGISTRATION_RATE_WINDOW_S", 600)
+
+# ---- Email (mail app; docs/email.md) -------------------------------------------------
+# EMAIL_URL: smtp://user:pass@host:587?tls=1, smtp+ssl://…:465, ?timeout=20, console://,
+# file:///path (config/email_url.py). Unset: one file per message under VAR_DIR/mail, so
+# `make run` needs no mail server and an organizer can read what was "sent".
+# Messages wait in a database outbox and are sent by the workers (or `manage.py send_mail`).
+globals().update(email_settings(env_str("EMAIL_URL") or f"file://{VAR_DIR / 'mail'}"))
+DEFAULT_FROM_EMAIL = env_str("EMAIL_FROM") or env_str("DEFAULT_FROM_EMAIL") or "Convene <convene@localhost>"
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The address links in emails start with (no request to read it from when a worker sends).
+SITE_URL = (env_str("SITE_URL") or f"http://127.0.0.1:{PORT}").rstrip("/")
+MAIL_MAX_ATTEMPTS = env_int("MAIL_MAX_ATTEMPTS", 10)  # 1 min, doubling to 1 h: about 6 hours of retries
+MAIL_TICK_S = float(env_str("MAIL_TICK_S") or 5)
 
 # Media (WebRTC): ICE servers handed to browsers and the media server, and the
 # addresses the media server offers as host candidates.
-ICE_SERVERS = ice_servers()
+ICE_SERVERS = ice_servers()  # STUN, and TURN with a static pair when there is no TURN_SECRET
+# TURN_SECRET: coturn's static-auth-secret; every connection then gets its own TURN credential,
+# valid TURN_CREDENTIAL_TTL_S from when the live page loads. 12 h: a page opened before the
+# first session still reconnects at the end of a long convening day, and a copied credential
+# is dead by the next one.
+TURN_URLS = env_list("TURN_URLS")
+TURN_SECRET = env_str("TURN_SECRET")
+TURN_CREDENTIAL_TTL_S = env_int("TURN_CREDENTIAL_TTL_S", 12 * 3600)
+if TURN_CREDENTIAL_TTL_S <= 0:
+    raise ImproperlyConfigured("TURN_CREDENTIAL_TTL_S must be a positive number of seconds.")
 MEDIA_HOST_ADDRESSES = env_list("MEDIA_HOST_ADDRESSES", "127.0.0.1")
+# Non-public networks (CIDRs) the media server may send ICE checks to when a client names an
+# address in them. Public addresses are always allowed; private, CGNAT, loopback, link-local
+# and unique-local ones only if listed (signaling/media/ice.py). Loopback while DEBUG (tests,
+# `make run`); nothing in production: the media workers sit on the host network.
+MEDIA_ALLOWED_PEER_NETWORKS = env_list("MEDIA_ALLOWED_PEER_NETWORKS", "127.0.0.0/8,::1/128" if DEBUG else "")
+for _network in MEDIA_ALLOWED_PEER_NETWORKS:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError as _exc:
+        raise ImproperlyConfigured(f"MEDIA_ALLOWED_PEER_NETWORKS: {_exc}") from None
 MEDIA_WORKERS = env_bool("MEDIA_WORKERS", default=False)
+# Automatic captions (signaling/media/captioning/). CAPTIONS_AUTOMATIC: caption the plenary's
+# stage by default (unset: yes in production, no while developing; moderators turn any space
+# on or off). CAPTIONS_MODEL: a faster-whisper model directory the operator provides (and
+# installs faster-whisper for); unset, the embedded pocketsphinx engine (no download).
+CAPTIONS_AUTOMATIC = env_bool("CAPTIONS_AUTOMATIC") if env_str("CAPTIONS_AUTOMATIC") else None
+CAPTIONS_MODEL = env_str("CAPTIONS_MODEL")
 
 LOGGING = {
     "version": 1,
@@ -168,6 +226,9 @@ CHAT_MAX_CHARS = env_int("CHAT_MAX_CHARS", 2000)
 # at RATE_LIMIT_PER_S (20 and 2/s: a burst of 20, then 20 per 10 s).
 RATE_LIMIT_BURST = env_int("RATE_LIMIT_BURST", 20)
 RATE_LIMIT_PER_S = float(env_str("RATE_LIMIT_PER_S") or 2)
+# Bytes that may wait unread for one connection (signaling.consumers.backpressure): a client
+# that stops reading is closed with 4507 beyond it, and reconnects and catches up with chat.sync.
+WS_MAX_QUEUED_BYTES = env_int("WS_MAX_QUEUED_BYTES", 1024 * 1024)
 # Channel layer class, overriding the default above (same CONFIG). With a thousand people in
 # one plenary the stock layers' cost per fan-out grows faster than N; the faster ones
 # (docs/benchmarks.md "Plenary fan-out"):
@@ -176,3 +237,26 @@ RATE_LIMIT_PER_S = float(env_str("RATE_LIMIT_PER_S") or 2)
 CHANNEL_LAYER_BACKEND = env_str("CHANNEL_LAYER_BACKEND")
 if CHANNEL_LAYER_BACKEND:
     CHANNEL_LAYERS["default"]["BACKEND"] = CHANNEL_LAYER_BACKEND
+
+# ---- Sign-in throttling (django-axes; config/signin.py) ------------------------------
+# SIGNIN_FAILURE_LIMIT wrong passwords for one username from one address pause that
+# username's sign-in from that address for SIGNIN_LOCKOUT_MINUTES (the page says how long);
+# a successful sign-in clears the count. Per username *and* address: a lockout by address
+# alone would let one attacker lock out a whole school behind one NAT address, and one by
+# username alone would let anyone lock out any organizer from anywhere. The admin's sign-in
+# counts too. TRUSTED_PROXY_HOPS: how many of our own proxies append to X-Forwarded-For
+# (nginx in docker compose: 1); the client is that many entries from the right.
+INSTALLED_APPS += ["axes"]
+MIDDLEWARE += ["axes.middleware.AxesMiddleware"]  # last, as axes requires
+AUTHENTICATION_BACKENDS = ["config.signin.SignInThrottleBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env_int("SIGNIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("SIGNIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# A try during the lockout neither counts nor restarts it: the wait the page shows is the real one.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "config.signin.locked_out"
+AXES_CLIENT_IP_CALLABLE = "config.signin.client_ip"
+AXES_DISABLE_ACCESS_LOG = True  # failures are kept (to count them); a log of every sign-in is not needed
+AXES_VERBOSE = False  # no banner on every manage.py command; failures and lockouts are still logged
+TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 0)

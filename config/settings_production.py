@@ -24,6 +24,8 @@ from config.settings import *  # noqa: E402,F403
 DEBUG = False
 SECRET_KEY = env_str("SECRET_KEY")  # the environment's key, never the base settings' fallback
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Sign-in throttling counts by the address nginx saw, not one a client wrote into X-Forwarded-For.
+TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 1)
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SESSION_COOKIE_SECURE = True

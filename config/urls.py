@@ -14,6 +14,11 @@ urlpatterns = [
     path("", include("frontend.urls")),
     path("", include("action_items.urls")),
     path("", include("reports.urls")),
+    path("", include("captions.urls")),
+    path("", include("mail.urls")),
+    path("", include("certificates.urls")),
+    path("", include("organizer.urls")),
+    path("", include("registration.urls")),
     path("", include("rooms.urls")),
     path("", include("convenings.urls")),
 ]

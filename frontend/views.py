@@ -1,24 +1,33 @@
 """The live convening page: the browser client's entry point.
 
-``/c/<slug>/live/`` needs a signed-in person registered for the convening. It
-renders the lobby + plenary shell and hands the client its configuration (who
-you are, your convening role, where the websocket is) as a JSON script tag;
-everything else happens in the ES modules under ``static/convene/js/``.
+``/c/<slug>/live/`` needs a signed-in person registered for the convening (site staff
+who are not enter as its organizers). It renders the lobby + plenary shell and hands the
+client its configuration (who you are, your convening role, where the websocket is, when
+the doors open) as a JSON script tag; everything else happens in the ES modules under
+``static/convene/js/``. Participants who come before the doors open wait in the lobby
+(convenings.opening; the websocket refuses them too).
 """
 from __future__ import annotations
 
+import datetime as dt
+import logging
 from typing import Any
 
-from django.conf import settings
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.templatetags.static import static
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import timezone
 
+from convenings import opening
 from convenings.models import Convening, Registration, Session
 from convenings.permissions import Action, permissions_for
-from people.models import JobRole
+from people.models import JobRole, Participant
+from signaling.turn import connection_ice_servers
+
+
+logger = logging.getLogger("convene.frontend")
 
 
 def live_url(convening: Convening) -> str:
@@ -83,6 +92,46 @@ def convening_links(registration: Registration) -> dict[str, str]:
     }
 
 
+def _next_session(convening: Convening, now: dt.datetime) -> Session | None:
+    """The session on now, else the next one (None: the agenda is over or empty)."""
+    return convening.sessions.filter(ends_at__gt=now).order_by("starts_at", "order").first()
+
+
+def schedule(convening: Convening, registration: Registration, now: dt.datetime) -> dict[str, Any]:
+    """When the convening and its next session start, as the lobby says it: times in the
+    convening's time zone (the client adds the viewer's own), and whether this person waits."""
+    doors = opening.Doors.of(convening)
+    tz = doors.tz
+    phase = doors.phase(now)
+    # "The academy opens at 8:00 AM PST", "The roundtable has ended".
+    kind = {Convening.Kind.ACADEMY: "academy", Convening.Kind.ROUNDTABLE: "roundtable",
+            Convening.Kind.REGIONAL: "meeting"}.get(convening.kind, "convening")
+    upcoming = _next_session(convening, now)
+    session = None
+    if upcoming is not None:
+        session = {"title": upcoming.title, "starts_at": upcoming.starts_at.isoformat(),
+                   "on_now": upcoming.starts_at <= now,
+                   "time": opening.day_and_time(upcoming.starts_at, tz, now)}
+    ended = phase is opening.Phase.ENDED
+    shown_at = convening.ends_at if ended else convening.starts_at
+    return {
+        "now": now.isoformat(),  # the server's clock: the lobby corrects for the device's
+        "time_zone": convening.time_zone,
+        "kind": kind,
+        "phase": str(phase),
+        "starts_at": convening.starts_at.isoformat(), "ends_at": convening.ends_at.isoformat(),
+        "doors_open_at": doors.open_at.isoformat(),
+        "starts": opening.day_and_time(convening.starts_at, tz, now),
+        "doors": opening.clock_time(doors.open_at, tz),
+        # The lobby's first line: "Starts at 8:00 AM PST", "Started at …", "Ended at 3:00 PM PST".
+        "when_label": "Ended" if ended else "Starts" if now < convening.starts_at else "Started",
+        "when_at": shown_at.isoformat(),
+        "when": opening.day_and_time(shown_at, tz, now),
+        "waits": not opening.may_enter(registration.role, doors, now),
+        "next_session": session,
+    }
+
+
 def client_config(request: HttpRequest, registration: Registration) -> dict[str, Any]:
     """Everything the browser client needs to start, as plain JSON data."""
     convening = registration.convening
@@ -110,23 +159,50 @@ def client_config(request: HttpRequest, registration: Registration) -> dict[str,
         "ws_path": ws_path(convening),
         "ws_url": f"{scheme}://{request.get_host()}{ws_path(convening)}",
         "protocol_url": "/protocol.js",
-        "ice_servers": settings.ICE_SERVERS,
+        # Minted per page load: with TURN_SECRET each carries its own expiring TURN credential.
+        "ice_servers": connection_ice_servers(str(registration.participant_id)),
+        "schedule": schedule(convening, registration, timezone.now()),
     }
 
 
-@login_required
+def enter_as_organizer(user: Any, convening: Convening) -> Registration:
+    """Site staff run convenings without registering for each: their first visit of the live
+    page registers them as its organizer (a person record too, if the account has none), so
+    the websocket, the roster and the report know them like any other organizer."""
+    participant = getattr(user, "participant", None)
+    if participant is None:
+        participant, _ = Participant.objects.get_or_create(
+            user=user, defaults={"job_role": JobRole.DISTRICT_LEADER})
+    registration, created = Registration.objects.get_or_create(
+        convening=convening, participant=participant, defaults={"role": Registration.Role.ORGANIZER})
+    if created:
+        logger.info("staff user %s entered %s as its organizer", user.pk, convening.slug)
+    return registration
+
+
 def live(request: HttpRequest, slug: str) -> HttpResponse:
     convening = get_object_or_404(Convening, slug=slug)
+    # A join-link session is signed in only for its links' convenings (convenings.middleware).
+    elsewhere = getattr(request, "join_link_refusal", None)
+    if elsewhere:
+        return render(request, "convenings/join_error.html", {"reason": elsewhere, "convening": convening},
+                      status=403)
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
     participant = getattr(request.user, "participant", None)
     registration = None
     if participant is not None:
         registration = (Registration.objects.select_related(
             "participant__user", "participant__school__district", "participant__district", "convening")
             .filter(convening=convening, participant=participant).first())
-    if registration is None:
-        return render(request, "frontend/not_registered.html", {"convening": convening}, status=403)
+    if registration is None and (request.user.is_staff or request.user.is_superuser):
+        registration = enter_as_organizer(request.user, convening)
+    if registration is None or not registration.takes_a_place:
+        return render(request, "frontend/not_registered.html", {"convening": convening, "registration": registration},
+                      status=403)
+    config = client_config(request, registration)
     context = {"convening": convening, "registration": registration,
-               "identity": _identity(registration), "config": client_config(request, registration)}
+               "identity": _identity(registration), "config": config, "schedule": config["schedule"]}
     return render(request, "frontend/live.html", context)
 
 

@@ -10,7 +10,8 @@ closed rooms are empty, and each actual room change adds one history entry.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from rooms.lifecycle import CLOSED, CLOSING, DRAFT, LIVE_STATES, OPEN, transition
@@ -19,6 +20,8 @@ from rooms.planning import PersonId, Plan
 ASSIGNED = "assigned"
 SELF_SELECT = "self_select"
 MODES = (ASSIGNED, SELF_SELECT)
+PLACE, PLENARY_WAIT = "place", "plenary"  # what happens to late joiners (open_all's late_joiners)
+LATE_JOINERS = (PLACE, PLENARY_WAIT)
 
 
 class LiveError(ValueError):
@@ -52,6 +55,7 @@ class LiveRoom:
     topic_id: str | None = None
     capacity: int | None = None  # None = no limit
     state: str = DRAFT
+    group: str | None = None  # the plan's group (topic id, role group or region): who a late joiner fits
 
 
 @dataclass(frozen=True)
@@ -67,7 +71,7 @@ class Change:
     from_room: str | None  # None = plenary
     to_room: str | None
     at: float
-    reason: str  # opened | reopened | moved | swapped | self_selected | recalled | closed
+    reason: str  # opened | reopened | moved | swapped | self_selected | recalled | closed | joined
 
 
 @dataclass(frozen=True)
@@ -90,6 +94,8 @@ class LiveBreakouts:
     closing_ends_at: float | None = None  # end of the grace countdown, once started
     help_queue: tuple[HelpRequest, ...] = ()
     history: tuple[Change, ...] = ()
+    late_joiners: str = PLACE  # place: into the room that keeps the plan's rule; plenary: wait there
+    leave_out: frozenset[str] = frozenset()  # convening roles the plan left out (never placed late)
 
     def room(self, key: str) -> LiveRoom:
         for room in self.rooms:
@@ -157,19 +163,25 @@ def _check_fits(name: str, people: int, capacity: int | None) -> None:
 
 
 def open_all(plan: Plan, now: float, duration_s: float, *, mode: str = ASSIGNED,
-             capacity: int | None = None, grace_seconds: float = 60.0) -> Result:
+             capacity: int | None = None, grace_seconds: float = 60.0, late_joiners: str = PLACE,
+             leave_out: Iterable[str] = ()) -> Result:
     """Open every planned room. Assigned mode sends people to their planned room;
-    self-select mode leaves everyone in the plenary to choose."""
+    self-select mode leaves everyone in the plenary to choose. ``late_joiners``: people
+    not in the plan who arrive while rooms are open are placed (place_late) or wait in
+    the plenary; ``leave_out``: convening roles never placed late (the plan's excluded)."""
     if mode not in MODES:
         raise LiveError(f"unknown mode {mode!r}; use one of {MODES}")
+    if late_joiners not in LATE_JOINERS:
+        raise LiveError(f"unknown late_joiners {late_joiners!r}; use one of {LATE_JOINERS}")
     if duration_s <= 0 or grace_seconds < 0 or (capacity is not None and capacity < 1):
         raise LiveError("duration and capacity must be positive, the grace period not negative")
     for r in plan.rooms if mode == ASSIGNED else ():
         _check_fits(r.name, len(r.members), capacity)
     open_state = transition(DRAFT, "open")
-    rooms = tuple(LiveRoom(r.key, r.name, r.topic_id, capacity, open_state) for r in plan.rooms)
+    rooms = tuple(LiveRoom(r.key, r.name, r.topic_id, capacity, open_state, r.group) for r in plan.rooms)
     people = [p for r in plan.rooms for p in r.members] + [u.person for u in plan.unplaced]
-    start = LiveBreakouts(rooms, dict.fromkeys(people), mode, now + duration_s, grace_seconds)
+    start = LiveBreakouts(rooms, dict.fromkeys(people), mode, now + duration_s, grace_seconds,
+                          late_joiners=late_joiners, leave_out=frozenset(leave_out))
     moves = [(p, r.key) for r in plan.rooms for p in r.members] if mode == ASSIGNED else []
     state, effects = _relocate(start, moves, now, "opened")
     opened = [Effect("room_opened", room=r.key) for r in rooms]
@@ -186,7 +198,7 @@ def reopen(state: LiveBreakouts, plan: Plan, now: float, duration_s: float, *,
         raise LiveError("the breakout duration must be positive")
     old = {r.key: r for r in state.rooms}
     planned = [old.get(r.key) or LiveRoom(r.key, r.name, r.topic_id, capacity) for r in plan.rooms]
-    rooms = tuple(replace(room, name=r.name, topic_id=r.topic_id,
+    rooms = tuple(replace(room, name=r.name, topic_id=r.topic_id, group=r.group,
                           state=transition(room.state, "reopen" if room.state == CLOSED else "open"))
                   for room, r in zip(planned, plan.rooms))
     for room, r in zip(rooms, plan.rooms) if state.mode == ASSIGNED else ():
@@ -206,6 +218,40 @@ def move(state: LiveBreakouts, person: PersonId, to_room: str, now: float, reaso
         return state, []
     _check_space(state, room)
     return _relocate(state, [(person, to_room)], now, reason)
+
+
+def is_late_joiner(state: LiveBreakouts, person: PersonId, role: str) -> bool:
+    """Someone the open rooms never placed (not in the plan, not yet placed late), whom the
+    moderator wants placed on arrival: rooms assigned, open, and their role not left out."""
+    return (person not in state.assignments and state.mode == ASSIGNED and state.late_joiners == PLACE
+            and role not in state.leave_out and any(r.state == OPEN for r in state.rooms))
+
+
+def late_room(state: LiveBreakouts, wants: Sequence[str]) -> str | None:
+    """The room a late joiner goes to: the smallest open room with space of their best
+    group (topic, role or region, in ``wants`` order), else the smallest open room with
+    space; None when every open room is full. Ties go to the plan's order."""
+    counts = Counter(room for room in state.assignments.values() if room is not None)
+    free = [r for r in state.rooms if r.state == OPEN and (r.capacity is None or counts[r.key] < r.capacity)]
+    for group in wants:
+        fitting = [r for r in free if r.group == group]
+        if fitting:
+            return min(fitting, key=lambda r: counts[r.key]).key
+    return min(free, key=lambda r: counts[r.key]).key if free else None
+
+
+def place_late(state: LiveBreakouts, person: PersonId, wants: Sequence[str], now: float,
+               role: str = "participant", reason: str = "joined") -> Result:
+    """A late joiner arrives: into the room that keeps the plan's rule (late_room). Nothing
+    changes for anyone else, for someone already placed (a second tab), or when the
+    moderator chose that late joiners wait in the plenary. ``reason``: joined (arrived
+    while rooms were open) or opened (here before the rooms opened, after the plan)."""
+    if not is_late_joiner(state, person, role):
+        return state, []
+    room = late_room(state, wants)
+    if room is None:
+        return state, []
+    return _relocate(state, [(person, room)], now, reason)
 
 
 def swap(state: LiveBreakouts, a: PersonId, b: PersonId, now: float) -> Result:

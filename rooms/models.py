@@ -64,11 +64,16 @@ class ChatMessage(models.Model):
     deleted_at = models.DateTimeField(null=True, blank=True)
     deleted_by = models.ForeignKey("people.Participant", on_delete=models.SET_NULL, null=True,
                                    blank=True, related_name="+")
+    # The sending browser's own id for the message (chat.send's ``client_id``): a browser resends
+    # what was not acknowledged after reconnecting, and a resend of a stored message stores nothing.
+    client_id = models.CharField(max_length=64, null=True, blank=True)
 
     class Meta:
         ordering = ["convening", "space", "seq"]
         constraints = [
             models.UniqueConstraint(fields=["convening", "space", "seq"], name="one_chat_seq_per_space"),
+            models.UniqueConstraint(fields=["convening", "author", "client_id"], name="one_chat_message_per_client_id",
+                                    condition=models.Q(client_id__isnull=False)),
         ]
 
     def __str__(self) -> str:

@@ -5,6 +5,7 @@ import csv
 import io
 from collections.abc import Sequence
 
+from convenings.csv_cells import cell_text, write_csv
 from rooms.planning import (Person, Plan, PlanImportError, PlannedRoom, Topic, Unplaced, _groups,
                             compute_stats)
 
@@ -14,14 +15,9 @@ CSV_HEADER = ["room", "topic", "participant id", "participant name"]
 
 def plan_to_csv(plan: Plan, people: Sequence[Person]) -> str:
     names = {p.id: p.name for p in people}
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_HEADER)
-    for room in plan.rooms:
-        topic = "" if room.topic_id is None else room.topic_id
-        for p in room.members or [""]:
-            writer.writerow([room.name, topic, p, names.get(p, "")])
-    return out.getvalue()
+    rows = [[room.name, "" if room.topic_id is None else room.topic_id, p, names.get(p, "")]
+            for room in plan.rooms for p in room.members or [""]]
+    return write_csv([CSV_HEADER, *rows])
 
 
 def plan_from_csv(text: str, people: Sequence[Person], topics: Sequence[Topic]) -> Plan:
@@ -40,7 +36,8 @@ def plan_from_csv(text: str, people: Sequence[Person], topics: Sequence[Topic]) 
     seen: dict[str, tuple[str, int]] = {}
     errors = []
     for line, row in rows[1:]:
-        cells = [c.strip() for c in row]
+        # Undo the export's formula escape first, so an exported room name "=Maths" comes back as itself.
+        cells = [cell_text(c).strip() for c in row]
         if not any(cells):
             continue
         if len(cells) != len(CSV_HEADER):

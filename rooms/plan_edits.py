@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from rooms.planning import Plan, PlanEditError, PlannedRoom, PersonId, Unplaced, compute_stats
+from rooms.planning import Plan, PlanEditError, PlannedRoom, PersonId, Unplaced, restated
 
 def _edited(plan: Plan, rooms: list[PlannedRoom], unplaced: list[Unplaced]) -> Plan:
-    return replace(plan, rooms=rooms, unplaced=unplaced, stats=compute_stats(rooms, unplaced, plan.wants))
+    return restated(plan, rooms, unplaced)
 
 
 def _room_index(plan: Plan, key: str) -> int:

@@ -35,13 +35,26 @@ Guarantees of plan_breakouts (property-tested in tests/rooms/):
   the rooms still short. "role"/"region" work the same way with one choice
   each: a group too small for a room of its own fills the emptiest rooms.
 * Same input and seed give an identical plan.
+* Who is here: given ``connected``, only connected people are planned; the
+  registered people left out for being absent are counted (Plan.absent), not
+  listed (a plan of 3 people present is not buried under 69 "not connected"
+  rows). Without it (planning ahead) everyone registered is planned.
+* No room count and no sizes: one room per group the rule finds among the
+  people planned (topic with first-choice demand, role group, region), each as
+  big as its group (no even sizes: the room is the group); "random" needs a
+  count or sizes.
+* "role" with role topics in the session ("Coaches", "Technicians", kind role):
+  the topics are the groups, a person fits a topic by their job role, and
+  people who fit none are placed where rooms are short (as the emptiest rooms'
+  fillers) and listed in Plan.fits_none: they are here, so they get a room
+  rather than the empty plenary, and the moderator sees who they are.
 """
 from __future__ import annotations
 
 import math
 import random
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field, replace
 
 from rooms.planning_strategies import (Sizes, Unit, apportion, assign_units, even_sizes, greedy_rooms,
                                        open_groups, room_budget, split_group)
@@ -58,6 +71,7 @@ ROLE_GROUPS = {"principal": "administrators", "district_leader": "administrators
                "teacher": "teachers", "support_staff": "support_staff"}
 GROUP_NAMES = {"administrators": "Administrators", "coaches": "Coaches", "technicians": "Technicians",
                "teachers": "Teachers", "support_staff": "Support Staff"}
+JOB_ROLES = ("principal", "teacher", "coach", "technician", "administrator", "support_staff", "district_leader")
 
 
 class PlanError(ValueError):
@@ -111,14 +125,16 @@ class PlanOptions:
     teams: str = "ignore"
     exclude_roles: frozenset[str] = DEFAULT_EXCLUDED
     seed: int = 0
+    everyone: bool = False  # plan everyone registered (planning ahead), not only who is connected
 
     def __post_init__(self) -> None:
         if self.strategy not in STRATEGIES:
             raise PlanOptionsError(f"unknown strategy {self.strategy!r}; use one of {STRATEGIES}")
         if self.teams not in TEAM_MODES:
             raise PlanOptionsError(f"unknown teams mode {self.teams!r}; use one of {TEAM_MODES}")
-        if self.room_count is None and self.min_size is None and self.max_size is None:
-            raise PlanOptionsError("give room_count or min_size/max_size")
+        if self.strategy == "random" and self.room_count is None and self.min_size is None \
+                and self.max_size is None:
+            raise PlanOptionsError("random rooms need room_count or min_size/max_size")
         for label in ("room_count", "min_size", "max_size"):
             value = getattr(self, label)
             if value is not None and value < 1:
@@ -156,6 +172,8 @@ class PlanStats:
     largest: int
     first_choice_share: float | None  # placed people in their first choice's room
     any_interest_share: float | None  # ... in a room of any of their interests (own group for role/region)
+    absent: int = 0  # registered people left out because they are not connected
+    fits_none: int = 0  # people placed who fit none of the session's role topics
 
 
 @dataclass(frozen=True)
@@ -165,10 +183,13 @@ class Plan:
     stats: PlanStats
     strategy: str = "topic"
     wants: dict[PersonId, tuple[str, ...]] = field(default_factory=dict)  # keeps stats right after edits
+    absent: int = 0  # registered people not planned because they were not connected
+    fits_none: tuple[PersonId, ...] = ()  # placed, though they fit none of the session's role topics
 
 
 def compute_stats(rooms: Sequence[PlannedRoom], unplaced: Sequence[Unplaced],
-                  wants: dict[PersonId, tuple[str, ...]]) -> PlanStats:
+                  wants: dict[PersonId, tuple[str, ...]], absent: int = 0,
+                  fits_none: Sequence[PersonId] = ()) -> PlanStats:
     sizes = [len(room.members) for room in rooms]
     placed = sum(sizes)
     first = hits = 0
@@ -179,7 +200,14 @@ def compute_stats(rooms: Sequence[PlannedRoom], unplaced: Sequence[Unplaced],
             hits += room.group in chosen
     anyone_chose = placed > 0 and any(wants.get(p) for room in rooms for p in room.members)
     return PlanStats(placed, len(unplaced), len(rooms), min(sizes, default=0), max(sizes, default=0),
-                     first / placed if anyone_chose else None, hits / placed if anyone_chose else None)
+                     first / placed if anyone_chose else None, hits / placed if anyone_chose else None,
+                     absent, len(fits_none))
+
+
+def restated(plan: Plan, rooms: list[PlannedRoom], unplaced: list[Unplaced]) -> Plan:
+    """The plan with new rooms and unplaced people, its stats recomputed (absent and fits_none kept)."""
+    return replace(plan, rooms=rooms, unplaced=unplaced,
+                   stats=compute_stats(rooms, unplaced, plan.wants, plan.absent, plan.fits_none))
 
 
 @dataclass(frozen=True)
@@ -188,6 +216,7 @@ class _Groups:
     order: list[str]  # group keys, in naming order
     names: dict[str, str]
     topic_ids: dict[str, str | None]
+    by_role_topics: bool = False  # the session's role topics are the groups
 
 
 def _role_group(role: str) -> str:
@@ -199,7 +228,51 @@ def _group_name(group: str) -> str:
     return name if group in GROUP_NAMES or name.endswith("s") else name + "s"
 
 
+def _role_topic_roles(topic: Topic) -> frozenset[str]:
+    """The job roles a role topic names: "Technicians" → technician, "Administrators" →
+    principal, district leader, administrator (its group); nothing for a name of no role."""
+    word = topic.name.strip().lower().replace(" ", "_").replace("-", "_")
+    for name in (word, word.removesuffix("s")):
+        if name in JOB_ROLES:
+            return frozenset({name})
+        group = next((g for g, label in GROUP_NAMES.items() if name in (g, label.lower().replace(" ", "_"))), None)
+        if group is not None:
+            return frozenset(r for r, g in ROLE_GROUPS.items() if g == group)
+    return frozenset()
+
+
+def _role_topic_groups(people: Sequence[Person], topics: Sequence[Topic]) -> _Groups | None:
+    """Groups from the session's role topics (None when it names no roles): a person wants
+    every topic naming their job role, the narrowest first ("Principals" before "Administrators")."""
+    named = [(t, roles) for t in topics if t.kind == "role" and (roles := _role_topic_roles(t))]
+    if not named:
+        return None
+    wants = [tuple(str(t.id) for t, roles in sorted(named, key=lambda tr: len(tr[1])) if p.job_role in roles)
+             for p in people]
+    return _Groups(wants, [str(t.id) for t, _ in named], {str(t.id): t.name for t, _ in named},
+                   {str(t.id): t.id for t, _ in named}, by_role_topics=True)
+
+
+def wants_of(strategy: str, person: Person, topics: Sequence[Topic]) -> tuple[str, ...]:
+    """The groups (room.group) a person fits under a plan's rule, best first: how a late
+    joiner finds the room that keeps the rule."""
+    return _groups(strategy, [person], topics).wants[0]
+
+
+def here_now(participants: Sequence[Person], connected: Collection[PersonId] | None,
+             exclude_roles: Collection[str] = DEFAULT_EXCLUDED) -> tuple[list[Person], int]:
+    """(the people to plan, how many registered people would be placed but are absent).
+    ``connected`` None: everyone (planning ahead)."""
+    if connected is None:
+        return list(participants), 0
+    here = [p for p in participants if p.id in connected]
+    absent = sum(p.id not in connected and p.convening_role not in exclude_roles for p in participants)
+    return here, absent
+
+
 def _groups(strategy: str, people: Sequence[Person], topics: Sequence[Topic]) -> _Groups:
+    if strategy == "role" and (by_topic := _role_topic_groups(people, topics)) is not None:
+        return by_topic
     if strategy == "topic":
         known = {str(t.id): t for t in topics}
         wants = [tuple(dict.fromkeys(str(i) for i in p.interests if str(i) in known)) for p in people]
@@ -255,17 +328,28 @@ class _Prepared:
     sizes: Sizes  # what each room may hold: even sizes, or the bounds (teams kept together)
 
 
+def _rooms_asked(people: Sequence[Person], groups: _Groups, options: PlanOptions) -> int | None:
+    """The moderator's room count; with no count and no sizes, one room per group of the rule."""
+    if options.room_count is not None or options.min_size is not None or options.max_size is not None:
+        return options.room_count
+    units = _units(people, groups.wants, options.teams, None)
+    return max(1, len(open_groups(units, groups.order, len(groups.order), 1)))
+
+
 def _prepare(participants: Sequence[Person], topics: Sequence[Topic], options: PlanOptions) -> _Prepared:
     people = [p for p in participants if p.convening_role not in options.exclude_roles]
     unplaced = [Unplaced(p.id, f"excluded role: {p.convening_role}")
                 for p in participants if p.convening_role in options.exclude_roles]
     groups = _groups(options.strategy, people, topics)
-    count, lo, hi = room_budget(len(people), options.room_count, options.min_size, options.max_size)
+    count, lo, hi = room_budget(len(people), _rooms_asked(people, groups, options), options.min_size,
+                                options.max_size)
     units = _units(people, groups.wants, options.teams, hi)
     demand = open_groups(units, groups.order, count, lo)
     layout = apportion(demand, count, lo) if demand else ({"": count} if count else {})
     # Whole teams do not divide evenly: "together" keeps the bounds and balances as it can.
-    sizes = Sizes(lo, hi) if options.teams == "together" else even_sizes(len(people), count)
+    # Rooms the rule counted (one per group) are the groups themselves: as big as each group is.
+    by_rule = options.room_count is None and options.min_size is None and options.max_size is None
+    sizes = Sizes(lo, hi) if options.teams == "together" or by_rule else even_sizes(len(people), count)
     return _Prepared(people, unplaced, groups, units, lo, hi, layout, sizes)
 
 
@@ -281,14 +365,20 @@ def _rooms(prep: _Prepared, strategy: str, parts_by_group: dict[str, list[list[i
     return rooms
 
 
-def _finish(prep: _Prepared, strategy: str, parts_by_group: dict[str, list[list[int]]]) -> Plan:
+def _finish(prep: _Prepared, strategy: str, parts_by_group: dict[str, list[list[int]]], absent: int = 0) -> Plan:
     rooms = _rooms(prep, strategy, parts_by_group)
     wants = {p.id: w for p, w in zip(prep.people, prep.groups.wants)}
-    return Plan(rooms, prep.unplaced, compute_stats(rooms, prep.unplaced, wants), strategy, wants)
+    fits_none = tuple(p.id for p, w in zip(prep.people, prep.groups.wants) if not w) \
+        if prep.groups.by_role_topics else ()
+    return Plan(rooms, prep.unplaced, compute_stats(rooms, prep.unplaced, wants, absent, fits_none), strategy,
+                wants, absent, fits_none)
 
 
-def plan_breakouts(participants: Sequence[Person], topics: Sequence[Topic], options: PlanOptions) -> Plan:
-    """Plan breakout rooms; see the module docstring for what is guaranteed."""
+def plan_breakouts(participants: Sequence[Person], topics: Sequence[Topic], options: PlanOptions,
+                   connected: Collection[PersonId] | None = None) -> Plan:
+    """Plan breakout rooms; see the module docstring for what is guaranteed.
+    ``connected``: plan only these people (who is here now); None plans everyone."""
+    participants, absent = here_now(participants, connected, options.exclude_roles)
     prep = _prepare(participants, topics, options)
     rng = random.Random(options.seed)
     if "" in prep.layout:  # nobody chose anything that got a room: one undivided group
@@ -298,7 +388,7 @@ def plan_breakouts(participants: Sequence[Person], topics: Sequence[Topic], opti
     team_of = [p.team for p in prep.people]
     parts = {g: split_group([prep.units[u] for u in members], prep.layout[g], prep.hi, options.teams,
                             team_of, rng) for g, members in assigned.items()}
-    return _finish(prep, options.strategy, parts)
+    return _finish(prep, options.strategy, parts, absent)
 
 
 def greedy_plan(participants: Sequence[Person], topics: Sequence[Topic], options: PlanOptions) -> Plan:

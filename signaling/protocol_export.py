@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import BaseModel, StringConstraints
 from pydantic.fields import FieldInfo
 
-from signaling.protocol import CLIENT_TYPES, PROTOCOL_VERSION, SERVER_TYPES, Limits, Message, families
+from signaling.protocol import CLIENT_TYPES, PROTOCOL_VERSION, SERVER_TYPES, ClientMessage, Limits, Message, families
 from signaling.protocol.base import CLOSE_MEANINGS, DEFAULT_LIMITS, ERROR_MEANINGS, SPACE_PATTERN, ErrorCode
 
 MARKER = "<!-- Everything below is generated from signaling/protocol by `manage.py protocol_docs`. -->"
@@ -86,26 +86,35 @@ def _type_name(annotation: Any) -> str:
     return names.get(annotation, getattr(annotation, "__name__", str(annotation)))
 
 
-def _constraint(item: Any) -> list[str]:
+def _constraint(item: Any, unit: str = "characters") -> list[str]:
     if isinstance(item, FieldInfo):
         extra = item.json_schema_extra if isinstance(item.json_schema_extra, dict) else {}
         limit = [f"at most `{extra['x-limit']}` characters"] if "x-limit" in extra else []
-        return limit + [note for inner in item.metadata for note in _constraint(inner)]
+        return limit + [note for inner in item.metadata for note in _constraint(inner, unit)]
     if isinstance(item, StringConstraints):
         notes = ["trimmed"] if item.strip_whitespace else []
         notes += ["not empty"] if item.min_length == 1 else []
         if item.pattern:
             notes.append("a space: `plenary` or a room key" if item.pattern == SPACE_PATTERN
                          else f"matches `{item.pattern}`")
+        notes += [f"at most {item.max_length} {unit}"] if item.max_length is not None else []
         return notes
-    bounds = {"ge": "≥ {}", "gt": "> {}", "le": "≤ {}", "max_length": "at most {} characters"}
-    return [template.format(getattr(item, attr)) for attr, template in bounds.items() if hasattr(item, attr)]
+    bounds = {"ge": "≥ {}", "gt": "> {}", "le": "≤ {}", "max_length": f"at most {{}} {unit}"}
+    return [template.format(getattr(item, attr)) for attr, template in bounds.items()
+            if getattr(item, attr, None) is not None]
+
+
+def _unit(annotation: Any) -> str:
+    """What a length counts: a list's items, a string's characters."""
+    base = typing.get_args(annotation)[0] if typing.get_origin(annotation) is typing.Annotated else annotation
+    return "items" if typing.get_origin(base) is list else "characters"
 
 
 def _constraints(annotation: Any, metadata: list[Any]) -> list[str]:
-    notes = [note for item in metadata for note in _constraint(item)]
+    unit = _unit(annotation)
+    notes = [note for item in metadata for note in _constraint(item, unit)]
     if typing.get_origin(annotation) is typing.Annotated:
-        notes += [note for item in typing.get_args(annotation)[1:] for note in _constraint(item)]
+        notes += [note for item in typing.get_args(annotation)[1:] for note in _constraint(item, unit)]
     for arg in typing.get_args(annotation) if typing.get_origin(annotation) is not typing.Annotated else ():
         notes += _constraints(arg, [])
     return notes
@@ -128,10 +137,17 @@ def _example(model: type[Message]) -> str:
     return json.dumps({"type": model.type_name(), **data}, ensure_ascii=False)
 
 
+def _answer(model: type[Message]) -> list[str]:
+    """Client messages: what answers one that has an ``id`` (ClientMessage.answer)."""
+    if not issubclass(model, ClientMessage):
+        return []
+    return [f"Answer (when it has an `id`): `{model.answer}` with `ref` = your `id`, or an `error` with that `ref`.", ""]
+
+
 def _message_section(model: type[Message]) -> list[str]:
     doc = (model.__doc__ or "").strip()
     return [f"### `{model.type_name()}` ({ARROW[model.direction]})", "", *([doc, ""] if doc else []),
-            *_fields_table(model, skip=("type",)), "", "```json", _example(model), "```", ""]
+            *_answer(model), *_fields_table(model, skip=("type",)), "", "```json", _example(model), "```", ""]
 
 
 def _shapes() -> list[type[BaseModel]]:

@@ -8,6 +8,9 @@ later connections find them running.
   (``last_seen``) and sweep connections nobody has vouched for in
   ``PRESENCE_TIMEOUT_S`` — those of a worker that died.
 * outbox: sends the events actions publish, in commit order (rooms.actions.publish).
+* email: a round of the mail app every MAIL_TICK_S, on another thread (``start_mail_round``),
+  started by the heartbeat's tick, and by a loop of its own that the first HTTP request starts
+  (``mail_started_by_requests``): a worker nobody is connected to still sends reminders.
 """
 from __future__ import annotations
 
@@ -23,6 +26,7 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 from django.db import connection
 
+from mail import tick as mail_tick
 from rooms.actions import breakouts, presence, surveys
 from rooms.actions.publish import OUTBOX
 from signaling.ratelimit import RateLimiter
@@ -30,6 +34,7 @@ from signaling.ratelimit import RateLimiter
 logger = logging.getLogger("convene.signaling")
 HEARTBEAT_TASK = "convene.presence-heartbeat"
 OUTBOX_TASK = "convene.outbox"
+MAIL_TASK = "convene.mail"
 OnExpired = Callable[[], Awaitable[None]]
 
 
@@ -44,6 +49,8 @@ class WorkerTasks:
         self.rate_limiter = RateLimiter()
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._connections: dict[str, OnExpired] = {}
+        self._mail_round: asyncio.Future[None] | None = None
+        self._next_mail_round = 0.0
 
     # ---- connections ----------------------------------------------------------------
 
@@ -88,6 +95,7 @@ class WorkerTasks:
                 except asyncio.CancelledError:
                     pass
         OUTBOX.close()
+        self._mail_round, self._next_mail_round = None, 0.0  # a round on its thread finishes by itself
         self._connections.clear()
         self.rate_limiter = RateLimiter()
 
@@ -122,8 +130,33 @@ class WorkerTasks:
         surveys whose session ended are announced."""
         changed = await _off_the_busy_thread(breakouts.tick)()  # never behind a join storm: the heartbeat waits for it
         await _off_the_busy_thread(surveys.prompt_newly_due)()
+        self.start_mail_round()
         if changed:
             logger.info("breakout timer changed %d convening(s)", changed)
+
+    def start_mail_round(self) -> asyncio.Future[None] | None:
+        """Every MAIL_TICK_S, one round of email (mail.tick: enqueue reminders that are due,
+        send the outbox) on a thread of its own, not awaited: an SMTP server that never answers
+        holds that thread until EMAIL_TIMEOUT, never this loop or the breakout timer. One round
+        at a time per worker; other workers' rounds share the outbox safely (mail.sending)."""
+        loop = asyncio.get_running_loop()
+        busy = self._mail_round is not None and not self._mail_round.done() and self._mail_round.get_loop() is loop
+        if busy or loop.time() < self._next_mail_round or not _may_use_other_threads():
+            return None
+        self._next_mail_round = loop.time() + float(settings.MAIL_TICK_S)
+        self._mail_round = loop.run_in_executor(None, mail_tick.run_in_thread)
+        return self._mail_round
+
+    def start_mail(self) -> None:
+        """Make sure email rounds run in this event loop even with no live connection (the
+        heartbeat, which also starts them, only runs once someone connects): reminders are due
+        the day before, when nobody is on the live page. Started by any HTTP request."""
+        self.ensure(MAIL_TASK, self._mail_loop)
+
+    async def _mail_loop(self) -> None:
+        while True:
+            self.start_mail_round()
+            await asyncio.sleep(float(settings.MAIL_TICK_S))
 
     async def beat(self) -> None:
         """One heartbeat: vouch for our connections, drop the dead ones of any worker."""
@@ -146,8 +179,23 @@ def _off_the_busy_thread(function: Callable[..., Any]) -> Callable[..., Awaitabl
     PRESENCE_TIMEOUT_S, late heartbeats got live connections swept, and 1,000 people were
     told to reconnect (bench/plenary_fanout.py). Only an in-memory SQLite database (the test
     database) stays on the shared thread: it cannot be written from two threads safely."""
-    in_memory = connection.vendor == "sqlite" and connection.is_in_memory_db()
-    return database_sync_to_async(function, thread_sensitive=in_memory)
+    return database_sync_to_async(function, thread_sensitive=not _may_use_other_threads())
+
+
+def _may_use_other_threads() -> bool:
+    return not (connection.vendor == "sqlite" and connection.is_in_memory_db())
 
 
 WORKER = WorkerTasks()
+
+
+def mail_started_by_requests(app: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
+    """ASGI wrapper: an HTTP request (a page, /healthz) starts this worker's email rounds —
+    daphne has no startup hook inside its event loop. Cheap once they run."""
+
+    async def serve(scope: dict[str, Any], receive: Callable[..., Awaitable[Any]],
+                    send: Callable[..., Awaitable[Any]]) -> None:
+        WORKER.start_mail()
+        await app(scope, receive, send)
+
+    return serve

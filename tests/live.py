@@ -47,6 +47,8 @@ LIVE_TIMINGS = {"PRESENCE_HEARTBEAT_S": "1", "PRESENCE_TIMEOUT_S": "3"}
 def _env(db_url: str, extra: dict[str, str] | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "CHANNEL_PREFIX"}}
     env.update(DJANGO_SETTINGS_MODULE="config.settings", DATABASE_URL=db_url, PYTHONUNBUFFERED="1")
+    # Mail the demo queues stays in the server's memory (tests that deliver mail name their server).
+    env.setdefault("EMAIL_URL", "locmem://")
     env.update(extra or {})
     return env
 

@@ -6,8 +6,12 @@ tests/plenary/helpers.py has the same API over channels' WebsocketCommunicator.
 from __future__ import annotations
 
 import asyncio
+import http.cookiejar
 import json
+import re
 import time
+import urllib.parse
+import urllib.request
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +19,42 @@ if TYPE_CHECKING:
     from tests.live import DaphneServer
 
 DEMO_SLUG = "statewide-leadership-academy"
+DEMO_PASSWORD = "convene-demo"  # the demo's moderators, presenters and organizer (README)
+# Moderators and organizers get no join link (platform/convenings/joinlinks.py): they sign in.
+_PEOPLE_BY_ROLE = ("import json; from convenings.models import Registration as R; print(json.dumps([dict("
+                   "participant_id=r.participant_id, username=r.participant.user.username, "
+                   "name=r.participant.name, role=r.role) for r in R.objects.filter("
+                   "convening__slug=%r, role=%r).select_related('participant__user')"
+                   ".order_by('participant__user__username')]))")
+
+
+def password_rows(db_url: str, role: str = "moderator", slug: str = DEMO_SLUG) -> list[dict[str, Any]]:
+    """Rows like ``join_tokens``'s, without a token, for people who sign in with a password."""
+    from tests.live import manage
+
+    out = manage(db_url, "shell", "-v0", "-c", _PEOPLE_BY_ROLE % (slug, role))
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def password_cookie(server: "DaphneServer", username: str, password: str = DEMO_PASSWORD) -> str:
+    """Sign in at /accounts/login/ as a browser does; the ``Cookie`` header a websocket then sends."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    url = f"{server.http_url}/accounts/login/"
+    page = opener.open(url, timeout=10).read().decode()
+    csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    assert csrf, "the sign-in page has a CSRF token"
+    form = urllib.parse.urlencode({"csrfmiddlewaretoken": csrf.group(1), "username": username,
+                                   "password": password}).encode()
+    opener.open(urllib.request.Request(url, data=form, headers={"Referer": url}), timeout=10).read()
+    session = next((c.value for c in jar if c.name == "sessionid"), None)
+    assert session, f"signing in as {username} failed"
+    return f"sessionid={session}"
+
+
+def ws_path(slug: str, token: str) -> str:
+    """The live websocket's path: with a join-link token, or none (a password session's cookie)."""
+    return f"/ws/convenings/{slug}/" + (f"?join={token}" if token else "")
 
 
 MessagePredicate = Callable[[dict[str, Any]], bool]
@@ -82,11 +122,14 @@ class WsClient(Expecting):
         self.socket = socket
 
     @classmethod
-    async def open(cls, server: "DaphneServer", token: str, slug: str = DEMO_SLUG) -> "WsClient":
+    async def open(cls, server: "DaphneServer", token: str = "", slug: str = DEMO_SLUG, *,
+                   cookie: str | None = None) -> "WsClient":
+        """With a join-link token, or with ``cookie`` from ``password_cookie`` (moderators)."""
         from websockets.asyncio.client import connect
 
-        socket = await connect(server.ws_url(f"/ws/convenings/{slug}/?join={token}"),
-                               origin=server.http_url, max_size=16 * 1024 * 1024, open_timeout=10)  # type: ignore[arg-type]
+        socket = await connect(server.ws_url(ws_path(slug, token)), origin=server.http_url,  # type: ignore[arg-type]
+                               additional_headers={"Cookie": cookie} if cookie else None,
+                               max_size=16 * 1024 * 1024, open_timeout=10)
         return cls(socket)
 
     async def send(self, type: str, **fields: Any) -> None:  # noqa: A002 — the protocol's word

@@ -9,10 +9,13 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from certificates.demo import seed_demo_certificates
 from convenings import demo_data as data
 from convenings import joinlinks
 from convenings.models import Convening, Material, Registration, Session, Topic
+from mail.demo import seed_demo_mail
 from people.models import District, Participant, Region, School, SchoolLeadershipTeam
+from registration.demo import seed_demo_registration
 from surveys.demo import seed_demo_surveys
 
 SLUG = "statewide-leadership-academy"
@@ -180,4 +183,7 @@ def seed(now: dt.datetime | None = None, at: str = LIVE_NOW) -> DemoSummary:
         link = joinlinks.issue(registration)
         summary.join_links.append((registration.participant.name, registration.role, link.path))
     seed_demo_surveys(convening)
+    seed_demo_certificates(convening, now)
+    seed_demo_registration(convening)
+    seed_demo_mail(convening, now)
     return summary

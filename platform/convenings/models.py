@@ -35,6 +35,12 @@ class Topic(models.Model):
         return self.name
 
 
+class RegistrationMode(models.TextChoices):
+    CLOSED = "closed", "Closed"
+    OPEN = "open", "Open to anyone"
+    INVITATION = "invitation", "Invitation only"
+
+
 class Convening(models.Model):
     class Kind(models.TextChoices):
         ACADEMY = "academy", "Leadership academy"
@@ -48,6 +54,14 @@ class Convening(models.Model):
     time_zone = models.CharField(max_length=64, choices=_time_zone_choices, default="America/Los_Angeles")
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
+    # Registration at /c/<slug>/register/ (the registration app): closed until the organizer
+    # opens it to anyone, or to invited people only (those holding their personal join link).
+    registration_mode = models.CharField(max_length=20, choices=RegistrationMode.choices,
+                                         default=RegistrationMode.CLOSED)
+    registration_closes_at = models.DateTimeField(
+        null=True, blank=True, help_text="Empty: registration stays open until the convening ends.")
+    capacity = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Participant places; once full, people join the waitlist. Empty: no limit.")
 
     class Meta:
         ordering = ["starts_at"]
@@ -170,6 +184,11 @@ class Registration(models.Model):
         PRESENTER = "presenter", "Presenter"
         PARTICIPANT = "participant", "Participant"
 
+    class Status(models.TextChoices):
+        REGISTERED = "registered", "Registered"
+        WAITLISTED = "waitlisted", "Waitlisted"
+        CANCELLED = "cancelled", "Cancelled"
+
     convening = models.ForeignKey(Convening, on_delete=models.CASCADE, related_name="registrations")
     participant = models.ForeignKey(
         "people.Participant", on_delete=models.CASCADE, related_name="registrations"
@@ -179,6 +198,19 @@ class Registration(models.Model):
     # Rotating the nonce revokes every join link issued so far.
     join_nonce = models.CharField(max_length=32, default=new_join_nonce)
     join_expires_at = models.DateTimeField(null=True, blank=True)
+    # Self-registration (the registration app). Rostered people are registered.
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.REGISTERED)
+    waitlisted_at = models.DateTimeField(
+        null=True, blank=True, help_text="When they joined the waitlist: the earliest is promoted first.")
+    needs_captions = models.BooleanField(default=False, verbose_name="Captions")
+    needs_interpreter = models.BooleanField(default=False, verbose_name="Interpreter")
+    accessibility_other = models.CharField(max_length=500, blank=True, verbose_name="Other accessibility needs")
+    registered_by = models.CharField(
+        max_length=300, blank=True,
+        help_text="Who filled in the form, when it was not this person (a principal registering their team).")
+    updated_at = models.DateTimeField(auto_now=True)
+    # Counts the changes people made through the registration pages; names each email about them.
+    version = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["convening", "role", "participant__user__last_name"]
@@ -190,3 +222,8 @@ class Registration(models.Model):
 
     def __str__(self) -> str:
         return f"{self.participant} · {self.get_role_display()} · {self.convening}"
+
+    @property
+    def takes_a_place(self) -> bool:
+        """Registered: waitlisted and cancelled people do not enter the live convening."""
+        return self.status == self.Status.REGISTERED

@@ -28,6 +28,8 @@ class Action(StrEnum):
     SET_TIMER = "set_timer"
     JOIN_ANY_ROOM = "join_any_room"
     EDIT_PLAN = "edit_plan"
+    # Make someone (a CART provider, a volunteer) the captioner of a space.
+    ASSIGN_CAPTIONER = "assign_captioner"
     # Survey results, every team's Top 5 and the convening report: moderators judge how
     # their sessions went as much as organizers do (surveys.access.organizes asks this).
     VIEW_RESULTS = "view_results"
@@ -39,7 +41,7 @@ _MODERATOR = _PRESENTER | {
     Action.DELETE_CHAT, Action.LOWER_ANY_HAND, Action.INVITE_TO_SPEAK, Action.BROADCAST,
     Action.MUTE_PARTICIPANT, Action.OPEN_BREAKOUTS, Action.MOVE_PARTICIPANT,
     Action.CLOSE_BREAKOUTS, Action.SET_TIMER, Action.JOIN_ANY_ROOM, Action.EDIT_PLAN,
-    Action.VIEW_RESULTS,
+    Action.VIEW_RESULTS, Action.ASSIGN_CAPTIONER,
 }
 _ORGANIZER = frozenset(Action)
 

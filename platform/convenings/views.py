@@ -1,10 +1,13 @@
 from __future__ import annotations
 
-from django.contrib.auth import login
+import logging
+
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
 
 from convenings import joinlinks
 from convenings.agenda import (COMMON_TIME_ZONES, SESSION_KEY, AgendaItem, TimeZoneChoice, agenda,
@@ -12,6 +15,8 @@ from convenings.agenda import (COMMON_TIME_ZONES, SESSION_KEY, AgendaItem, TimeZ
 from convenings.ical import agenda_calendar
 from convenings.models import Convening, Registration
 from surveys.access import organizes, viewer_for
+
+logger = logging.getLogger(__name__)
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -26,7 +31,7 @@ def convening_detail(request: HttpRequest, slug: str) -> HttpResponse:
     if participant is not None:
         registration = Registration.objects.filter(convening=convening, participant=participant).first()
     choice = _viewer_time_zone(request)
-    items = agenda(convening, choice.name)
+    items = agenda(convening, choice.name, timezone.now())
     presenters = sorted({name for item in items for name in item.presenters})
     context = {"convening": convening, "agenda": items, "registration": registration, "presenters": presenters,
                "viewer_tz": choice.name, "tz_error": choice.error, "common_time_zones": COMMON_TIME_ZONES,
@@ -63,14 +68,24 @@ def _ics(request: HttpRequest, convening: Convening, items: list[AgendaItem], fi
     return response
 
 
+@never_cache  # a bearer link's page: not kept by the browser or any proxy
+@require_http_methods(["GET", "POST"])
 def join(request: HttpRequest, token: str) -> HttpResponse:
-    """Landing page of a personal join link: signs the person in, no password."""
+    """A personal join link: GET says who you would join as; only the page's POST signs in.
+
+    Signing in on a GET let any page that embeds a link (an image, a prefetch) sign the
+    browser out and in as someone else. The POST is CSRF-protected like every form.
+    """
     try:
-        registration = joinlinks.resolve(token)
+        registration = joinlinks.sign_in(request, token) if request.method == "POST" else joinlinks.resolve(token)
     except joinlinks.JoinLinkError as exc:
+        logger.info("join link refused on %s: %s", request.method, exc)
         return render(request, "convenings/join_error.html", {"reason": str(exc)}, status=403)
-    login(request, registration.participant.user, backend="django.contrib.auth.backends.ModelBackend")
     convening = registration.convening
+    live_url = reverse("live", kwargs={"slug": convening.slug})
+    if request.method == "POST":
+        return redirect(live_url)
+    person = registration.participant
     return render(request, "convenings/join.html", {
-        "registration": registration, "convening": convening,
-        "live_url": reverse("live", kwargs={"slug": convening.slug})})
+        "registration": registration, "convening": convening, "person": person,
+        "signed_in_as_someone_else": request.user.is_authenticated and request.user.pk != person.user_id})

@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models.functions import Lower
 
+from convenings.csv_cells import cell_text, write_csv
 from convenings.models import Convening, Registration, Topic
 from people.models import District, JobRole, Participant, Region, School, SchoolLeadershipTeam
 
@@ -136,7 +137,8 @@ def _records(text: str) -> Iterator[tuple[int, list[str]]]:
         except csv.Error as exc:
             raise RosterError([f"line {start}: the file is not readable as CSV ({exc})"]) from exc
         if any(cell.strip() for cell in cells):  # spreadsheets add blank rows and rows of commas
-            yield start, cells
+            # An exported name "=Ana" is written "'=Ana" (spreadsheet formula guard); read it back as written.
+            yield start, [cell_text(cell) for cell in cells]
 
 
 def parse(text: str) -> list[RosterRow]:
@@ -237,22 +239,21 @@ def import_roster(convening: Convening, text: str) -> ImportResult:
 
 
 def export_roster(convening: Convening) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(COLUMNS)
     registrations = convening.registrations.select_related(
         "participant__user", "participant__school__district__region",
         "participant__district__region", "participant__team",
     ).prefetch_related("participant__interests").order_by(
         # A total order, so an export is byte-for-byte repeatable on every database.
         "role", "participant__user__last_name", "participant__user__first_name", "participant__user__email")
-    for reg in registrations:
-        p = reg.participant
-        district = p.home_district
-        writer.writerow([
-            p.name, p.email, p.get_job_role_display(), p.school.name if p.school else "",
-            district.name if district else "", district.region.name if district else "",
-            p.team.name if p.team else "", "; ".join(t.name for t in p.interests.all()),
-            reg.get_role_display(),
-        ])
-    return out.getvalue()
+    return write_csv([COLUMNS, *(_export_row(reg) for reg in registrations)])
+
+
+def _export_row(reg: Registration) -> list[str]:
+    p = reg.participant
+    district = p.home_district
+    return [
+        p.name, p.email, p.get_job_role_display(), p.school.name if p.school else "",
+        district.name if district else "", district.region.name if district else "",
+        p.team.name if p.team else "", "; ".join(t.name for t in p.interests.all()),
+        reg.get_role_display(),
+    ]

@@ -1,29 +1,15 @@
 """CSV export of a survey's responses. Anonymous surveys: no names, no ids, no times."""
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable
 
 from django.utils import timezone
 
+# write_csv is the one spreadsheet-safe writer (convenings.csv_cells); reports import it from here.
+from convenings.csv_cells import write_csv
 from surveys.models import Question, Response, Survey
 
-# Spreadsheet programs run cells that start with these as formulas; free text must stay text.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value: object) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
-def write_csv(rows: Iterable[Iterable[object]]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    for row in rows:
-        writer.writerow([safe_cell(cell) for cell in row])
-    return buffer.getvalue()
+__all__ = ["responses_csv", "write_csv"]
 
 
 def responses_csv(survey: Survey) -> str:

@@ -35,6 +35,7 @@ class Step:
     live: Live
     effects: list[Effect] = field(default_factory=list)
     stays: list[Stay] = field(default_factory=list)  # visits and returns of moderators
+    supersedable: bool = False  # only the state changed for others (a late joiner placed): may be coalesced
 
 
 Operation = Callable[[Live, float], Step]
@@ -85,11 +86,13 @@ def _commit(row: LiveBreakoutState, before: Live, step: Step, now: float) -> Liv
     closed = [e.room for e in step.effects if e.kind == "room_closed" and e.room]
     extra = [top_five.summary(after.convening_id, [(k, names[k]) for k in closed], now)] if closed else []
     breakout_publish.publish_change(after, follows, step.effects, now, extra,
-                                    help_changed=before.state.help_queue != after.state.help_queue)
+                                    help_changed=before.state.help_queue != after.state.help_queue,
+                                    supersedable=step.supersedable and not present)
     _tell_callers(after.convening_id, step.effects)
     if len(follows) < BULK:  # a few moves: roster entries too (thousands would flood everyone)
         for f in follows:
-            presence.announce(after.convening_id, f.person)
+            if f.person in present:  # an absent person's (a late joiner's, before their welcome) has no entry
+                presence.announce(after.convening_id, f.person)
     return after
 
 

@@ -28,7 +28,7 @@ def plan_ready(session: Session, draft: Draft, by: Person | None = None) -> Brea
                         topic_id=None if r.topic_id is None else str(r.topic_id), members=[int(m) for m in r.members])
                for r in plan.rooms],
         unplaced=[PlanUnplaced(participant_id=int(u.person), reason=u.reason) for u in plan.unplaced],
-        stats=PlanStatsOut(**vars(plan.stats)))
+        stats=PlanStatsOut(**vars(plan.stats)), fits_no_topic=[int(p) for p in plan.fits_none])
 
 
 def _announce(session: Session, draft: Draft, by: Person | None) -> BreakoutPlanReady:

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from convenings.models import Registration
 from convenings.permissions import ROLES, Action, allowed
-from rooms.actions.publish import convening_group, participant_group, publish, publish_event
+from rooms.actions.publish import convening_group, participant_group, publish, publish_event, publish_latest
 from rooms.breakouts import snapshot
 from rooms.breakouts.store import Live
 from rooms.live import Effect
@@ -73,8 +73,11 @@ def to_person(convening_id: int, person: int, message: ServerMessage) -> None:
 
 
 def publish_change(after: Live, follows: list[Follow], effects: list[Effect], now: float,
-                   extra: Iterable[ServerMessage] = (), help_changed: bool = False) -> None:
-    """Announce a saved change; call inside the transaction (sent after commit)."""
+                   extra: Iterable[ServerMessage] = (), help_changed: bool = False,
+                   supersedable: bool = False) -> None:
+    """Announce a saved change; call inside the transaction (sent after commit).
+    ``supersedable``: nothing in it but the new state (a late joiner placed, who learns their
+    room from their welcome): it may wait briefly and be replaced by a newer state."""
     cid = after.convening_id
     fresh = _fresh(cid, {f.space for f in follows})
     event: dict[str, object] = {"type": EVENT, "version": after.version}
@@ -94,5 +97,8 @@ def publish_change(after: Live, follows: list[Follow], effects: list[Effect], no
     extra = list(extra)
     event["public"] = _texts([*closing, public, choices, *extra])
     event["staff"] = _texts([*closing, staff, queue if help_changed else None, choices, *extra])
+    if supersedable and "moves" not in event and not extra and not closing:
+        publish_latest(convening_group(cid), event, key=f"breakouts.state.{cid}")
+        return
     # A few moved people: their own events go first and alone, before everyone's connections wake.
     publish_event(convening_group(cid), event, after_s=SETTLE_S if 0 < len(follows) < BULK else 0.0)

@@ -20,6 +20,7 @@ from rooms.breakouts import drafts, roster, snapshot, store
 from rooms.breakouts.history import Stay
 from rooms.breakouts.store import Live
 from rooms.lifecycle import CLOSED, LIVE_STATES, OPEN, IllegalTransition
+from rooms.planning import DEFAULT_EXCLUDED, STRATEGIES, wants_of
 from signaling.protocol.plenary import Broadcast
 from signaling.protocol.shapes import Person
 
@@ -46,23 +47,59 @@ def _core(operation: Callable[[core.LiveBreakouts, float], core.Result], *people
 
 # ---- opening --------------------------------------------------------------------------
 
+def _rule(draft: drafts.Draft | None) -> str:
+    """How the plan grouped people; an imported plan has no rule (late joiners: the smallest room)."""
+    return draft.plan.strategy if draft and draft.plan.strategy in STRATEGIES else "random"
+
+
 def open_rooms(convening_id: int, session_id: int, duration_s: float, mode: str = core.ASSIGNED,
-               capacity: int | None = None, grace_s: float = 60.0) -> Live:
-    """Open every room of the session's draft plan at once."""
+               capacity: int | None = None, grace_s: float = 60.0, late_joiners: str = core.PLACE) -> Live:
+    """Open every room of the session's draft plan at once. People connected now whom the
+    plan does not name (they arrived after it was made) are placed as late joiners."""
     session = drafts.session_of(convening_id, session_id)
     draft = drafts.load(session.pk)
     if draft is None:
         raise NotFound("This session has no breakout plan yet: make one first.")
-    topics = {t.id: t.name for t in roster.topics_for(session)}
+    topic_list = roster.topics_for(session)
+    topics = {t.id: t.name for t in topic_list}
+    leave_out = draft.options.exclude_roles if draft.options else DEFAULT_EXCLUDED
+    planned = {p for r in draft.plan.rooms for p in r.members} | {u.person for u in draft.plan.unplaced}
+    arrived = sorted(roster.connected(convening_id) - planned)
+    newcomers = roster.people_for(session, arrived) if arrived else []
 
     def operate(live: Live, now: float) -> Step:
         if live.live_rooms():
             raise IllegalTransition(OPEN, "open")
         state, effects = core.open_all(draft.plan, now, duration_s, mode=mode, capacity=capacity,
-                                       grace_seconds=grace_s)
+                                       grace_seconds=grace_s, late_joiners=late_joiners, leave_out=leave_out)
+        for person in newcomers:
+            state, placed = core.place_late(state, person.id, wants_of(_rule(draft), person, topic_list),
+                                            now, person.convening_role, reason="opened")
+            effects += placed
         return Step(Live(convening_id, state, session.pk, {}, topics, live.version), effects)
 
     return change(convening_id, operate)
+
+
+def arrival_space(convening_id: int, participant_id: int, role: str) -> str:
+    """Where a connecting person goes: their room or the plenary, as now; a late joiner
+    (not in the open rooms' plan) is first placed in the room that keeps the plan's rule,
+    through the one door every breakouts change takes, so everyone sees the new member."""
+    live = store.load(convening_id)
+    if not core.is_late_joiner(live.state, participant_id, role) or live.session_id is None:
+        return live.where(participant_id)
+    session = drafts.session_of(convening_id, live.session_id)
+    person, draft = roster.person_for(session, participant_id), drafts.load(session.pk)
+    if person is None:
+        return live.where(participant_id)
+    wants = wants_of(_rule(draft), person, roster.topics_for(session))
+
+    def operate(current: Live, now: float) -> Step:  # re-checked under the lock: a second tab changes nothing
+        state, effects = core.place_late(current.state, participant_id, wants, now, role)
+        # Only the state changed for others; the joiner learns their room from the welcome.
+        return Step(replace(current, state=state), effects, supersedable=True)
+
+    return change(convening_id, operate).where(participant_id)
 
 
 def reopen(convening_id: int, duration_s: float, capacity: int | None = None,

@@ -1,7 +1,7 @@
 """Chat in a space: numbered messages, so reconnecting browsers miss nothing."""
 from __future__ import annotations
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from rooms.actions import NotFound
@@ -24,14 +24,36 @@ def _next_seq(convening_id: int, space: str) -> int:
     return counter.last_seq
 
 
-def post(convening_id: int, space: str, author: Person, text: str) -> ChatEntry:
-    with transaction.atomic():
-        message = ChatMessage.objects.create(convening_id=convening_id, space=space, text=text,
-                                             author_id=author.participant_id,
-                                             seq=_next_seq(convening_id, space))
-        entry = ChatEntry(space=space, seq=message.seq, author=author, text=text, at=message.created_at)
-        publish(space_group(convening_id, space), ChatMessageOut(**entry.model_dump()))
+def post(convening_id: int, space: str, author: Person, text: str, client_id: str | None = None) -> ChatEntry:
+    """Store and announce a message. With ``client_id`` (the browser's id for it), a message that
+    author already stored under that id is returned as it is: a resend after a reconnect (the
+    first try's acknowledgement was lost with the connection) stores and announces nothing twice."""
+    if client_id is not None and (known := _posted(convening_id, author, client_id)) is not None:
+        return known
+    try:
+        with transaction.atomic():
+            message = ChatMessage.objects.create(convening_id=convening_id, space=space, text=text,
+                                                 author_id=author.participant_id, client_id=client_id,
+                                                 seq=_next_seq(convening_id, space))
+            entry = _entry(message, author)
+            publish(space_group(convening_id, space), ChatMessageOut(**entry.model_dump()))
+    except IntegrityError:
+        # The same resend on another worker won the race (the unique client id): that one counts.
+        if client_id is None or (known := _posted(convening_id, author, client_id)) is None:
+            raise
+        return known
     return entry
+
+
+def _posted(convening_id: int, author: Person, client_id: str) -> ChatEntry | None:
+    message = ChatMessage.objects.filter(convening_id=convening_id, author_id=author.participant_id,
+                                         client_id=client_id).first()
+    return None if message is None else _entry(message, author)
+
+
+def _entry(message: ChatMessage, author: Person) -> ChatEntry:
+    return ChatEntry(space=message.space, seq=message.seq, author=author, text=message.text, at=message.created_at,
+                     deleted=message.deleted_at is not None)
 
 
 def delete(convening_id: int, space: str, seq: int, by: Person) -> None:

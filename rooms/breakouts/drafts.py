@@ -90,8 +90,10 @@ def _save(session: Session, plan: Plan, options: PlanOptions | None | str, by_id
 
 
 def generate(session: Session, options: PlanOptions, by_id: int | None = None) -> Draft:
-    """Plan from the session's topics and the convening's roster (replaces any draft)."""
-    plan = plan_breakouts(roster.people_for(session), roster.topics_for(session), options)
+    """Plan from the session's topics and the people connected now (replaces any draft);
+    ``options.everyone``: everyone registered, connected or not (planning ahead)."""
+    here = None if options.everyone else roster.connected(session.convening_id)
+    plan = plan_breakouts(roster.people_for(session), roster.topics_for(session), options, here)
     with transaction.atomic():
         return _save(session, plan, options, by_id)
 

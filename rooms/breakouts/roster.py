@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from convenings.models import Registration, Session
 from people.models import Participant
+from rooms.models import Presence
 from rooms.planning import Person, Topic
 
 
@@ -19,10 +20,24 @@ def _interests(participant_ids: list[int]) -> dict[int, tuple[str, ...]]:
     return {pid: tuple(topics) for pid, topics in wants.items()}
 
 
-def people_for(session: Session) -> list[Person]:
-    """Everyone registered for the session's convening, with what the planner groups by."""
+def connected(convening_id: int) -> set[int]:
+    """Who is here now: people with at least one open connection (Presence rows)."""
+    return set(Presence.objects.filter(convening_id=convening_id).values_list("participant_id", flat=True))
+
+
+def person_for(session: Session, participant_id: int) -> Person | None:
+    """One registered person, as the planner sees them (a late joiner); None if not registered."""
+    found = people_for(session, [participant_id])
+    return found[0] if found else None
+
+
+def people_for(session: Session, only: list[int] | None = None) -> list[Person]:
+    """Everyone registered for the session's convening (or ``only`` these), with what the planner groups by."""
+    registrations = Registration.objects.filter(convening_id=session.convening_id)
+    if only is not None:
+        registrations = registrations.filter(participant_id__in=only)
     # values(): a thousand people's rows without building a thousand model instances.
-    rows = list(Registration.objects.filter(convening_id=session.convening_id).order_by(
+    rows = list(registrations.order_by(
         "participant__user__last_name", "participant__user__first_name", "participant_id").values_list(
         "participant_id", "role", "participant__job_role", "participant__school_id", "participant__team_id",
         "participant__school__district__region__name", "participant__district__region__name",

@@ -97,11 +97,6 @@ def lock_if_due(convening_id: int, now: dt.datetime) -> tuple[LiveBreakoutState,
     return (row, _live(row)) if row else None
 
 
-def space_of(convening_id: int, participant_id: int) -> str:
-    """Where a (re)connecting person belongs right now."""
-    return load(convening_id).where(participant_id)
-
-
 def _is_live_room(convening_id: int, space: str) -> bool:
     return space in load(convening_id).live_rooms()
 

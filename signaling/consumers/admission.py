@@ -1,7 +1,13 @@
 """Who is opening a websocket to which convening, and whether to let them in.
 
-A browser is signed in by its Django session (the join-link page logs people
-in); synthetic clients pass a personal join-link token as ``?join=<token>``.
+A browser is signed in by its Django session: a password session, or one opened
+through personal join links (the link page's POST), which is checked again here
+like every request (convenings.middleware): only a convening one of its links is
+for, and only while that link holds. Synthetic clients pass a participant's or
+presenter's join-link token as ``?join=<token>``; it opens its own registration's
+convening and no other. Moderator and organizer scripts sign in with a password
+and send the session cookie. Participants wait until the doors open (convenings.opening:
+close 4425 with the opening time), as the live page's lobby makes them wait.
 """
 from __future__ import annotations
 
@@ -10,10 +16,10 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
+from django.utils import timezone
 
-from convenings import joinlinks
+from convenings import joinlinks, opening
 from convenings.models import Convening, Registration
-from people.models import Participant
 from signaling.protocol.base import CloseCode
 
 
@@ -28,32 +34,66 @@ def _token(scope: dict[str, Any]) -> str | None:
     return values[0] if values else None
 
 
-def _participant(scope: dict[str, Any]) -> Participant | Refused:
-    token = _token(scope)
-    if token:
-        try:
-            return joinlinks.resolve(token).participant
-        except joinlinks.JoinLinkError as exc:
-            return Refused(CloseCode.UNAUTHENTICATED, str(exc))
+def _by_link(token: str, convening: Convening) -> int | Refused:
+    """The participant a link token stands for, if it is for this convening."""
+    try:
+        registration = joinlinks.resolve(token)
+    except joinlinks.JoinLinkError as exc:
+        return Refused(CloseCode.UNAUTHENTICATED, str(exc))
+    if registration.convening_id != convening.pk:
+        return Refused(CloseCode.NOT_REGISTERED,
+                       f"This join link is for {registration.convening.title}, not {convening.title}.")
+    return registration.participant_id
+
+
+def _by_session(scope: dict[str, Any], convening: Convening) -> int | Refused:
+    """The participant a signed-in browser acts as in this convening."""
     user = scope.get("user")
     if user is None or not user.is_authenticated:
         return Refused(CloseCode.UNAUTHENTICATED, "Sign in first: open your personal join link.")
-    participant = Participant.objects.filter(user_id=user.pk).first()
-    return participant or Refused(CloseCode.NOT_REGISTERED, "Your account is not a convening participant.")
+    session = scope.get("session")
+    if session is not None and joinlinks.is_link_session(session):
+        links = joinlinks.held(session, user)
+        refusal = links.refusal(convening.pk)
+        if refusal:
+            # Ended links say so (4401: sign in again); a link for elsewhere is 4403.
+            code = CloseCode.NOT_REGISTERED if refusal == joinlinks.ELSEWHERE else CloseCode.UNAUTHENTICATED
+            return Refused(code, refusal)
+        return links.by_convening[convening.pk].participant_id
+    participant_id = getattr(getattr(user, "participant", None), "pk", None)
+    if participant_id is None:
+        return Refused(CloseCode.NOT_REGISTERED, "Your account is not a convening participant.")
+    return participant_id
+
+
+def _admit(scope: dict[str, Any]) -> Registration | Refused:
+    token = _token(scope)
+    if not token:  # no link: the session must be signed in before anything else is said
+        user = scope.get("user")
+        if user is None or not user.is_authenticated:
+            return Refused(CloseCode.UNAUTHENTICATED, "Sign in first: open your personal join link.")
+    slug = scope["url_route"]["kwargs"]["slug"]
+    convening = Convening.objects.filter(slug=slug).first()
+    if convening is None:
+        return Refused(CloseCode.NO_CONVENING, f"There is no convening {slug!r}.")
+    participant_id = _by_link(token, convening) if token else _by_session(scope, convening)
+    if isinstance(participant_id, Refused):
+        return participant_id
+    registration = (Registration.objects.select_related("participant__user", "participant__school", "convening")
+                    .filter(convening=convening, participant_id=participant_id).first())
+    if registration is None:
+        return Refused(CloseCode.NOT_REGISTERED, f"You are not registered for {convening.title}.")
+    if not registration.takes_a_place:
+        return Refused(CloseCode.NOT_REGISTERED,
+                       f"Your registration for {convening.title} is {registration.get_status_display().lower()}.")
+    doors = opening.Doors.of(convening)
+    now = timezone.now()
+    if not opening.may_enter(registration.role, doors, now):
+        return Refused(CloseCode.NOT_OPEN_YET, opening.not_open_yet(convening.title, doors, now))
+    return registration
 
 
 @database_sync_to_async
 def admit(scope: dict[str, Any]) -> Registration | Refused:
     """The registration this connection acts under, or why it is refused."""
-    participant = _participant(scope)
-    if isinstance(participant, Refused):
-        return participant
-    slug = scope["url_route"]["kwargs"]["slug"]
-    convening = Convening.objects.filter(slug=slug).first()
-    if convening is None:
-        return Refused(CloseCode.NO_CONVENING, f"There is no convening {slug!r}.")
-    registration = (Registration.objects.select_related("participant__user", "participant__school", "convening")
-                    .filter(convening=convening, participant=participant).first())
-    if registration is None:
-        return Refused(CloseCode.NOT_REGISTERED, f"You are not registered for {convening.title}.")
-    return registration
+    return _admit(scope)

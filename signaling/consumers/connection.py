@@ -14,13 +14,22 @@ from signaling.protocol.shapes import ConveningRef, Identity, Person
 Reply = Callable[[ServerMessage], Awaitable[None]]
 
 
+async def _at_once() -> None:
+    """No socket to watch (tests' communicator): nothing to wait for."""
+
+
 class ConnectionTasks:
     """Background work of one connection; all of it is cancelled when the socket closes."""
 
     def __init__(self) -> None:
         self._tasks: set[asyncio.Task[None]] = set()
 
-    def spawn(self, work: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]:
+    def spawn(self, work: Coroutine[Any, Any, None], name: str, replacing: bool = False) -> asyncio.Task[None]:
+        """Run ``work`` until it ends or the socket closes; ``replacing``: cancel the running
+        tasks of the same name first (a newer request supersedes an older one)."""
+        if replacing:
+            for older in [t for t in self._tasks if t.get_name() == name]:
+                older.cancel()
         task = asyncio.get_running_loop().create_task(work, name=name)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -46,6 +55,9 @@ class Connection:
     limits: Limits
     reply: Reply
     tasks: ConnectionTasks = field(default_factory=ConnectionTasks)
+    # Until what is queued for this client has gone out (signaling.consumers.backpressure):
+    # long answers (chat.sync pages) go out as the socket drains, not all at once.
+    drained: Callable[[], Awaitable[None]] = _at_once
 
     @property
     def participant_id(self) -> int:

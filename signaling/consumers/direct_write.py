@@ -17,6 +17,12 @@ It reaches into daphne, autobahn and Twisted internals, so it is pinned to the v
 was checked against (``PINNED``): with any other version installed, ``writer_for`` raises
 at the first connection instead of guessing. Re-read the code paths named above, then
 update ``PINNED``. ``CONVENE_DIRECT_WRITES=0`` switches it off (ASGI ``send`` everywhere).
+
+The same place knows the two ends of one daphne connection that the flood limits need
+(signaling.consumers.backpressure): ``Outflow`` — how many bytes wait in Twisted's write
+buffer for a client that reads slowly, and a way to wait until they have gone out — and
+``watch_arrivals``, which sees each frame as daphne receives it, before daphne queues it for
+the application (daphne's queue is unbounded).
 """
 from __future__ import annotations
 
@@ -93,15 +99,28 @@ def _daphne_protocol(send: Any) -> Any | None:
     return None
 
 
+def daphne_protocol(send: Any) -> Any | None:
+    """The daphne WebSocketProtocol behind an ASGI ``send`` (None: not daphne, e.g. tests' communicator)."""
+    return _daphne_protocol(send)
+
+
+Admit = Callable[[int], bool]  # may a frame of this many bytes be queued? (False: it is dropped)
+
+
 class DaphneWriter:
-    """Writes frames straight to one daphne websocket's socket (see the module's docstring)."""
+    """Writes frames straight to one daphne websocket's socket (see the module's docstring).
 
-    __slots__ = ("protocol", "_open", "_connecting")
+    ``admit`` (signaling.consumers.backpressure) is asked before each frame: a client that
+    does not read gets no more than its bound queued for it.
+    """
 
-    def __init__(self, protocol: Any) -> None:
+    __slots__ = ("protocol", "admit", "_open", "_connecting")
+
+    def __init__(self, protocol: Any, admit: Admit | None = None) -> None:
         from autobahn.websocket.protocol import WebSocketProtocol
 
         self.protocol = protocol
+        self.admit = admit
         self._open, self._connecting = WebSocketProtocol.STATE_OPEN, WebSocketProtocol.STATE_CONNECTING
         for name in ("state", "send_queue", "_perMessageCompress", "transport", "sendPreparedMessage",
                      "maxMessagePayloadSize", "logOctets", "logFrames", "serverSend"):
@@ -115,6 +134,8 @@ class DaphneWriter:
                 proto.serverSend(frame.text, False)  # daphne's own path (it completes the handshake)
             return  # closing or closed: nobody will read it (daphne's path drops it too)
         prepared = frame.prepared
+        if self.admit is not None and not self.admit(len(prepared.payloadHybi)):
+            return  # a slow reader: dropped (and its connection closing)
         if proto.send_queue or proto._perMessageCompress is not None or proto.logOctets or proto.logFrames \
                 or 0 < proto.maxMessagePayloadSize < len(prepared.payload):
             proto.sendPreparedMessage(prepared)  # autobahn's own path: queueing, compression, limits
@@ -149,7 +170,7 @@ def _announce() -> None:
     logger.info("%s (signaling.consumers.direct_write, checked against %s)", ANNOUNCED, PINNED)
 
 
-def writer_for(send: AsgiSend) -> Callable[[Frame], None] | None:
+def writer_for(send: AsgiSend, admit: Admit | None = None) -> Callable[[Frame], None] | None:
     """A synchronous frame writer for this connection, or None: then use the ASGI ``send``."""
     if not enabled():
         return None
@@ -157,6 +178,133 @@ def writer_for(send: AsgiSend) -> Callable[[Frame], None] | None:
     if protocol is None:
         return None
     check_pins()
-    writer = DaphneWriter(protocol).write
+    writer = DaphneWriter(protocol, admit).write
     _announce()  # once per worker: the live tests look for it in daphne's log
     return writer
+
+
+# ---- the flood limits' view of one connection (signaling.consumers.backpressure) ---------------
+
+def queued_bytes(protocol: Any) -> int | None:
+    """Bytes written to this connection that the kernel has not taken yet; None if unknown.
+
+    Twisted's ``FileDescriptor`` holds them in ``dataBuffer`` (from ``offset`` on) and in
+    ``_tempDataBuffer`` (``_tempDataLen`` bytes); under TLS the protocol's transport wraps the
+    TCP one (``.transport``), which holds the ciphertext. autobahn's own ``send_queue`` is only
+    used for chopped writes (never by daphne), counted all the same.
+    """
+    transport = getattr(protocol, "transport", None)
+    for candidate in (transport, getattr(transport, "transport", None)):
+        try:
+            queued = len(candidate.dataBuffer) - candidate.offset + candidate._tempDataLen
+        except (AttributeError, TypeError):
+            continue
+        return queued + sum(len(item[0]) for item in getattr(protocol, "send_queue", ()))
+    return None
+
+
+class _Pauses:
+    """Fallback when the transport does not show its buffer: Twisted's public producer API.
+
+    Registered as the transport's streaming producer, it is told when the write buffer goes
+    over the transport's ``bufferSize`` (``pauseProducing``) and when it has emptied
+    (``resumeProducing``); what we write meanwhile is counted, so ``queued`` is an upper bound.
+    daphne leaves the HTTP channel that upgraded the connection registered: it is kept and
+    told everything, as before.
+    """
+
+    def __init__(self, transport: Any) -> None:
+        self.transport = transport
+        self.previous = getattr(transport, "producer", None)
+        self.paused = False
+        self.written = 0
+        if self.previous is not None:
+            transport.unregisterProducer()
+        transport.registerProducer(self, True)
+
+    @property
+    def queued(self) -> int:
+        return int(getattr(self.transport, "bufferSize", 65536)) + self.written if self.paused else 0
+
+    def pauseProducing(self) -> None:  # noqa: N802 — Twisted's name
+        self.paused, self.written = True, 0
+        if self.previous is not None:
+            self.previous.pauseProducing()
+
+    def resumeProducing(self) -> None:  # noqa: N802
+        self.paused, self.written = False, 0
+        if self.previous is not None:
+            self.previous.resumeProducing()
+
+    def stopProducing(self) -> None:  # noqa: N802
+        self.paused = False
+        if self.previous is not None:
+            self.previous.stopProducing()
+
+
+DRAINED_BYTES = 64 * 1024  # "drained": no more than this waits (Twisted's own bufferSize)
+
+
+class Outflow:
+    """What waits to go out on one daphne connection, and a way to wait until it has gone."""
+
+    def __init__(self, protocol: Any) -> None:
+        self.protocol = protocol
+        self._pauses: _Pauses | None = None
+        self.visible = queued_bytes(protocol) is not None
+        if not self.visible:
+            try:
+                self._pauses = _Pauses(protocol.transport)
+            except Exception:  # noqa: BLE001 — no producer API either: no bound, said once
+                _blind()
+
+    def queued(self) -> int:
+        if self.visible:
+            return queued_bytes(self.protocol) or 0
+        return self._pauses.queued if self._pauses is not None else 0
+
+    def wrote(self, size: int) -> None:
+        """``size`` more bytes were handed to the transport (counted only by the fallback)."""
+        if self._pauses is not None and self._pauses.paused:
+            self._pauses.written += size
+
+    def is_open(self) -> bool:
+        from autobahn.websocket.protocol import WebSocketProtocol
+
+        return getattr(self.protocol, "state", None) == WebSocketProtocol.STATE_OPEN
+
+    def close(self, code: int, reason: str, linger_s: float) -> None:
+        """Send the close frame (behind what is queued); drop the TCP connection if the client has
+        not answered it within ``linger_s`` (autobahn's close handshake timeout, this connection only)."""
+        if not self.is_open():
+            return
+        self.protocol.closeHandshakeTimeout = linger_s
+        self.protocol.sendClose(code=int(code), reason=reason)
+
+
+@functools.cache
+def _blind() -> None:
+    logger.warning("the transport shows no write buffer and takes no producer: "
+                   "slow readers are not bounded on this worker (signaling.consumers.direct_write.Outflow)")
+
+
+Arrival = Callable[[bytes, bool], bool]  # (payload, is_binary) → queue it for the application?
+
+
+def watch_arrivals(protocol: Any, arrived: Arrival) -> bool:
+    """Call ``arrived`` for every message daphne receives on this connection, as it arrives;
+    a message it returns False for is dropped instead of queued for the application.
+
+    autobahn calls ``onMessage`` (daphne's: it puts the message on the application's queue);
+    this connection's own attribute comes first. False if there is no such hook.
+    """
+    queue_it = getattr(protocol, "onMessage", None)
+    if queue_it is None:
+        return False
+
+    def on_message(payload: bytes, is_binary: bool) -> None:
+        if arrived(payload, is_binary):
+            queue_it(payload, is_binary)
+
+    protocol.onMessage = on_message
+    return True

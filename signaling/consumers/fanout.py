@@ -19,6 +19,15 @@ message of its own (the welcome, a move, a reply) it holds the lane's turn; fram
 arrive meanwhile wait in the lane's backlog and are written, in order, when the turn ends.
 A frame for an idle lane is written at once. Work that needs the consumer (following a
 move) always waits its turn, in a task the lane owns, cancelled when the socket closes.
+
+Memberships outlive the layer's memory. channels_redis keeps a group's members in a Redis
+key; a Redis restarted without persistence (docker-compose.yml) forgets them, and this
+worker would go on listening to groups nobody sends it anything through: every client on
+it deaf, newcomers too, until the worker restarted (a feed is joined once). So while the
+hub has feeds it adds them again every ``refresh_s()`` (a group_add is idempotent and
+cheap: one ZADD per group per worker), and with them the memberships connections ``hold``
+directly (their participant group). A Redis back from a restart is heard again within
+one refresh, by the connections that were open and those that open after.
 """
 from __future__ import annotations
 
@@ -30,6 +39,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from channels.layers import BaseChannelLayer
+from django.conf import settings
 
 from rooms.actions.breakout_publish import EVENT as BREAKOUTS
 from rooms.actions.publish import DELIVER
@@ -42,6 +52,12 @@ logger = logging.getLogger("convene.signaling")
 Write = Callable[[Frame], Awaitable[None] | None]  # a direct writer returns None; an ASGI send, a coroutine
 Call = Callable[[], Awaitable[None]]
 RETRY_S = 1.0
+REFRESH_TASK = "convene.memberships"
+
+
+def refresh_s() -> float:
+    """How often memberships are added again: the presence heartbeat's period (5 s; tests 1 s)."""
+    return float(getattr(settings, "PRESENCE_HEARTBEAT_S", 5.0))
 
 
 class Member:
@@ -156,7 +172,18 @@ class FanoutHub:
         self.layer = layer
         self.loop = asyncio.get_running_loop()
         self.feeds: dict[str, Feed] = {}
+        self.held: dict[tuple[str, str], None] = {}  # (group, channel) a connection joined itself
         self._teardowns: set[asyncio.Task[None]] = set()
+        self._refresher: asyncio.Task[None] | None = None
+
+    async def hold(self, group: str, channel: str) -> None:
+        """Add ``channel`` to ``group`` on the layer, and again on every refresh until ``release``."""
+        self.held[(group, channel)] = None
+        await self.layer.group_add(group, channel)
+
+    async def release(self, group: str, channel: str) -> None:
+        self.held.pop((group, channel), None)
+        await self._discard(group, channel)
 
     async def join(self, group: str, member: Member) -> None:
         """Add ``member``; returns once this worker receives the group's events."""
@@ -164,6 +191,7 @@ class FanoutHub:
         if feed is None:
             feed = self.feeds[group] = Feed(group)
             feed.ready = asyncio.ensure_future(self._subscribe(feed))
+            self._keep_refreshing()
         feed.members[member] = None
         assert feed.ready is not None
         await asyncio.shield(feed.ready)
@@ -176,10 +204,37 @@ class FanoutHub:
         if feed.members:
             return
         del self.feeds[group]  # the last one here: unsubscribe (a later joiner gets a new feed)
+        if not self.feeds and self._refresher is not None:
+            self._refresher.cancel()  # nothing left to refresh; the next join starts it again
+            self._refresher = None
         task = asyncio.ensure_future(self._unsubscribe(feed))
         self._teardowns.add(task)  # kept until done, even if the caller is cancelled
         task.add_done_callback(self._teardowns.discard)
         await asyncio.shield(task)
+
+    def _keep_refreshing(self) -> None:
+        if self._refresher is None or self._refresher.done():
+            self._refresher = self.loop.create_task(self._refresh_forever(), name=REFRESH_TASK)
+
+    async def _refresh_forever(self) -> None:
+        while True:
+            await asyncio.sleep(refresh_s())
+            try:
+                await self.refresh()
+            except Exception:  # noqa: BLE001 — e.g. Redis still down: the next round tries again
+                logger.warning("could not renew this worker's group memberships; retrying in %ss",
+                               refresh_s(), exc_info=True)
+
+    async def refresh(self) -> None:
+        """Add every feed and held membership again (idempotent): a restarted layer forgot them."""
+        # Each checked just before: one that left meanwhile is not added back (its channel
+        # has no receiver any more, and messages would pile up there until they expire).
+        for feed in list(self.feeds.values()):
+            if feed.receiver is not None and self.feeds.get(feed.group) is feed:  # in progress: adds itself
+                await self.layer.group_add(feed.group, feed.channel)
+        for membership in list(self.held):
+            if membership in self.held:
+                await self.layer.group_add(*membership)
 
     async def _subscribe(self, feed: Feed) -> None:
         try:
@@ -200,7 +255,15 @@ class FanoutHub:
         if feed.receiver is not None:
             feed.receiver.cancel()
             await asyncio.gather(feed.receiver, return_exceptions=True)
-        await self.layer.group_discard(feed.group, feed.channel)
+        await self._discard(feed.group, feed.channel)
+
+    async def _discard(self, group: str, channel: str) -> None:
+        """Leave ``group`` on the layer; if the layer is down, leave anyway (a restarted Redis
+        has forgotten the membership, one that stays expires after the layer's group_expiry)."""
+        try:
+            await self.layer.group_discard(group, channel)
+        except Exception:  # noqa: BLE001 — the connection is gone either way
+            logger.warning("could not take %s out of group %s", channel, group, exc_info=True)
 
     async def _receive(self, feed: Feed) -> None:
         while True:

@@ -68,9 +68,14 @@ class Publication:
         self._awaiting = False  # a PLI went out and no keyframe came back yet
         self._pending: asyncio.TimerHandle | None = None
         self.closed = False
+        # Automatic captions (captioning/): a copy into a bounded queue, set only while this
+        # voice is transcribed; None costs forwarding one attribute test per frame.
+        self.caption: Callable[[EncodedFrame], None] | None = None
 
     def deliver(self, frame: EncodedFrame) -> None:
         self.frames_in += 1
+        if self.caption is not None:
+            self.caption(frame)
         if frame.keyframe:
             self._awaiting = False
         self.lane.deliver(frame, self.subscribers)

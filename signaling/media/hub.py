@@ -1,10 +1,11 @@
 """The process's media server, and what Convene adds on top of it.
 
 ``get_hub()`` returns this process's ``MediaHub``: one ``MediaServer`` created lazily on
-first use (settings ``ICE_SERVERS`` and ``MEDIA_HOST_ADDRESSES``) and closed when the
-process shuts down. It runs in the web process by default, or in ``manage.py media_worker``
-processes (``MEDIA_WORKERS``, see relay.py). On top of the server the hub knows each media
-participant's space and convening role, so it puts the plenary's presenters on the stage.
+first use (settings ``ICE_SERVERS``, ``TURN_*``, ``MEDIA_HOST_ADDRESSES`` and
+``MEDIA_ALLOWED_PEER_NETWORKS``) and closed when the process shuts down. It runs in the web
+process by default, or in ``manage.py media_worker`` processes (``MEDIA_WORKERS``, see
+relay.py). On top of the server the hub knows each media participant's space and convening
+role, so it puts the plenary's presenters on the stage.
 
 Media ids. Roster participant ids are ints, and one person may have several tabs, each
 with its own RTCPeerConnection; the media server's ids are strings. A media id is
@@ -25,6 +26,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from .captioning import CaptionService
 from .server import MediaServer
 from .signals import SignalOut
 
@@ -103,6 +105,10 @@ class MediaHub:
     def stats(self) -> dict[str, Any]:
         return {**self.server.stats(), "members": len(self._members)}
 
+    def caption_space(self, key: str, on: bool) -> None:
+        """Automatic captions of a space on or off (a moderator's ``captions.automatic``)."""
+        self.server.caption_space(key, on)
+
     # -- the stage ----------------------------------------------------------------------
     def _prepare(self, key: str, large: bool) -> None:
         if large and key not in self._large:
@@ -147,8 +153,29 @@ _hub: MediaHub | None = None
 def create_hub() -> MediaHub:
     from django.conf import settings  # late: the media core itself does not need Django
 
-    server = MediaServer(ice_servers=list(settings.ICE_SERVERS), host_addresses=list(settings.MEDIA_HOST_ADDRESSES))
+    from signaling.turn import connection_ice_servers
+
+    server = MediaServer(
+        # TURN credentials minted per peer connection: with TURN_SECRET they expire.
+        ice_servers=lambda: connection_ice_servers("media-server"),
+        host_addresses=list(settings.MEDIA_HOST_ADDRESSES),
+        peer_networks=list(settings.MEDIA_ALLOWED_PEER_NETWORKS),
+        captions=_captions(settings),
+    )
     return MediaHub(server)
+
+
+def _captions(settings: Any) -> CaptionService:
+    """Automatic captions (captioning/): the plenary's stage is captioned by default when
+    ``CAPTIONS_AUTOMATIC`` (unset: in production, not while developing); a moderator turns any
+    space on or off. ``CAPTIONS_MODEL``: a faster-whisper model directory (else pocketsphinx)."""
+    from .captioning import publish
+    from .captioning.engines import select_engine
+
+    automatic = getattr(settings, "CAPTIONS_AUTOMATIC", None)
+    engine = select_engine(getattr(settings, "CAPTIONS_ENGINE", ""), getattr(settings, "CAPTIONS_MODEL", "") or None)
+    return CaptionService(publish.on_line, publish.on_status, engine=engine,
+                          large_spaces=not settings.DEBUG if automatic is None else bool(automatic))
 
 
 def get_hub() -> MediaHub:

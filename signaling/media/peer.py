@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol
 
 from aiortc import (
@@ -39,6 +39,7 @@ from aiortc.sdp import SessionDescription
 from . import errors, reoffer, sdp_guard
 from .errors import MediaError
 from .forwarding import Publication
+from .ice import Network, PeerCandidates
 from .passthrough import EncodedFrame, ReceiverTap
 from .slots import SlotSet
 from .signals import SignalKind, SignalOut, TrackInfo
@@ -66,12 +67,15 @@ class Peer:
         role: str,
         configuration: RTCConfiguration,
         owner: PeerOwner,
+        peer_networks: Sequence[Network] = (),
     ) -> None:
+        """``peer_networks``: non-public networks this peer's candidates may be in (ice.py)."""
         self.participant_id = participant_id
         self.space_id = space_id
         self.role = role
         self.pc = RTCPeerConnection(configuration)
         self.tasks = TaskRegistry(f"peer:{participant_id}")
+        self.candidates = PeerCandidates(participant_id, peer_networks)
         self.publications: dict[str, Publication] = {}  # mid -> publication
         self.slots = SlotSet(self.pc, owner.on_packed)
         self.negotiations = 0
@@ -103,6 +107,7 @@ class Peer:
             _, offer = sdp_guard.check_offer(sdp, self._mlines, remaining)
             self._check_slot_directions(offer)
             created = self._precreate(offer.new)
+            sdp = sdp_guard.drop_candidates(sdp, self.candidates.allows)
             await self._apply(lambda: self._answer(sdp))
             self._mlines = {t.mid: t.kind for t in offer.media}
             added = self._adopt(created, labels)
@@ -232,6 +237,7 @@ class Peer:
             if self.pc.signalingState != "have-local-offer" or self._offered is None:
                 raise MediaError(errors.WRONG_STATE, "no server offer is outstanding")
             sdp_guard.check_answer(sdp, self._offered)
+            sdp = sdp_guard.drop_candidates(sdp, self.candidates.allows)
             answer = RTCSessionDescription(sdp=sdp, type="answer")
             await self._apply(lambda: self.pc.setRemoteDescription(answer))
             self._mlines = dict(self._offered)
@@ -243,7 +249,9 @@ class Peer:
     async def add_ice_candidate(self, candidate: dict[str, object] | None) -> None:
         self._check_usable()
         try:
-            await self.pc.addIceCandidate(sdp_guard.parse_candidate(candidate))
+            parsed = sdp_guard.parse_candidate(candidate)
+            if parsed is None or self.candidates.allows(parsed.ip):
+                await self.pc.addIceCandidate(parsed)
         except MediaError:
             raise
         except Exception as exc:

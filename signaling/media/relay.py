@@ -73,6 +73,21 @@ async def backend_for(key: str, reply_to: str) -> Backend:
     return RemoteBackend(name, reply_to)
 
 
+async def caption_space(key: str, on: bool) -> None:
+    """Automatic captions of space ``key`` on or off, on the media server that hosts it."""
+    if not workers_enabled():
+        get_hub().caption_space(key, on)
+        return
+    name = await get_placement().worker_for(key)
+    if name is None:
+        raise MediaError(errors.MEDIA_UNAVAILABLE, "no media worker is running")
+    try:
+        await get_channel_layer().send(worker_channel(name), {"type": "media.rpc", "op": "captions", "call": None,
+                                                              "reply": "", "media_id": "", "key": key, "on": on})
+    except Exception as exc:  # noqa: BLE001 — Redis down or the worker's channel full
+        raise MediaError(errors.MEDIA_UNAVAILABLE, f"media worker {name} unreachable") from exc
+
+
 # ---- web side ---------------------------------------------------------------------------------
 
 class RemoteBackend:
@@ -201,6 +216,8 @@ class MediaWorker:
             return await hub.move(media_id, m["key"], large=m["large"])
         if op == "leave":
             return await hub.leave(media_id)
+        if op == "captions":
+            return hub.caption_space(m["key"], bool(m["on"]))
         raise MediaError(errors.BAD_REQUEST, f"unknown op {op!r}")
 
     def _signals(self, media_id: str, reply: str) -> Send:

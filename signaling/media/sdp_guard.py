@@ -8,7 +8,7 @@ precise ``MediaError`` code. Only the SDP parser itself is reused.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from aiortc import RTCIceCandidate, RTCRtpSender
@@ -24,6 +24,7 @@ MAX_MLINES = 128
 FORWARDED_CODECS = {"audio": ("audio/opus", 48000), "video": ("video/vp8", 90000)}
 SENDING = frozenset({"sendonly", "sendrecv"})
 LABEL_KINDS = {"camera": "video", "screen": "video", "microphone": "audio"}
+CANDIDATE_LINE = "a=candidate:"
 
 
 def codec_preferences(kind: str) -> list[RTCRtpCodecCapability]:
@@ -172,3 +173,22 @@ def parse_candidate(candidate: dict[str, object] | None) -> RTCIceCandidate | No
     parsed.sdpMid = None if mid is None else str(mid)
     parsed.sdpMLineIndex = index if isinstance(index, int) else None
     return parsed
+
+
+def drop_candidates(sdp: str, allowed: Callable[[str], bool]) -> str:
+    """``sdp`` without the ``a=candidate`` lines whose address ``allowed`` refuses.
+
+    aiortc applies an SDP's candidates itself (and probes them), so refused ones are cut
+    from the text it gets. Lines are split exactly as aiortc's parser splits them; a
+    candidate line that does not parse is dropped too (the checks before parsed it).
+    """
+    lines = sdp.splitlines(keepends=True)
+    kept = [line for line in lines if not line.startswith(CANDIDATE_LINE) or _allowed_line(line, allowed)]
+    return sdp if len(kept) == len(lines) else "".join(kept)
+
+
+def _allowed_line(line: str, allowed: Callable[[str], bool]) -> bool:
+    try:
+        return allowed(candidate_from_sdp(line.removeprefix(CANDIDATE_LINE)).ip)
+    except Exception:  # aiortc's parser asserts/raises on anything unexpected
+        return False

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 
 from aiortc import RTCBundlePolicy, RTCConfiguration, RTCIceServer
 
 from . import errors
+from .captioning import CaptionService
 from .errors import MediaError
 from .forwarding import Publication
-from .ice import DEFAULT_HOST_ADDRESSES, restrict_host_addresses
+from .ice import DEFAULT_HOST_ADDRESSES, LOOPBACK_PEER_NETWORKS, parse_networks, restrict_host_addresses
 from .peer import Peer
 from .sdp_guard import check_labels
 from .selection import PubRef, select_publications
@@ -35,23 +36,29 @@ class MediaServer:
     def __init__(
         self,
         *,
-        ice_servers: list[dict] | None = None,
+        ice_servers: list[dict] | Callable[[], list[dict]] | None = None,
         host_addresses: list[str] | None = None,
+        peer_networks: Sequence[str] = LOOPBACK_PEER_NETWORKS,
         max_tracks_per_peer: int = 3,
         active_speakers: int = DEFAULT_ACTIVE_SPEAKERS,
+        captions: CaptionService | None = None,
     ) -> None:
         """``ice_servers``: [{"urls": ..., "username"?, "credential"?}] (STUN/TURN;
-        none by default -- aiortc would otherwise use Google's STUN server).
+        none by default -- aiortc would otherwise use Google's STUN server), or a
+        function called per peer connection (TURN credentials that expire).
         ``host_addresses``: addresses to offer host candidates on; process-wide
         (see ice.py), default loopback for tests/demo -- production passes the
-        server's reachable addresses. ``max_tracks_per_peer``: tracks one
+        server's reachable addresses. ``peer_networks``: CIDRs of non-public
+        addresses clients' ICE candidates may be in (ice.py; loopback by default
+        for tests/demo -- production passes MEDIA_ALLOWED_PEER_NETWORKS, empty
+        unless configured). ``max_tracks_per_peer``: tracks one
         participant may publish. ``active_speakers``: N for large spaces.
+        ``captions``: automatic captions (captioning/); None: the server never decodes.
         """
         restrict_host_addresses(host_addresses or list(DEFAULT_HOST_ADDRESSES))
-        self._configuration = RTCConfiguration(
-            iceServers=_ice_servers(ice_servers or []),
-            bundlePolicy=RTCBundlePolicy.MAX_BUNDLE,
-        )
+        self._peer_networks = parse_networks(peer_networks)  # ValueError on junk
+        self._ice_servers = ice_servers if callable(ice_servers) else None
+        self._configuration = _configuration([] if callable(ice_servers) else ice_servers or [])
         self._max_tracks = max_tracks_per_peer
         self._active_speakers = active_speakers
         self._peers: dict[str, Peer] = {}
@@ -63,6 +70,7 @@ class MediaServer:
         # straight to the stats, without a method of ours in between.
         self.on_packed = self._stats.on_packed
         self._closed = False
+        self.captions = captions
 
     # -- membership -----------------------------------------------------------
     async def join(self, participant_id: str, space_id: str, send: Send, *, role: str = "participant") -> None:
@@ -73,9 +81,13 @@ class MediaServer:
         _check_id(role, "role")
         if participant_id in self._peers:
             raise MediaError(errors.ALREADY_JOINED, f"{participant_id} already joined")
-        peer = Peer(participant_id, space_id, send, role=role, configuration=self._configuration, owner=self)
+        configuration = self._configuration if self._ice_servers is None else _configuration(self._ice_servers())
+        peer = Peer(participant_id, space_id, send, role=role, configuration=configuration, owner=self,
+                    peer_networks=self._peer_networks)
         self._peers[participant_id] = peer
         self._space(space_id).add(participant_id)
+        if self.captions is not None:  # a captioned space opens: the caption engine loads
+            self.captions.refresh(self._space(space_id), self._peers)
         peer.request_reconcile()  # runs once the connection is up
 
     async def move(self, participant_id: str, space_id: str) -> None:
@@ -128,6 +140,8 @@ class MediaServer:
         for participant_id in list(self._peers):
             await self.leave(participant_id)
         await self._tasks.close()
+        if self.captions is not None:
+            await self.captions.close()
 
     # -- signaling --------------------------------------------------------------
     async def handle_offer(self, participant_id: str, sdp: str, track_labels: dict[str, str] | None = None) -> str:
@@ -164,7 +178,8 @@ class MediaServer:
 
     def on_audio_level(self, peer: Peer, level: int) -> None:
         space = self._spaces.get(peer.space_id)
-        if space is not None and space.large:
+        captioned = self.captions is not None and space is not None and self.captions.captioned(space)
+        if space is not None and (space.large or captioned):  # a captioned room transcribes its speakers
             if space.speakers.observe(peer.participant_id, level, time.monotonic()):
                 self._touch(space, skip=None)
 
@@ -196,7 +211,17 @@ class MediaServer:
         if not space.members and space.space_id not in self._configured:
             self._spaces.pop(space.space_id, None)
 
+    def caption_space(self, space_id: str, on: bool) -> None:
+        """A moderator turned automatic captions of a space on or off (captioning/)."""
+        if self.captions is not None:
+            self.captions.set_space(space_id, on)
+            space = self._spaces.get(space_id)
+            if space is not None:
+                self.captions.refresh(space, self._peers)
+
     def _touch(self, space: Space, skip: str | None = None) -> None:
+        if self.captions is not None:
+            self.captions.refresh(space, self._peers)
         for member in space.members:
             peer = self._peers.get(member)
             if peer is not None and member != skip:
@@ -232,6 +257,10 @@ class MediaServer:
 def _check_id(value: object, name: str) -> None:
     if not isinstance(value, str) or not 0 < len(value) <= MAX_ID_LENGTH:
         raise MediaError(errors.BAD_REQUEST, f"{name} must be a non-empty string (<= {MAX_ID_LENGTH})")
+
+
+def _configuration(ice_servers: list[dict]) -> RTCConfiguration:
+    return RTCConfiguration(iceServers=_ice_servers(ice_servers), bundlePolicy=RTCBundlePolicy.MAX_BUNDLE)
 
 
 def _ice_servers(servers: list[dict]) -> list[RTCIceServer]:

@@ -17,7 +17,8 @@ from pydantic import ValidationError
 
 from signaling.protocol.base import (
     CLIENT_TYPES, DEFAULT_LIMITS, PLENARY, PROTOCOL_VERSION, SERVER_TYPES, ClientMessage, Error,
-    ErrorCode, Limits, Message, ProtocolError, ServerMessage, current_limits, register,
+    ErrorCode, Limits, Message, ProtocolError, ServerMessage, current_limits, printable, register,
+    whole_unicode,
 )
 
 __all__ = [
@@ -47,28 +48,43 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+BINARY_FRAME = "Binary frames are not part of the protocol: send each message as a JSON text frame."
+
+
 def _decode(raw: str | bytes, limits: Limits) -> Any:
-    size = len(raw) if isinstance(raw, bytes) else len(raw.encode("utf-8", "surrogatepass"))
+    if isinstance(raw, bytes):  # the published protocol is text frames only (browsers send text)
+        raise ProtocolError(ErrorCode.INVALID_MESSAGE, BINARY_FRAME)
+    size = len(raw.encode("utf-8", "surrogatepass"))
     if size > limits.max_message_bytes:
         raise ProtocolError(ErrorCode.TOO_LARGE,
                             f"Messages are limited to {limits.max_message_bytes} bytes (got {size}).")
     try:
         return json.loads(raw, parse_constant=_reject_constant)
-    # RecursionError: deeply nested arrays; UnicodeDecodeError: binary frames that are not UTF-8.
-    except (ValueError, RecursionError, UnicodeDecodeError) as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: absurdly deep nesting
         raise ProtocolError(ErrorCode.INVALID_JSON, f"Not valid JSON: {str(exc)[:120]}") from exc
 
 
 def _ref(data: dict[str, Any]) -> str | None:
+    """The message's ``id`` if it is one a reply may echo (a short string of whole Unicode)."""
     ref = data.get("id")
-    return ref if isinstance(ref, str) and len(ref) <= 64 else None
+    if not isinstance(ref, str) or len(ref) > 64:
+        return None
+    try:
+        return whole_unicode(ref)
+    except ValueError:
+        return None
 
 
 def _detail(exc: ValidationError) -> str:
     parts = [f"{'.'.join(str(p) for p in err['loc']) or 'message'}: {err['msg']}"
              for err in exc.errors(include_url=False, include_input=False, include_context=False)]
-    text = "; ".join(parts)
+    text = printable("; ".join(parts))  # a path may hold a client's dict key, lone surrogates and all
     return text if len(text) <= 300 else text[:297] + "..."
+
+
+def _is_version(value: Any) -> bool:
+    # Exactly the integer: ``true == 1`` and ``1.0 == 1`` in Python, not in the schema.
+    return type(value) is int and value == PROTOCOL_VERSION
 
 
 def parse_client_message(raw: str | bytes, limits: Limits = DEFAULT_LIMITS) -> ClientMessage:
@@ -78,7 +94,7 @@ def parse_client_message(raw: str | bytes, limits: Limits = DEFAULT_LIMITS) -> C
         raise ProtocolError(ErrorCode.INVALID_MESSAGE, "A message is a JSON object with a \"type\".")
     ref = _ref(data)
     version = data.pop("v", PROTOCOL_VERSION)
-    if version != PROTOCOL_VERSION:
+    if not _is_version(version):
         raise ProtocolError(ErrorCode.PROTOCOL_VERSION,
                             f"This server speaks protocol version {PROTOCOL_VERSION}; reload the page.", ref)
     kind = data.get("type")
@@ -86,7 +102,7 @@ def parse_client_message(raw: str | bytes, limits: Limits = DEFAULT_LIMITS) -> C
         raise ProtocolError(ErrorCode.INVALID_MESSAGE, "A message needs a string \"type\".", ref)
     model = CLIENT_TYPES.get(kind)
     if model is None:
-        raise ProtocolError(ErrorCode.UNKNOWN_TYPE, f"Unknown message type {kind[:64]!r}.", ref)
+        raise ProtocolError(ErrorCode.UNKNOWN_TYPE, printable(f"Unknown message type {kind[:64]!r}."), ref)
     try:
         message = model.model_validate(data)
     except ValidationError as exc:
@@ -96,4 +112,5 @@ def parse_client_message(raw: str | bytes, limits: Limits = DEFAULT_LIMITS) -> C
 
 
 def error_reply(exc: ProtocolError) -> Error:
-    return Error(code=exc.code, message=exc.message, ref=exc.ref)
+    """The ``error`` for a refusal; its text is made printable (it may quote what was sent)."""
+    return Error(code=exc.code, message=printable(exc.message), ref=None if exc.ref is None else printable(exc.ref))

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from enum import IntEnum, StrEnum
-from typing import Any, ClassVar, Literal, TypeVar
+from typing import Annotated, Any, ClassVar, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 PROTOCOL_VERSION = 1
 Direction = Literal["client", "server"]
@@ -27,10 +27,12 @@ class ErrorCode(StrEnum):
     NOT_FOUND = "not_found"
     PROTOCOL_VERSION = "protocol_version"
     # Sent just before the server closes a connection it will not serve (close codes
-    # 4401/4403/4404/4408), because daphne drops websocket close reasons (daphne#374).
+    # 4401/4403/4404/4408/4425), because daphne drops websocket close reasons (daphne#374).
     UNAUTHENTICATED = "unauthenticated"
     EXPIRED = "expired"
+    NOT_OPEN_YET = "not_open_yet"
     INTERNAL = "internal"
+    UNAVAILABLE = "unavailable"
     # Breakouts (signaling/protocol/breakout*.py).
     STALE_PLAN = "stale_plan"
     ROOM_FULL = "room_full"
@@ -61,27 +63,51 @@ class ErrorCode(StrEnum):
 
 
 class CloseCode(IntEnum):
-    """Websocket close codes the server uses (an ``error`` message with the reason comes first)."""
+    """Websocket close codes the server uses (for its own 44xx codes an ``error`` message with the
+    reason comes first; the 10xx codes are the websocket layer's, with no ``error`` before them)."""
 
+    INVALID_UTF8 = 1007
+    MESSAGE_TOO_BIG = 1009
+    INTERNAL = 1011
     UNAUTHENTICATED = 4401
     NOT_REGISTERED = 4403
     NO_CONVENING = 4404
     EXPIRED = 4408
+    NOT_OPEN_YET = 4425  # after HTTP 425 Too Early
+    FLOODED = 4429
+    UNAVAILABLE = 4503  # after HTTP 503 Service Unavailable
+    TOO_SLOW = 4507
 
 
 CLOSE_MEANINGS: dict[CloseCode, str] = {
+    CloseCode.INVALID_UTF8: "A text frame that is not valid UTF-8 (the websocket layer refuses it).",
+    CloseCode.MESSAGE_TOO_BIG: "A frame of 1 MiB or more (the websocket layer's limit; smaller frames over "
+                               "`max_message_bytes` get `too_large` and the connection stays).",
+    CloseCode.INTERNAL: "A bug on the server while serving the connection; it was logged. Reconnect.",
     CloseCode.UNAUTHENTICATED: "No session and no valid `?join=` token.",
     CloseCode.NOT_REGISTERED: "Signed in, but not registered for this convening.",
     CloseCode.NO_CONVENING: "No convening with that slug.",
     CloseCode.EXPIRED: "The worker's heartbeat lapsed and your presence was swept; reconnect.",
+    CloseCode.NOT_OPEN_YET: "A participant before the doors open (15 minutes before the convening starts; "
+                            "organizers, moderators and presenters may enter earlier). The `not_open_yet` "
+                            "error before it says when; reconnect then.",
+    # Flood limits (signaling.consumers.backpressure): no ``error`` first — the client is
+    # flooding or not reading; the close frame carries the reason.
+    CloseCode.FLOODED: "You kept sending far beyond the rate limit (some 100 messages past it, each refused "
+                       "`rate_limited`); reconnect, and send slower.",
+    CloseCode.UNAVAILABLE: "The server's database or channel layer (Redis) is not answering, so it could not let "
+                           "you in; the `unavailable` error before it says so. Reconnect with backoff.",
+    CloseCode.TOO_SLOW: "Messages for you piled up unread (more than `WS_MAX_QUEUED_BYTES`, 1 MiB by default, "
+                        "or a `chat.sync` page waited 15 s for you to read): you were dropped; reconnect and "
+                        "catch up with `chat.sync`.",
 }
 
 
 ERROR_MEANINGS: dict[ErrorCode, str] = {
     ErrorCode.INVALID_JSON: "The frame is not JSON (or is nested absurdly deep).",
     ErrorCode.UNKNOWN_TYPE: "No message type of that name.",
-    ErrorCode.INVALID_MESSAGE: "Known type, wrong fields; the message says which.",
-    ErrorCode.TOO_LARGE: "The frame is larger than `max_message_bytes`.",
+    ErrorCode.INVALID_MESSAGE: "Known type, wrong fields (the message says which), or a binary frame.",
+    ErrorCode.TOO_LARGE: "The frame is larger than `max_message_bytes` (frames of 1 MiB or more: close 1009).",
     ErrorCode.CHAT_TOO_LONG: "Chat or broadcast text longer than `chat_max_chars`.",
     ErrorCode.RATE_LIMITED: "More than the token bucket allows; the message was dropped.",
     ErrorCode.FORBIDDEN: "Your convening role does not allow this; nothing changed.",
@@ -89,11 +115,15 @@ ERROR_MEANINGS: dict[ErrorCode, str] = {
     ErrorCode.PROTOCOL_VERSION: "The message's `v` is not this server's version; reload the page.",
     ErrorCode.UNAUTHENTICATED: "Sent before close 4401: sign in with your join link.",
     ErrorCode.EXPIRED: "Sent before close 4408: this worker lost track of you; reconnect.",
-    ErrorCode.INTERNAL: "A bug on the server; it was logged and the connection stays open.",
+    ErrorCode.NOT_OPEN_YET: "Sent before close 4425: the convening is not open to participants yet; the "
+                            "message names the opening time and ends with the doors' time in ISO 8601 (UTC).",
+    ErrorCode.INTERNAL: "A bug on the server; it was logged and the connection stays open (`ref`: your id).",
+    ErrorCode.UNAVAILABLE: "The database or the channel layer (Redis) is not answering, so the server cannot "
+                           "let you in now: the connection closes with 4503 next. Reconnect with backoff.",
     ErrorCode.STALE_PLAN: "The breakout plan changed since the version you edited; the current plan follows.",
     ErrorCode.ROOM_FULL: "The breakout room has no free place (its capacity is reached).",
     ErrorCode.ROOM_NOT_OPEN: "The breakout room is not open (draft or closed).",
-    ErrorCode.NOT_IN_ROOM: "That person is in the plenary, not a breakout room.",
+    ErrorCode.NOT_IN_ROOM: "That person is in the plenary, not a breakout room (or you visit no room).",
     ErrorCode.ILLEGAL_TRANSITION: "The rooms' state does not allow that now; the message names state and event.",
     ErrorCode.NOTES_CONFLICT: "Your notes edit overlaps a newer one; the current text and version follow.",
     # Media: after any of these but glare and bad_candidate your media connection is closed
@@ -159,6 +189,40 @@ def current_limits() -> Limits:
     return Limits(**values)
 
 
+# ---- what text and numbers a client may send -------------------------------------------
+
+def whole_unicode(text: str) -> str:
+    """Refuse lone surrogates (JSON allows ``"\\ud800"``; UTF-8 cannot carry it), so everything
+    a client sends can be echoed, stored and serialized again: nothing downstream must cope."""
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise ValueError(f"holds a lone surrogate (U+{ord(text[exc.start]):04X}) at character {exc.start}; "
+                             "send valid Unicode") from None
+    return text
+
+
+def printable(text: str) -> str:
+    """Server-made text that may quote client input (pydantic's field paths): lone surrogates
+    become ``\\udxxx`` so the reply always serializes."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+# Every string field of a client message is ``Annotated[str, <constraints>, WHOLE_UNICODE]``
+# (constraints first: pydantic strips, then counts; tests/plenary/test_strict_schema.py checks
+# that no client field is a bare str).
+WHOLE_UNICODE = AfterValidator(whole_unicode)
+Text = Annotated[str, WHOLE_UNICODE]
+
+# Integers a browser holds exactly (2^53 - 1, JavaScript's Number.MAX_SAFE_INTEGER): every id,
+# count and version a client sends is at most this, far inside the database's 64-bit columns.
+MAX_INT = 2**53 - 1
+Id = Annotated[int, Field(ge=1, le=MAX_INT)]
+Count = Annotated[int, Field(ge=0, le=MAX_INT)]
+ClientId = Annotated[str, StringConstraints(max_length=64), WHOLE_UNICODE]
+
+
 class Message(BaseModel):
     """Common base: strict field set, so typos are reported rather than ignored."""
 
@@ -183,10 +247,20 @@ class Message(BaseModel):
 
 
 class ClientMessage(Message):
-    """Browser → server. ``id`` is the client's own reference, echoed as ``ref`` in errors."""
+    """Browser → server. ``id`` is the client's own reference, echoed as ``ref`` in its answer.
 
+    Strict: ``"7"`` is not an integer, ``0`` not a boolean — the server accepts exactly what
+    the published JSON Schema describes.
+    """
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, strict=True)
     direction: ClassVar[Direction] = "client"
-    id: str | None = Field(default=None, max_length=64, description="your reference, echoed as `ref` in errors")
+    # What answers a message that has an ``id`` (docs/protocol.md lists it per type): exactly
+    # one message with ``ref`` = that id: this type's result, or ``ack`` — or an ``error``.
+    answer: ClassVar[str] = "ack"
+    # True when the handler answers later, from background work (chat pages, media steps).
+    answers_later: ClassVar[bool] = False
+    id: ClientId | None = Field(None, description="your reference, echoed as `ref` in the answer")
 
     def check_limits(self, limits: Limits) -> None:
         """Raise ProtocolError for limits that have their own error code (e.g. chat length)."""
@@ -225,7 +299,8 @@ PLENARY = "plenary"
 
 
 def examples(*items: dict[str, Any]) -> ConfigDict:
-    """model_config for a message: strict fields plus the examples docs/protocol.md shows."""
+    """model_config for a message: strict fields plus the examples docs/protocol.md shows
+    (client messages also inherit ``strict`` types from ClientMessage)."""
     return ConfigDict(extra="forbid", populate_by_name=True, json_schema_extra={"examples": list(items)})
 
 
@@ -235,6 +310,7 @@ def examples(*items: dict[str, Any]) -> ConfigDict:
 class Ping(ClientMessage):
     """Liveness check; the server answers ``pong`` with this message's ``id`` as ``ref``."""
     model_config = examples({"type": "ping", "id": "p1"})
+    answer: ClassVar[str] = "pong"
     type: Literal["ping"] = "ping"
 
 
@@ -254,6 +330,15 @@ class Error(ServerMessage):
     code: ErrorCode
     message: str
     ref: str | None = None
+
+
+@register("core")
+class Ack(ServerMessage):
+    """Done: the answer to a message with an ``id`` that has no result of its own (what it
+    changed reaches everyone concerned as the usual events)."""
+    model_config = examples({"type": "ack", "ref": "c17"})
+    type: Literal["ack"] = "ack"
+    ref: str
 
 
 @register("core")

@@ -4,24 +4,29 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from signaling.protocol.base import ClientMessage, examples, register
-from signaling.protocol.breakouts import FAMILY, ParticipantId, RoomKey, Seconds, SessionId
+from signaling.protocol.breakouts import FAMILY, ParticipantId, RoomKey, RoomSize, Seconds, SessionId
 
 # ---- client → server: running rooms --------------------------------------------------
 
 @register(FAMILY)
 class BreakoutOpen(ClientMessage):
     """Moderators: open every room of the session's plan at once. assigned: everyone goes to
-    their planned room; self_select: everyone stays in the plenary and chooses."""
+    their planned room; self_select: everyone stays in the plenary and chooses.
+    ``late_joiners`` (assigned rooms): people not in the plan who connect while rooms are open
+    are placed in the room that keeps the plan's rule (``place``), or wait in the plenary."""
     model_config = examples({"type": "breakout.open", "session_id": 2, "duration_s": 1800, "mode": "assigned"})
     type: Literal["breakout.open"] = "breakout.open"
     session_id: SessionId
     duration_s: Seconds
     mode: Literal["assigned", "self_select"] = "assigned"
-    capacity: Annotated[int, Field(ge=1)] | None = None
+    capacity: RoomSize | None = None
     grace_s: Annotated[float, Field(ge=0, le=3600)] = Field(60.0, description="countdown before rooms close")
+    late_joiners: Literal["place", "plenary"] = Field("place", description=(
+        "place: people not in the plan who connect while rooms are open go to the room of their topic, "
+        "role or region, else the smallest; plenary: they wait there for a moderator"))
 
 
 @register(FAMILY)
@@ -31,7 +36,7 @@ class BreakoutReopen(ClientMessage):
     type: Literal["breakout.reopen"] = "breakout.reopen"
     duration_s: Seconds
     reshuffle: bool = False
-    capacity: Annotated[int, Field(ge=1)] | None = None
+    capacity: RoomSize | None = None
 
 
 @register(FAMILY)
@@ -45,16 +50,23 @@ class BreakoutMove(ClientMessage):
 
 @register(FAMILY)
 class BreakoutSwap(ClientMessage):
-    """Moderators: exchange the rooms of two people."""
+    """Moderators: exchange the rooms of two (different) people, each in an open room."""
     model_config = examples({"type": "breakout.swap", "participant_id": 7, "other_participant_id": 9})
     type: Literal["breakout.swap"] = "breakout.swap"
     participant_id: ParticipantId
     other_participant_id: ParticipantId
 
+    @model_validator(mode="after")
+    def _two_people(self) -> "BreakoutSwap":
+        if self.participant_id == self.other_participant_id:
+            raise ValueError("a swap needs two different people")
+        return self
+
 
 @register(FAMILY)
 class BreakoutRecall(ClientMessage):
-    """Moderators: bring one person back to the plenary."""
+    """Moderators: bring one person back from their breakout room to the plenary
+    (``not_in_room`` if they are in the plenary already)."""
     model_config = examples({"type": "breakout.recall", "participant_id": 7})
     type: Literal["breakout.recall"] = "breakout.recall"
     participant_id: ParticipantId
@@ -78,7 +90,7 @@ class BreakoutVisit(ClientMessage):
 
 @register(FAMILY)
 class BreakoutReturn(ClientMessage):
-    """Moderators: leave the room you visit, back to the plenary."""
+    """Moderators: leave the room you visit, back to the plenary (``not_in_room`` if you visit none)."""
     model_config = examples({"type": "breakout.return"})
     type: Literal["breakout.return"] = "breakout.return"
 
@@ -104,7 +116,8 @@ class BreakoutTimer(ClientMessage):
 @register(FAMILY)
 class BreakoutClose(ClientMessage):
     """Moderators: close one ``room`` now, every room now, or (``countdown``) start the grace
-    countdown in every room."""
+    countdown in every room (``breakout.closing`` tells everyone when rooms close). The console's
+    "Close all rooms" sends ``countdown``; only its confirmed "End now" closes at once."""
     model_config = examples({"type": "breakout.close"}, {"type": "breakout.close", "countdown": True},
                             {"type": "breakout.close", "room": "s2-topic-5-1"})
     type: Literal["breakout.close"] = "breakout.close"

@@ -10,13 +10,15 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
-from signaling.protocol.base import ClientMessage, Limits, ServerMessage, examples, register
+from signaling.protocol.base import WHOLE_UNICODE, ClientMessage, Count, Id, Limits, ServerMessage, examples, register
 from signaling.protocol.breakouts import AT, FAMILY, HelpCall, RoomKey
 from signaling.protocol.plenary import LimitedText, _check_text
 from signaling.protocol.shapes import Person
 
 NOTES_MAX_CHARS = 20_000
-ItemText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+ITEM_MAX_CHARS = 500
+ItemText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=ITEM_MAX_CHARS),
+                     WHOLE_UNICODE]
 _PERSON = {"participant_id": 7, "name": "Maria Garcia"}
 _MOD = {"participant_id": 2, "name": "Jordan Ellis"}
 _KEY = "s2-topic-5-1"
@@ -56,13 +58,15 @@ class HelpWithdraw(ClientMessage):
 class NotesEdit(ClientMessage):
     """Save the room's notes. ``base_version`` is the version your edit started from: if
     others saved since, non-overlapping edits are merged line by line; overlapping ones get
-    ``notes_conflict`` and the current ``notes.updated`` — nothing is overwritten."""
+    ``notes_conflict`` and the current ``notes.updated`` — nothing is overwritten. Every edit
+    is answered: your saved change reaches you as the room's ``notes.updated``; an edit that
+    changes nothing (or one from outside the room) gets the current ``notes.updated``."""
     model_config = examples({"type": "notes.edit", "room": _KEY, "base_version": 3,
                              "text": "Ideas:\n- family tech nights\n"})
     type: Literal["notes.edit"] = "notes.edit"
     room: RoomKey
-    base_version: Annotated[int, Field(ge=0)]
-    text: Annotated[str, Field(max_length=NOTES_MAX_CHARS)]
+    base_version: Count
+    text: Annotated[str, StringConstraints(max_length=NOTES_MAX_CHARS), WHOLE_UNICODE]
 
 
 @register(FAMILY)
@@ -83,7 +87,7 @@ class ActionsUpdate(ClientMessage):
     type: Literal["actions.update"] = "actions.update"
     room: RoomKey
     op: Literal["add", "edit", "up", "down", "remove"]
-    item_id: Annotated[int, Field(ge=1)] | None = None
+    item_id: Id | None = None
     text: ItemText | None = None
     at: Annotated[int, Field(ge=1, le=5)] | None = None
 
@@ -98,12 +102,13 @@ class ActionsUpdate(ClientMessage):
 
 @register(FAMILY)
 class ActionsSet(ClientMessage):
-    """Replace the room's Top 5 with these items, best first."""
+    """Replace the room's Top 5 with these items, best first: at most 5 items, each trimmed,
+    not empty, at most 500 characters."""
     model_config = examples({"type": "actions.set", "room": _KEY,
                              "items": ["Start a family tech night each quarter", "Lend hotspots"]})
     type: Literal["actions.set"] = "actions.set"
     room: RoomKey
-    items: Annotated[list[ItemText], Field(max_length=5)]
+    items: Annotated[list[ItemText], Field(max_length=5, description="at most 5 items")]
 
 
 # ---- server → client ----------------------------------------------------------------

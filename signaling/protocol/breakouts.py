@@ -12,14 +12,19 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
-from signaling.protocol.base import SPACE_PATTERN, ClientMessage, ServerMessage, examples, register
+from signaling.protocol.base import (
+    MAX_INT, SPACE_PATTERN, WHOLE_UNICODE, ClientMessage, Id, ServerMessage, examples, register,
+)
 from signaling.protocol.shapes import Person
 
 FAMILY = "breakouts"
-RoomKey = Annotated[str, StringConstraints(pattern=SPACE_PATTERN)]
-ParticipantId = Annotated[int, Field(ge=1)]
-SessionId = Annotated[int, Field(ge=1)]
+RoomKey = Annotated[str, StringConstraints(pattern=SPACE_PATTERN), WHOLE_UNICODE]
+ParticipantId = Id
+SessionId = Annotated[int, Field(ge=1, le=MAX_INT, description=(
+    "the agenda's breakout session: `breakout_sessions[].id` in the live page's `convene-config` "
+    "(`GET /c/<slug>/live/`), or `session_id` of `welcome.breakouts` / `breakout.state` once rooms opened"))]
 Seconds = Annotated[float, Field(gt=0, le=86_400)]
+RoomSize = Annotated[int, Field(ge=1, le=10_000)]
 AT, ENDS, CLOSES = "2025-10-14T09:50:00Z", "2025-10-14T10:20:00Z", "2025-10-14T10:21:00Z"
 _ROOM = {"key": "s2-topic-5-1", "name": "Parent Engagement · 1", "topic": "Parent Engagement"}
 _MOD = {"participant_id": 2, "name": "Jordan Ellis"}
@@ -74,19 +79,23 @@ class BreakoutPlan(ClientMessage):
     """Moderators: (re)generate the session's draft plan; everyone with plan rights gets
     ``breakout.plan_ready``. Give ``room_count``, or ``min_size``/``max_size``, or both.
     ``exclude_roles``: convening roles left out of the rooms (listed as not placed);
-    ``[]`` puts everyone in a room."""
+    ``[]`` puts everyone in a room. Only people connected now are planned (the plan's
+    ``stats.absent`` counts the registered people who are not); ``everyone``: plan everyone
+    registered (planning ahead). No ``room_count`` and no sizes: one room per group of the
+    rule (topic, role or region)."""
     model_config = examples({"type": "breakout.plan", "session_id": 2, "strategy": "topic", "room_count": 8,
                              "teams": "spread", "exclude_roles": ["moderator", "organizer"], "seed": 1})
     type: Literal["breakout.plan"] = "breakout.plan"
     session_id: SessionId
     strategy: Literal["topic", "role", "region", "random"] = "topic"
     room_count: Annotated[int, Field(ge=1, le=1000)] | None = None
-    min_size: Annotated[int, Field(ge=1)] | None = None
-    max_size: Annotated[int, Field(ge=1)] | None = None
+    min_size: RoomSize | None = None
+    max_size: RoomSize | None = None
     teams: Literal["together", "spread", "ignore"] = "ignore"
-    exclude_roles: list[ConveningRole] = Field(default_factory=lambda: list(LEFT_OUT),
+    exclude_roles: list[ConveningRole] = Field(default_factory=lambda: list(LEFT_OUT), max_length=4,
                                                description="convening roles kept out of the rooms")
-    seed: int = 0
+    seed: Annotated[int, Field(ge=0, le=MAX_INT, description="same seed, same plan")] = 0
+    everyone: bool = Field(False, description="plan everyone registered, connected or not (planning ahead)")
 
 
 @register(FAMILY)
@@ -107,13 +116,14 @@ class BreakoutPlanEdit(ClientMessage):
                              "participant_id": 7, "room": "s2-topic-5-1"})
     type: Literal["breakout.plan_edit"] = "breakout.plan_edit"
     session_id: SessionId
-    version: Annotated[int, Field(ge=1)]
+    version: Id
     op: Literal["move", "swap", "add_room", "rename_room", "remove_room"]
     participant_id: ParticipantId | None = None
     other_participant_id: ParticipantId | None = None
     room: RoomKey | None = None
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)] | None = None
-    topic_id: str | None = None
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120),
+                    WHOLE_UNICODE] | None = None
+    topic_id: Annotated[str, StringConstraints(max_length=64), WHOLE_UNICODE] | None = None
     members_to: Literal["smallest", "unplaced"] = "smallest"
 
     @model_validator(mode="after")
@@ -148,6 +158,8 @@ class PlanStatsOut(BaseModel):
     largest: int
     first_choice_share: float | None
     any_interest_share: float | None
+    absent: int = Field(0, description="registered people not planned because they are not connected")
+    fits_none: int = Field(0, description="people placed who fit none of the session's role topics")
 
 
 @register(FAMILY)
@@ -166,6 +178,8 @@ class BreakoutPlanReady(ServerMessage):
     unplaced: list[PlanUnplaced]
     stats: PlanStatsOut
     by: Person | None = None
+    fits_no_topic: list[int] = Field(default_factory=list, description=(
+        "participant ids placed though they fit none of the session's role topics"))
 
 
 @register(FAMILY)

@@ -13,20 +13,20 @@ connection's media (the websocket stays open): start over with ``initial: true``
 """
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from signaling.protocol.base import ClientMessage, ServerMessage, examples, register
+from signaling.protocol.base import WHOLE_UNICODE, ClientMessage, Id, ServerMessage, examples, register
 
 FAMILY = "media"
 # An SDP must fit a websocket frame (max_message_bytes, 64 KiB by default) with its envelope.
 MAX_SDP_CHARS = 60_000
 MAX_TRACKS = 8
-Sdp = Annotated[str, Field(min_length=1, max_length=MAX_SDP_CHARS)]
-Mid = Annotated[str, StringConstraints(min_length=1, max_length=32)]
+Sdp = Annotated[str, StringConstraints(min_length=1, max_length=MAX_SDP_CHARS), WHOLE_UNICODE]
+Mid = Annotated[str, StringConstraints(min_length=1, max_length=32), WHOLE_UNICODE]
 Label = Literal["camera", "microphone", "screen"]
-ParticipantId = Annotated[int, Field(ge=1)]
+ParticipantId = Id
 _SDP = "v=0\r\no=- 4611731400430051336 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n…"
 _TRACK = {"mid": "2", "participant_id": 7, "label": "camera", "kind": "video"}
 
@@ -42,11 +42,11 @@ class TrackOut(BaseModel):
 
 class IceCandidate(BaseModel):
     """A browser's ``RTCIceCandidate.toJSON()``."""
-    model_config = ConfigDict(extra="forbid")
-    candidate: Annotated[str, StringConstraints(max_length=1024)]
+    model_config = ConfigDict(extra="forbid", strict=True)
+    candidate: Annotated[str, StringConstraints(max_length=1024), WHOLE_UNICODE]
     sdpMid: Mid | None = None  # noqa: N815 — the browser's own field names
     sdpMLineIndex: Annotated[int, Field(ge=0, le=127)] | None = None  # noqa: N815
-    usernameFragment: Annotated[str, StringConstraints(max_length=256)] | None = None  # noqa: N815
+    usernameFragment: Annotated[str, StringConstraints(max_length=256), WHOLE_UNICODE] | None = None  # noqa: N815
 
     def as_init(self) -> dict[str, Any]:
         return self.model_dump()
@@ -58,28 +58,26 @@ class IceCandidate(BaseModel):
 class MediaOffer(ClientMessage):
     """Your offer. ``initial: true`` for the first offer of a new RTCPeerConnection (joins
     media in your space, replacing any earlier connection); later offers add or remove your
-    tracks. ``tracks`` labels the m-lines you send (by mid). Sharing a screen needs the
-    ``share_screen`` permission (or a moderator's ``media.allow_screen`` in a breakout room):
-    otherwise ``forbidden``."""
+    tracks. ``tracks`` labels the m-lines you send (by mid). To only watch and listen, offer
+    m-lines that send nothing (``recvonly``, e.g. ``addTransceiver("video", {direction:
+    "recvonly"})``) with no ``tracks``: you get the server's answer and then its offers of what
+    you receive, as anyone. Sharing a screen needs the ``share_screen`` permission (or a
+    moderator's ``media.allow_screen`` in a breakout room): otherwise ``forbidden``."""
     model_config = examples({"type": "media.offer", "id": "m1", "sdp": _SDP, "initial": True,
                              "tracks": {"0": "microphone", "1": "camera"}})
+    answer: ClassVar[str] = "media.server_answer"
+    answers_later: ClassVar[bool] = True  # by the connection's media session, in order
     type: Literal["media.offer"] = "media.offer"
     sdp: Sdp
-    tracks: dict[Mid, Label] = Field(default_factory=dict, description=f"by mid, at most {MAX_TRACKS}")
+    tracks: dict[Mid, Label] = Field(default_factory=dict, max_length=MAX_TRACKS, description="by mid")
     initial: bool = False
-
-    @field_validator("tracks")
-    @classmethod
-    def _few_tracks(cls, tracks: dict[str, str]) -> dict[str, str]:
-        if len(tracks) > MAX_TRACKS:
-            raise ValueError(f"at most {MAX_TRACKS} track labels")
-        return tracks
 
 
 @register(FAMILY)
 class MediaAnswer(ClientMessage):
     """Your answer to the server's latest ``media.server_offer``."""
     model_config = examples({"type": "media.answer", "id": "m2", "sdp": _SDP})
+    answers_later: ClassVar[bool] = True
     type: Literal["media.answer"] = "media.answer"
     sdp: Sdp
 
@@ -90,6 +88,7 @@ class MediaIce(ClientMessage):
     model_config = examples({"type": "media.ice", "candidate": {
         "candidate": "candidate:1 1 udp 2122260223 192.0.2.10 50000 typ host", "sdpMid": "0",
         "sdpMLineIndex": 0}})
+    answers_later: ClassVar[bool] = True
     type: Literal["media.ice"] = "media.ice"
     candidate: IceCandidate | None = None
 
@@ -98,13 +97,15 @@ class MediaIce(ClientMessage):
 class MediaLeave(ClientMessage):
     """Stop media for this connection (the websocket stays). Closing the websocket does it too."""
     model_config = examples({"type": "media.leave"})
+    answers_later: ClassVar[bool] = True
     type: Literal["media.leave"] = "media.leave"
 
 
 @register(FAMILY)
 class MediaAllowScreen(ClientMessage):
     """Moderators: let a participant share their screen inside breakout rooms (or stop
-    letting them). In the plenary only presenters and moderators share."""
+    letting them). In the plenary only presenters and moderators share. Someone not registered
+    for the convening: ``not_found``."""
     model_config = examples({"type": "media.allow_screen", "participant_id": 7, "allowed": True})
     type: Literal["media.allow_screen"] = "media.allow_screen"
     participant_id: ParticipantId
@@ -115,6 +116,7 @@ class MediaAllowScreen(ClientMessage):
 class MediaDiagnose(ClientMessage):
     """Moderators: the media servers' counters (``media.diagnostics``), for operators."""
     model_config = examples({"type": "media.diagnose", "id": "d1"})
+    answer: ClassVar[str] = "media.diagnostics"
     type: Literal["media.diagnose"] = "media.diagnose"
 
 

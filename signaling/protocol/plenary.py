@@ -5,12 +5,12 @@ Every space (the plenary or a breakout room) uses these same messages.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import Field, StringConstraints, model_validator
 
 from signaling.protocol.base import (
-    PROTOCOL_VERSION, SPACE_PATTERN, ClientMessage, ErrorCode, Limits, ProtocolError,
+    PROTOCOL_VERSION, SPACE_PATTERN, WHOLE_UNICODE, ClientMessage, Count, ErrorCode, Id, Limits, ProtocolError,
     ServerMessage, examples, register,
 )
 from signaling.protocol.breakouts import BreakoutSnapshot
@@ -19,11 +19,12 @@ from signaling.protocol.shapes import (
 )
 
 FAMILY = "plenary"
-SpaceKey = Annotated[str, StringConstraints(pattern=SPACE_PATTERN)]
-ParticipantId = Annotated[int, Field(ge=1)]
+SpaceKey = Annotated[str, StringConstraints(pattern=SPACE_PATTERN), WHOLE_UNICODE]
+ParticipantId = Id
 # Chat and broadcast text: trimmed, not empty, at most LIMITS.chat_max_chars (checked in
 # check_limits so it gets its own error code; "x-limit" lets /protocol.js add maxLength).
-LimitedText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1),
+# The frame limit (max_message_bytes) bounds it before that.
+LimitedText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1), WHOLE_UNICODE,
                         Field(json_schema_extra={"x-limit": "chat_max_chars"})]
 AT = "2025-10-14T09:02:11.512000Z"
 
@@ -47,20 +48,38 @@ _HAND = {**_PERSON, "raised_at": AT}
 
 @register(FAMILY)
 class PresenceUpdate(ClientMessage):
-    """Report this tab's camera and microphone state (either or both)."""
+    """Report this tab's camera and microphone state (either or both: at least one of them)."""
     model_config = examples({"type": "presence.update", "camera": True, "mic": False})
+    # The published schema says "at least one" too (pydantic cannot derive it from the validator).
+    model_config["json_schema_extra"]["anyOf"] = [  # type: ignore[index]
+        {"required": [name], "properties": {name: {"type": "boolean"}}} for name in ("camera", "mic")]
     type: Literal["presence.update"] = "presence.update"
     camera: bool | None = None
     mic: bool | None = None
 
+    @model_validator(mode="after")
+    def _reports_something(self) -> "PresenceUpdate":
+        if self.camera is None and self.mic is None:
+            raise ValueError("give camera, mic or both")
+        return self
+
+
+# A browser's own id for one chat message (e.g. a random UUID), kept until the server acknowledges.
+ChatClientId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{8,64}$"), WHOLE_UNICODE]
+
 
 @register(FAMILY)
 class ChatSend(ClientMessage):
-    """Post to the chat of your space (``space`` defaults to where you are)."""
-    model_config = examples({"type": "chat.send", "id": "c17", "text": "Our parent nights doubled!"})
+    """Post to the chat of your space (``space`` defaults to where you are). ``client_id``: your own
+    id for this message, the same on every resend; a resend of a message already stored under it
+    (its ``ack`` was lost in a reconnect) is acknowledged again and stored and shown only once."""
+    model_config = examples({"type": "chat.send", "id": "c17", "text": "Our parent nights doubled!"},
+                            {"type": "chat.send", "id": "c18", "text": "Agreed!",
+                             "client_id": "8c1f0e3a-52b4-4c1d-9a57-0b2f6ad3e4c1"})
     type: Literal["chat.send"] = "chat.send"
     text: LimitedText
     space: SpaceKey | None = None
+    client_id: ChatClientId | None = None
 
     def check_limits(self, limits: Limits) -> None:
         _check_text(self.text, limits, self.id)
@@ -70,9 +89,11 @@ class ChatSend(ClientMessage):
 class ChatSync(ClientMessage):
     """After a reconnect: every message of ``space`` with seq > ``after_seq``, in order, paged."""
     model_config = examples({"type": "chat.sync", "space": "plenary", "after_seq": 41})
+    answer: ClassVar[str] = "chat.history"
+    answers_later: ClassVar[bool] = True  # pages are sent in the background
     type: Literal["chat.sync"] = "chat.sync"
     space: SpaceKey
-    after_seq: Annotated[int, Field(ge=0)]
+    after_seq: Count
 
 
 @register(FAMILY)
@@ -81,7 +102,7 @@ class ChatDelete(ClientMessage):
     model_config = examples({"type": "chat.delete", "space": "plenary", "seq": 42})
     type: Literal["chat.delete"] = "chat.delete"
     space: SpaceKey
-    seq: Annotated[int, Field(ge=1)]
+    seq: Id
 
 
 @register(FAMILY)

@@ -92,7 +92,7 @@ async def test_a_dead_workers_people_leave_their_rooms(opened: Opened, session: 
 
 async def test_absent_people_enter_no_room_until_they_connect(connect: Connect, session: BreakoutSession) -> None:
     jordan, maria = await connect("jordan"), await connect("maria")
-    await plan(jordan, session)  # plans everyone registered: aisha too, though she is not here
+    await plan(jordan, session, everyone=True)  # planning ahead: aisha too, though she is not here
     await jordan.send("breakout.open", session_id=session.id, duration_s=600)
     await maria.expect("space.entered")
     assert await intervals(session, "aisha") == []

@@ -2,11 +2,15 @@
 timer fires on the new one), and a move crosses workers that share Redis."""
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
+import json
 from collections.abc import Iterator
 
 import pytest
 
 from tests.live import DEMO_SLUG, DaphneServer, LiveDatabase, WsClient, join_tokens, manage
+from tests.live_clients import password_cookie, password_rows
 
 pytestmark = [pytest.mark.live, pytest.mark.asyncio]
 BREAKOUT_SESSION = 2  # the demo agenda's "Breakouts by core component"
@@ -28,7 +32,9 @@ def database(live_template: LiveDatabase) -> Iterator[LiveDatabase]:
 
 
 async def joined(server: DaphneServer, row: dict) -> tuple[WsClient, dict]:
-    client = await WsClient.open(server, row["token"])
+    """Connected with the row's join link, or (a moderator: no link) signed in with a password."""
+    cookie = None if row.get("token") else await asyncio.to_thread(password_cookie, server, row["username"])
+    client = await WsClient.open(server, row.get("token", ""), cookie=cookie)
     return client, await client.expect("welcome")
 
 
@@ -41,8 +47,9 @@ async def open_rooms(moderator: WsClient, session: int, **fields: object) -> dic
 
 async def test_a_restarted_worker_loses_nothing_and_its_timer_still_fires(database: LiveDatabase) -> None:
     session = session_id(database.url)
-    moderator_row = join_tokens(database.url, role="moderator", limit=1)[0]
+    moderator_row = password_rows(database.url)[0]
     people = join_tokens(database.url, role="participant", limit=2)
+    since = dt.datetime.now(dt.UTC)
     first = DaphneServer(database.url, name="first").start()
     try:
         moderator, _ = await joined(first, moderator_row)
@@ -67,13 +74,27 @@ async def test_a_restarted_worker_loses_nothing_and_its_timer_still_fires(databa
         await client.expect("space.entered", lambda m: m["space"] == "plenary")
     finally:
         second.stop()
+    # Attendance followed them: plenary, their room until the crash (closed by the second
+    # worker's sweep at their last heartbeat), the room again on the new worker, the plenary.
+    for row, room in zip(people, rooms):
+        assert attendance(database.url, row["participant_id"], since) == [
+            ("plenary", True), (room, True), (room, True), ("plenary", True)]
+
+
+def attendance(db_url: str, participant_id: int, since: dt.datetime) -> list[tuple[str, bool]]:
+    """(space, closed?) of a person's attendance rows begun since ``since``, in the order they began
+    (the demo seeds some attendance of its own, for its certificate)."""
+    code = ("import json, datetime as dt; from reports.models import Attendance as A; print(json.dumps([[a.space, "
+            f"a.left_at is not None] for a in A.objects.filter(participant_id={participant_id}, "
+            f"joined_at__gte=dt.datetime.fromisoformat({since.isoformat()!r})).order_by('joined_at', 'pk')]))")
+    return [tuple(row) for row in json.loads(manage(db_url, "shell", "-c", code).strip().splitlines()[-1])]
 
 
 @pytest.mark.redis
 async def test_a_move_across_two_workers_sharing_redis(redis_servers: list[DaphneServer]) -> None:
     a, b = redis_servers
     session = session_id(a.db_url)
-    moderator, _ = await joined(a, join_tokens(a.db_url, role="moderator", limit=1)[0])
+    moderator, _ = await joined(a, password_rows(a.db_url)[0])
     people = join_tokens(a.db_url, role="participant", limit=24)
     clients = {}
     for n, row in enumerate(people):

@@ -16,7 +16,7 @@ from tests.plenary.factories import SmallConvening
 @pytest.mark.asyncio
 async def test_edits_name_the_version_they_saw(connect: Connect, session: BreakoutSession) -> None:
     jordan, olivia = await connect("jordan"), await connect("olivia")
-    ready = await plan(jordan, session)
+    ready = await plan(jordan, session, everyone=True)  # planning ahead: nobody else is here
     assert (await olivia.expect("breakout.plan_ready"))["version"] == 1  # every moderator sees it
     pe, pl = session.room_of_topic(PARENT), session.room_of_topic(LEARNING)
     edit = {"type": "breakout.plan_edit", "session_id": session.id}
@@ -55,14 +55,14 @@ async def test_who_is_left_out_of_the_rooms_is_the_moderators_choice(connect: Co
     jordan = await connect("jordan")
     small = session.small
     staff = {small.pid("olivia"): "organizer", small.pid("jordan"): "moderator", small.pid("angela"): "presenter"}
-    default = await plan(jordan, session)
+    default = await plan(jordan, session, everyone=True)
     assert {u["participant_id"]: u["reason"] for u in default["unplaced"]} == {
         pid: f"excluded role: {role}" for pid, role in staff.items()}
-    only_organizers = await plan(jordan, session, exclude_roles=["organizer"])
+    only_organizers = await plan(jordan, session, exclude_roles=["organizer"], everyone=True)
     placed = {m for r in only_organizers["rooms"] for m in r["members"]}
     assert {small.pid("jordan"), small.pid("angela")} <= placed
     assert [u["participant_id"] for u in only_organizers["unplaced"]] == [small.pid("olivia")]
-    everyone = await plan(jordan, session, exclude_roles=[])
+    everyone = await plan(jordan, session, exclude_roles=[], everyone=True)
     assert everyone["unplaced"] == [] and everyone["stats"]["placed"] == 6
     # Reshuffling keeps the choice: it plans anew with the same options.
     assert (await db(drafts.load)(session.id)).options.exclude_roles == frozenset()
@@ -74,7 +74,7 @@ async def test_who_is_left_out_of_the_rooms_is_the_moderators_choice(connect: Co
 @pytest.mark.asyncio
 async def test_bad_plan_requests(connect: Connect, session: BreakoutSession) -> None:
     jordan = await connect("jordan")
-    await jordan.send("breakout.plan", id="a", session_id=session.id)
+    await jordan.send("breakout.plan", id="a", session_id=session.id, strategy="random")
     assert "room_count" in (await jordan.expect_error("invalid_message"))["message"]
     await jordan.send("breakout.plan", id="b", session_id=10**6, room_count=2)
     assert (await jordan.expect_error("not_found"))["ref"] == "b"

@@ -43,7 +43,11 @@ def test_moderator_plans_by_keyboard_opens_moves_and_answers_help(moderator: Pag
     for username, page in people.items():
         enter_room(page, site, username)
 
-    generate_plan(mod)
+    # Planning ahead (everyone registered): a full board to move people around on.
+    open_console(mod)
+    mod.get_by_label("Include everyone registered").check()
+    generate_plan(mod, open_first=False)
+    expect(mod.locator("#plan-summary")).to_have_text(re.compile(r"^Planned \d+ people\.$"))
     a = planned_room(mod, site, "leader13")
     assert_accessible(mod, "moderator console: plan")
 
@@ -146,12 +150,16 @@ def test_moderator_plans_by_keyboard_opens_moves_and_answers_help(moderator: Pag
     expect(mod.locator("#breakout-header")).to_be_hidden()
     expect(mod.locator("#session-label")).to_have_text("Plenary")
 
-    # Recall one person; then Close all: everyone is back in the plenary and told so.
+    # Recall one person; then End now (confirmed): everyone is back in the plenary at once and told so.
     mod.get_by_role("button", name="Breakouts").click()
     overview_row(mod, site, "leader14").get_by_role("button", name=f"Recall {name(site, 'leader14')} to the plenary").click()
     expect(people["leader14"].locator("#notices")).to_contain_text("A moderator brought you back to the plenary.")
     expect(people["leader14"].locator("#session-label")).to_have_text("Plenary")
-    mod.get_by_role("button", name="Close all rooms").click()
+    mod.get_by_role("button", name="End now").click()
+    expect(mod.locator("#ov-confirm-text")).to_be_focused()
+    expect(mod.locator("#ov-confirm-text")).to_contain_text("End every room now?")
+    assert_accessible(mod, "moderator console: confirm End now", showing="#ov-confirm")
+    mod.get_by_role("group", name=re.compile("^End every room now")).get_by_role("button", name="End now").click()
     for page in (people["leader13"], people["leader15"]):
         expect(page.locator("#session-label")).to_have_text("Plenary")
         expect(page.locator("#notices")).to_contain_text("Breakout rooms closed")
@@ -222,7 +230,7 @@ def test_room_work_notes_top_five_timer_and_share_out(moderator: Page, new_page,
     expect(second.locator("#top5-list .top5-text")).to_have_text([items[0], items[1]])
     assert_accessible(first, "breakout room: notes and Top 5")
 
-    # The timer: the room header's time left follows Set, +5 and −5; End now starts the wrap-up.
+    # The timer: the room header's time left follows Set, +5 and −5; Close all (confirmed) starts the wrap-up.
     expect_minutes_left(first, 3.0, 5.0)
     mod.get_by_label("Minutes left").fill("3")
     mod.get_by_role("button", name="Set", exact=True).click()
@@ -232,7 +240,14 @@ def test_room_work_notes_top_five_timer_and_share_out(moderator: Page, new_page,
     expect_minutes_left(second, 7.75, 8.0)
     mod.get_by_role("button", name="−5 min").click()
     expect_minutes_left(first, 2.5, 3.0)
-    mod.get_by_role("button", name="End now").click()
+    mod.get_by_role("button", name="Close all rooms").click()
+    expect(mod.locator("#ov-confirm-text")).to_contain_text("Close all rooms?")
+    mod.keyboard.press("Escape")  # Cancel: nothing happens, focus goes back
+    expect(mod.locator("#ov-confirm")).to_be_hidden()
+    expect(mod.get_by_role("button", name="Close all rooms")).to_be_focused()
+    expect(first.locator("#breakout-time-label")).not_to_have_text("Closing in")
+    mod.get_by_role("button", name="Close all rooms").click()
+    mod.get_by_role("button", name="Start the countdown").click()
     expect(first.locator("#breakout-time-label")).to_have_text("Closing in")
     banner = first.locator("#closing-banner")
     expect(banner).to_be_visible()
@@ -254,7 +269,9 @@ def test_self_select_lists_free_places_and_refuses_a_full_room(moderator: Page, 
     first, second = new_page(), new_page()
     enter_room(first, site, "leader18")
     enter_room(second, site, "leader19")
-    generate_plan(mod, rooms=4)
+    open_console(mod)
+    mod.get_by_label("Include everyone registered").check()  # four rooms for the two people here
+    generate_plan(mod, rooms=4, open_first=False)
     open_rooms(mod, mode="self_select", capacity=1)
 
     choices = first.locator("#choose-list .choose-room")
@@ -276,7 +293,7 @@ def test_self_select_lists_free_places_and_refuses_a_full_room(moderator: Page, 
     second.context.set_offline(False)
     expect(second.locator("#choose-error")).to_have_text(f"Sorry, {wanted} just filled up. Please choose another room.")
     expect(second.locator("#breakout-header")).to_be_hidden()
-    expect(second.get_by_role("button", name=f"{wanted} is full")).to_have_attribute("aria-disabled", "true")
+    expect(second.get_by_role("button", name=f"Full: {wanted}")).to_have_attribute("aria-disabled", "true")
     assert_accessible(second, "plenary: a full room refused")
     second.get_by_role("button", name=f"Join {other}").click()
     expect(second.locator("#breakout-name")).to_have_text(other)
@@ -287,7 +304,9 @@ def test_self_select_lists_free_places_and_refuses_a_full_room(moderator: Page, 
 def test_plan_options_change_the_plan(moderator: Page) -> None:
     """Strategy, School Leadership Teams and room sizes each shape the plan the board shows."""
     mod = moderator
-    generate_plan(mod, rooms=8)
+    open_console(mod)
+    mod.get_by_label("Include everyone registered").check()  # planning ahead: few people are connected
+    generate_plan(mod, rooms=8, open_first=False)
     topics = [room["name"] for room in board(mod)]
     assert all(re.fullmatch(r"(Parent Engagement|Professional Learning|Technology Access and Equity|"
                             r"Best Practices in Math)( · \d+)?", t) for t in topics), topics

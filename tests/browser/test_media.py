@@ -103,6 +103,8 @@ def test_plenary_people_see_and_hear_each_other_and_the_presenters_screen(media_
         stage = page.locator("#stage-video")
         expect(stage).to_be_visible()
         expect(stage).to_have_attribute("aria-label", f"{presenter_name}'s shared screen")
+        # The stage names who shares what, for everyone to read.
+        expect(page.locator("#stage-caption")).to_have_text(f"{presenter_name} is sharing their screen")
         page.wait_for_function(FRAMES_CHANGE, arg="#stage-video")
     sees_video_of(a, site, "presenter2")
     a.get_by_role("tab", name="People").click()
@@ -119,6 +121,7 @@ def test_plenary_people_see_and_hear_each_other_and_the_presenters_screen(media_
         page.wait_for_function("(id) => !convene.store.state.remoteStreams.get(id)?.screen", arg=pid(site, "presenter2"))
         # Back to the presenter's camera on the stage.
         expect(page.locator("#stage-video")).to_have_attribute("aria-label", f"{presenter_name}, presenting")
+        expect(page.locator("#stage-caption")).to_have_text(f"Presenting: {presenter_name}'s camera")
 
     # The media connection breaks while the websocket stays up: the notice says so, and
     # media starts over by itself — B's video is back, on the same websocket.

@@ -67,6 +67,14 @@ def test_share_out_shows_teams_top5_to_late_joiners_and_refreshes(new_page, site
     expect(card.locator("li")).to_have_text([items[0]])
     expect(card.locator(".badge")).to_have_count(0)  # not leader43's team
     expect(late.get_by_role("heading", level=3, name="School Leadership Teams")).to_be_visible()
+    # Results lead; the teams still writing (most of 24) fold into one line after them, which opens.
+    writing = late.locator("#share-writing")
+    expect(late.locator("#share-list > :last-child")).to_have_class("share-waiting")
+    expect(writing.locator("summary")).to_have_text(re.compile(r"^\d+ teams are still writing(, yours among them)?$"))
+    expect(writing.locator("p")).to_be_hidden()
+    writing.locator("summary").click()
+    expect(writing.locator("p")).to_be_visible()
+    expect(writing.locator("p")).not_to_contain_text(team_name)  # it has written: it is above
     assert_accessible(late, "plenary: share-out loaded on connect")
 
     # The writer reconnects: the share-out is loaded again, their own team marked.

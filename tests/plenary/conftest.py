@@ -95,7 +95,9 @@ async def connect(layer: str, small: SmallConvening) -> AsyncIterator[Connect]:
 
     async def open_client(who: str | None = None, *, slug: str = SLUG, token: str | None = None,
                           headers: list[tuple[bytes, bytes]] | None = None, welcome: bool = True) -> CommClient:
-        token = token if token is not None else (small.token(who) if who else "")
+        if who and token is None and headers is None and who in small.cookies:
+            headers = small.headers(who)  # a moderator or organizer: signed in with a password
+        token = token if token is not None else (small.tokens.get(who, "") if who else "")
         client = CommClient(f"/ws/convenings/{slug}/" + (f"?join={token}" if token else ""), headers)
         clients.append(client)
         assert await client.open()

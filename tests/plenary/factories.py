@@ -5,6 +5,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
+from django.test import Client
 from django.utils import timezone
 
 from convenings import joinlinks
@@ -20,6 +21,8 @@ class SmallConvening:
     other: Convening
     by_name: dict[str, Registration] = field(default_factory=dict)
     tokens: dict[str, str] = field(default_factory=dict)  # issued up front: tests are async
+    # Moderators and organizers get no join link: they connect with a password session's cookie.
+    cookies: dict[str, bytes] = field(default_factory=dict)
     outsider: Participant | None = None  # registered for ``other`` only
 
     def __getitem__(self, name: str) -> Registration:
@@ -27,6 +30,10 @@ class SmallConvening:
 
     def token(self, name: str) -> str:
         return self.tokens[name]
+
+    def headers(self, name: str) -> list[tuple[bytes, bytes]] | None:
+        """The websocket handshake headers of someone who signs in with a password."""
+        return [(b"cookie", self.cookies[name])] if name in self.cookies else None
 
     def pid(self, name: str) -> int:
         return self.by_name[name].participant_id
@@ -63,5 +70,16 @@ def small_convening() -> SmallConvening:
                                           job_role="teacher")
     small.by_name["outsider"] = Registration.objects.create(convening=small.other, participant=outsider)
     small.outsider = outsider
-    small.tokens = {name: joinlinks.issue(registration).token for name, registration in small.by_name.items()}
+    for name, registration in small.by_name.items():
+        if joinlinks.why_not_issued(registration):
+            small.cookies[name] = password_session(registration)
+        else:
+            small.tokens[name] = joinlinks.issue(registration).token
     return small
+
+
+def password_session(registration: Registration) -> bytes:
+    """A session cookie as signing in with a password gives (what moderators do)."""
+    browser = Client()
+    browser.force_login(registration.participant.user)
+    return f"sessionid={browser.cookies['sessionid'].value}".encode()

@@ -91,7 +91,7 @@ def open_self_select_rooms(small: SmallConvening) -> list[str]:
     mode so nobody is placed yet: a moderator's move then puts exactly one person in a room.
     Returns the room keys."""
     session = breakout_session(small)
-    breakout_plans.make(small.convening.pk, session.id, PlanOptions(room_count=2))
+    breakout_plans.make(small.convening.pk, session.id, PlanOptions(room_count=2, everyone=True))
     live = breakouts.open_rooms(small.convening.pk, session.id, 600, mode=SELF_SELECT)
     return [room.key for room in live.state.rooms]
 

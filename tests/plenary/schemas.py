@@ -34,7 +34,10 @@ def problems(schema: dict[str, Any], value: Any, root: dict[str, Any], path: str
         schema = root["$defs"][schema["$ref"].rsplit("/", 1)[1]]
     if "anyOf" in schema:
         options = [problems(option, value, root, path) for option in schema["anyOf"]]
-        return [] if any(not found for found in options) else [f"{path}: matches no option"]
+        if all(options):
+            return [f"{path}: matches no option"]
+        if "properties" not in schema:  # alternatives only; else (an object's "one of these
+            return []                   # fields") its properties are checked below as well
     if "const" in schema and value != schema["const"]:
         return [f"{path}: must be {schema['const']!r}"]
     if "enum" in schema and value not in schema["enum"]:
@@ -48,19 +51,31 @@ def problems(schema: dict[str, Any], value: Any, root: dict[str, Any], path: str
             found.append(f"{path}: wrong length")
         if "pattern" in schema and not re.search(schema["pattern"], value):
             found.append(f"{path}: does not match {schema['pattern']}")
-    if isinstance(value, (int, float)) and value < schema.get("minimum", value):
-        found.append(f"{path}: below minimum")
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if value < schema.get("minimum", value) or value > schema.get("maximum", value):
+            found.append(f"{path}: out of range")
+        if value <= schema.get("exclusiveMinimum", value - 1) or value >= schema.get("exclusiveMaximum", value + 1):
+            found.append(f"{path}: out of range")
     if isinstance(value, list):
+        if not schema.get("minItems", 0) <= len(value) <= schema.get("maxItems", len(value)):
+            found.append(f"{path}: wrong number of items")
         for index, item in enumerate(value):
             found += problems(schema.get("items", {}), item, root, f"{path}[{index}]")
     if isinstance(value, dict):
         properties = schema.get("properties", {})
         found += [f"{path}.{name}: required" for name in schema.get("required", []) if name not in value]
-        if schema.get("additionalProperties") is False:
-            found += [f"{path}.{name}: not allowed" for name in value if name not in properties]
+        if len(value) > schema.get("maxProperties", len(value)):
+            found.append(f"{path}: too many properties")
+        extra = schema.get("additionalProperties")
         for name, item in value.items():
             if name in properties:
                 found += problems(properties[name], item, root, f"{path}.{name}")
+            elif extra is False:
+                found.append(f"{path}.{name}: not allowed")
+            elif isinstance(extra, dict):
+                found += problems(extra, item, root, f"{path}.{name}")
+            if "propertyNames" in schema:
+                found += problems({"type": "string", **schema["propertyNames"]}, name, root, f"{path}[key]")
     return found
 
 

@@ -13,7 +13,7 @@ TOO_BIG = json.dumps({"type": "chat.send", "text": "x" * (64 * 1024)})
 
 CASES = [  # (frame, expected code, expected ref)
     ("{not json", "invalid_json", None),
-    (b"\xff\xfe binary garbage", "invalid_json", None),
+    (b"\xff\xfe binary garbage", "invalid_message", None),  # binary frames are refused as such
     ("[" * 5000 + "]" * 5000, "invalid_json", None),
     ('["a", "list"]', "invalid_message", None),
     ('{"id": "t1"}', "invalid_message", "t1"),

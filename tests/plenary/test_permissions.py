@@ -24,6 +24,7 @@ MATRIX: dict[Action, set[str]] = {  # action → roles allowed
     Action.JOIN_ANY_ROOM: {O, M},
     Action.EDIT_PLAN: {O, M},
     Action.VIEW_RESULTS: {O, M},
+    Action.ASSIGN_CAPTIONER: {O, M},
 }
 
 

@@ -8,6 +8,7 @@ stays in the plenary until moved) and closes them after the test.
 """
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ import pytest_asyncio
 from signaling.media.ice import restrict_host_addresses
 from tests import live
 from tests.live import DaphneServer, LiveDatabase, join_tokens, manage
+from tests.live_clients import password_cookie, password_rows
 from tests.media.synthetic import SyntheticParticipant
 
 from .wsmedia import MediaWsClient, WsTransport
@@ -59,7 +61,8 @@ def serving(db_url: str, env: dict[str, str] | None = None) -> Iterator[DaphneSe
 def site_fixture(template: LiveDatabase, env: dict[str, str] | None = None) -> Iterator[MediaSite]:
     """A copy of the demo academy served by one daphne, with everyone's join tokens."""
     for database in live.live_db_fixture(template):
-        rows = join_tokens(database.url, limit=1000)
+        # Moderators get no join link: their rows carry no token, and they sign in with a password.
+        rows = join_tokens(database.url, limit=1000) + password_rows(database.url)
         session_id = int(manage(database.url, "shell", "-v0", "-c", BREAKOUT_SESSION).split()[-1])
         with serving(database.url, env) as server:
             yield MediaSite(server, database.url, rows, session_id)
@@ -96,7 +99,8 @@ async def people(request: pytest.FixtureRequest) -> AsyncIterator[MakePerson]:
     async def make(role: str = "participant", *, decode: bool = True, site: MediaSite | None = None) -> Person:
         site = site or request.getfixturevalue("media_site")  # only started when a test needs it
         row = site.take(role)
-        ws = await MediaWsClient.open(site.server, row["token"])
+        cookie = None if row.get("token") else await asyncio.to_thread(password_cookie, site.server, row["username"])
+        ws = await MediaWsClient.open(site.server, row.get("token", ""), cookie=cookie)
         person = Person(row, ws, SyntheticParticipant(str(row["participant_id"]), WsTransport(ws), decode=decode))
         made.append(person)
         return person

@@ -22,6 +22,7 @@ import pytest
 
 from tests import live
 from tests.live import ROOT, LiveDatabase, join_tokens, manage
+from tests.live_clients import password_rows
 from tests.media.synthetic import PatternVideoTrack, SyntheticParticipant
 from tests.services import TEST_REDIS_URL
 
@@ -63,7 +64,7 @@ def worker_site(live_template: LiveDatabase) -> Iterator[tuple[MediaSite, list[M
     env = {"REDIS_URL": TEST_REDIS_URL, "CHANNEL_PREFIX": f"convene-media-{secrets.token_hex(4)}",
            "MEDIA_WORKERS": "true"}
     for database in live.live_db_fixture(live_template):
-        rows = join_tokens(database.url, limit=1000)
+        rows = join_tokens(database.url, limit=1000) + password_rows(database.url)  # moderators: no link
         session_id = int(manage(database.url, "shell", "-v0", "-c", BREAKOUT_SESSION).split()[-1])
         workers = [MediaWorkerProcess(database.url, name, env) for name in WORKERS]
         try:

@@ -17,6 +17,7 @@ from typing import Any
 
 from signaling.media import MediaError, SignalOut, TrackInfo
 from tests.live import DEMO_SLUG, DaphneServer, Expecting
+from tests.live_clients import ws_path
 from tests.media.synthetic import OnSignal
 
 MEDIA_PUSH = {"media.server_offer", "media.tracks"}
@@ -34,10 +35,13 @@ class MediaWsClient(Expecting):
         self._reader = asyncio.ensure_future(self._read())
 
     @classmethod
-    async def open(cls, server: DaphneServer, token: str, slug: str = DEMO_SLUG) -> MediaWsClient:
+    async def open(cls, server: DaphneServer, token: str = "", slug: str = DEMO_SLUG, *,
+                   cookie: str | None = None) -> MediaWsClient:
+        """With a join-link token, or a password session's ``cookie`` (moderators get no link)."""
         from websockets.asyncio.client import connect
 
-        socket = await connect(server.ws_url(f"/ws/convenings/{slug}/?join={token}"), origin=server.http_url,
+        socket = await connect(server.ws_url(ws_path(slug, token)), origin=server.http_url,
+                               additional_headers={"Cookie": cookie} if cookie else None,
                                max_size=16 * 1024 * 1024, open_timeout=10)
         client = cls(socket)
         await client.expect("welcome", timeout=10)

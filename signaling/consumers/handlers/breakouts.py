@@ -5,14 +5,20 @@ what people are told is published by the action.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from convenings.models import Registration
 from convenings.permissions import Action
-from rooms.actions import breakout_plans, breakouts, broadcasts
+from rooms.actions import NotFound, breakout_plans, breakouts, broadcasts
+from rooms.breakouts import store
 from rooms.breakouts.drafts import PlanEdit, StalePlan
+from rooms.breakouts.store import Live
+from rooms.models import PLENARY
 from rooms.planning import PlanOptions
 from signaling.consumers.connection import Connection
 from signaling.consumers.handlers import db, handles
 from signaling.consumers.handlers._breakout_errors import translated
-from signaling.protocol import Error, ErrorCode
+from signaling.protocol import Error, ErrorCode, ProtocolError
 from signaling.protocol.breakout_rooms import BreakoutBroadcast
 from signaling.protocol.breakout_controls import (
     BreakoutChoose, BreakoutClose, BreakoutMode, BreakoutMove, BreakoutOpen, BreakoutRecall, BreakoutReopen,
@@ -28,7 +34,8 @@ async def plan(conn: Connection, message: BreakoutPlan) -> None:
     with translated(message.id):
         options = PlanOptions(strategy=message.strategy, room_count=message.room_count, min_size=message.min_size,
                               max_size=message.max_size, teams=message.teams,
-                              exclude_roles=frozenset(message.exclude_roles), seed=message.seed)
+                              exclude_roles=frozenset(message.exclude_roles), seed=message.seed,
+                              everyone=message.everyone)
         await db(breakout_plans.make)(conn.convening_id, message.session_id, options, conn.person)
 
 
@@ -56,7 +63,7 @@ async def plan_edit(conn: Connection, message: BreakoutPlanEdit) -> None:
 async def open_rooms(conn: Connection, message: BreakoutOpen) -> None:
     with translated(message.id):
         await db(breakouts.open_rooms)(conn.convening_id, message.session_id, message.duration_s, message.mode,
-                                       message.capacity, message.grace_s)
+                                       message.capacity, message.grace_s, message.late_joiners)
 
 
 @handles(BreakoutReopen, requires=Action.OPEN_BREAKOUTS, what="reopen breakout rooms")
@@ -98,8 +105,34 @@ async def swap(conn: Connection, message: BreakoutSwap) -> None:
         await db(breakouts.swap)(conn.convening_id, message.participant_id, message.other_participant_id)
 
 
+def not_in_a_room(live: Live, person: int) -> str | None:
+    """Why recalling ``person`` would do nothing (they are in the plenary), or None."""
+    return f"Participant {person} is in the plenary, not a breakout room." if live.where(person) == PLENARY else None
+
+
+def not_visiting(live: Live, moderator: int) -> str | None:
+    """Why returning from a visit would do nothing (no room is visited), or None."""
+    return None if moderator in live.visits else "You are not visiting a breakout room."
+
+
+def _refusal(convening_id: int, why: Callable[[Live, int], str | None], person: int) -> str | None:
+    reason = why(store.load(convening_id), person)
+    if reason is not None and not Registration.objects.filter(convening_id=convening_id,
+                                                              participant_id=person).exists():
+        raise NotFound(f"Participant {person} is not registered for this convening.")
+    return reason
+
+
+async def _refuse_if(conn: Connection, why: Callable[[Live, int], str | None], person: int, ref: str | None) -> None:
+    """``not_in_room`` when the command would change nothing, so it gets an answer that says so.
+    (Read before the change: a racing change can still make it a no-op; then it gets ``ack``.)"""
+    if (reason := await db(_refusal)(conn.convening_id, why, person)) is not None:
+        raise ProtocolError(ErrorCode.NOT_IN_ROOM, reason, ref)
+
+
 @handles(BreakoutRecall, requires=Action.MOVE_PARTICIPANT, what="bring people back from rooms")
 async def recall(conn: Connection, message: BreakoutRecall) -> None:
+    await _refuse_if(conn, not_in_a_room, message.participant_id, message.id)
     with translated(message.id):
         await db(breakouts.recall)(conn.convening_id, message.participant_id)
 
@@ -119,6 +152,7 @@ async def visit(conn: Connection, message: BreakoutVisit) -> None:
 
 @handles(BreakoutReturn, requires=Action.JOIN_ANY_ROOM, what="visit breakout rooms")
 async def leave_visit(conn: Connection, message: BreakoutReturn) -> None:
+    await _refuse_if(conn, not_visiting, conn.participant_id, message.id)
     await db(breakouts.leave_visit)(conn.convening_id, conn.participant_id)
 
 

@@ -8,18 +8,22 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import Awaitable, Callable
 
 from channels.layers import get_channel_layer
 
+from convenings.models import Registration
 from convenings.permissions import Action
+from rooms.actions import NotFound
 from rooms.actions.publish import participant_group
 from signaling.consumers import media_session
 from signaling.consumers.connection import Connection
-from signaling.consumers.handlers import handles
+from signaling.consumers.handlers import db, handles
 from signaling.media.hub import get_hub
 from signaling.media.placement import get_placement
 from signaling.media.relay import workers_enabled
 from signaling.protocol import ErrorCode, ProtocolError
+from signaling.protocol.base import Ack
 from signaling.protocol.media import (
     MediaAllowScreen, MediaAnswer, MediaDiagnose, MediaDiagnostics, MediaIce, MediaLeave, MediaOffer,
 )
@@ -31,22 +35,32 @@ async def offer(conn: Connection, message: MediaOffer) -> None:
     session.submit(lambda: session.offer(message), message.id)
 
 
+def _acked(conn: Connection, step: Callable[[], Awaitable[None]], ref: str | None) -> Callable[[], Awaitable[None]]:
+    """The session's step, then ``ack`` if it succeeded (a failed step answers with its error):
+    the one answer these messages get, sent in order with the session's other replies."""
+    async def run() -> None:
+        await step()
+        if ref is not None:
+            await conn.reply(Ack(ref=ref))
+    return run
+
+
 @handles(MediaAnswer)
 async def answer(conn: Connection, message: MediaAnswer) -> None:
     session = _existing(conn, message.id)
-    session.submit(lambda: session.answer(message), message.id)
+    session.submit(_acked(conn, lambda: session.answer(message), message.id), message.id)
 
 
 @handles(MediaIce)
 async def ice(conn: Connection, message: MediaIce) -> None:
     session = _existing(conn, message.id)
-    session.submit(lambda: session.candidate(message), message.id)
+    session.submit(_acked(conn, lambda: session.candidate(message), message.id), message.id)
 
 
 @handles(MediaLeave)
 async def leave(conn: Connection, message: MediaLeave) -> None:
     session = _existing(conn, message.id)
-    session.submit(session.client_leave, message.id)
+    session.submit(_acked(conn, session.client_leave, message.id), message.id)
 
 
 def _existing(conn: Connection, ref: str | None) -> media_session.MediaSession:
@@ -59,9 +73,15 @@ def _existing(conn: Connection, ref: str | None) -> media_session.MediaSession:
 
 @handles(MediaAllowScreen, requires=Action.MOVE_PARTICIPANT, what="let people share their screen")
 async def allow_screen(conn: Connection, message: MediaAllowScreen) -> None:
+    if not await db(_registered)(conn.convening_id, message.participant_id):
+        raise NotFound(f"Participant {message.participant_id} is not registered for this convening.")
     # Every tab of that person, on whichever web worker, hears it (ConveningConsumer.media_event).
     event = {"type": "media.event", "kind": "allow_screen", "allowed": message.allowed}
     await get_channel_layer().group_send(participant_group(conn.convening_id, message.participant_id), event)
+
+
+def _registered(convening_id: int, participant_id: int) -> bool:
+    return Registration.objects.filter(convening_id=convening_id, participant_id=participant_id).exists()
 
 
 def _process() -> dict[str, int]:

@@ -3,14 +3,26 @@
  *
  * Messages are kept by (space, seq), so a message that arrives twice — live, in
  * the welcome's recent history and in a `chat.sync` page — shows once, in seq
- * order. After a reconnect the module asks `chat.sync` for everything after the
- * last seq it saw, page by page while `has_more`, so nothing sent while you were
- * away is lost.
+ * order. After a reconnect the module asks `chat.sync` once for everything after
+ * the last seq it saw; the server sends every page of it (`has_more`: another page
+ * follows), so nothing sent while you were away is lost and nothing is asked twice.
+ *
+ * What you send is kept until the server acknowledges it (`ack`: it is stored). A
+ * message whose connection dropped first is sent again after the next welcome, with
+ * the same `client_id`, so a message that was stored but whose `ack` was lost is
+ * stored and shown once (the server keeps one message per client id and author).
  */
 import { $, announce, clock, h, inlineError } from './dom.js';
 import { friendly } from './errors.js';
 
 const PENDING_TIMEOUT_MS = 15000;
+
+/** This browser's id for one chat message (chat.send's `client_id`: 8–64 of [A-Za-z0-9_-]). */
+export function newClientId(cryptoApi = globalThis.crypto) {
+  if (cryptoApi?.randomUUID) return cryptoApi.randomUUID();
+  const bytes = cryptoApi.getRandomValues(new Uint8Array(16)); // randomUUID needs a secure context
+  return [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
 
 export function mountChat({ store, bus, net, config }) {
   const log = $('#chat-log');
@@ -22,7 +34,7 @@ export function mountChat({ store, bus, net, config }) {
   const unread = $('#chat-unread');
   const messages = new Map(); // `${space}:${seq}` -> entry
   const lastSeq = new Map(); // space -> highest seq seen
-  const pending = new Map(); // client id -> {text, el}
+  const pending = new Map(); // client_id -> {text, el, clientId, acked}
   let rendered = 0; // highest seq rendered for the current space
   let unseen = 0;
 
@@ -91,6 +103,33 @@ export function mountChat({ store, bus, net, config }) {
     }
   }
 
+  /** Stored (acknowledged): no resend. If it is already in the log (a resend of a message
+   * stored before the connection dropped), the placeholder goes now; else when it arrives. */
+  function acknowledged(p) {
+    p.acked = true;
+    const mine = [...messages.values()].some((m) => m.space === space() && m.author?.participant_id === me()
+      && m.text === p.text && !m.deleted);
+    if (mine && pending.get(p.clientId) === p) { p.el.remove(); pending.delete(p.clientId); }
+  }
+
+  /** Send (or send again) a pending message; offline, it waits for the next welcome. */
+  function transmit(p) {
+    if (store.state.net !== 'open') return true;
+    const id = net.trySend('chat.send', { text: p.text, client_id: p.clientId }, {
+      queue: false, // not the connection's outbox: `net:ready` below resends what is unacknowledged
+      onAck: () => acknowledged(p),
+      onError: (err) => {
+        if (pending.get(p.clientId) !== p) return;
+        p.el.remove();
+        pending.delete(p.clientId);
+        if (!input.value) input.value = p.text;
+        updateCounter();
+        inlineError(error, friendly(err), 0);
+      },
+    });
+    return Boolean(id);
+  }
+
   function countUnseen(n, entries) {
     const visible = store.state.panelOpen !== false && store.state.tab === 'chat';
     if (visible || !n) return;
@@ -133,9 +172,20 @@ export function mountChat({ store, bus, net, config }) {
     countUnseen(merge([entry]), [entry]);
   });
   bus.on('msg:chat.history', (msg) => {
+    // Every page of one chat.sync comes by itself (has_more: more follow); asking again for
+    // the next page would make the server stream the rest a second time.
     const n = merge(msg.messages);
     countUnseen(n, msg.messages);
-    if (msg.has_more && msg.messages.length) syncAfter(msg.space, msg.messages[msg.messages.length - 1].seq);
+  });
+  // After each welcome (whose recent chat has settled what was stored and shown meanwhile):
+  // whatever the server has not acknowledged goes again, under the same client_id.
+  bus.on('net:ready', () => {
+    for (const p of pending.values()) {
+      if (p.acked) continue;
+      transmit(p);
+      p.el.classList.remove('failed');
+      p.el.querySelector('.meta')?.replaceChildren('Sending…');
+    }
   });
   bus.on('msg:chat.deleted', (msg) => {
     const key = `${msg.space}:${msg.seq}`;
@@ -163,17 +213,17 @@ export function mountChat({ store, bus, net, config }) {
     counter.classList.toggle('over', length > limit);
   }
 
-  /** A message the server never confirmed (while connected) is marked unsent, with a retry. */
-  function watchPending(id) {
+  /** A message the server never confirmed (while connected) is marked unsent, with a retry
+   * that sends it again under the same client_id (stored once, whatever happened to the first). */
+  function watchPending(p) {
     setTimeout(() => {
-      const p = pending.get(id);
-      if (!p) return;
-      if (store.state.net !== 'open') { watchPending(id); return; }
-      pending.delete(id);
+      if (pending.get(p.clientId) !== p || p.acked) return; // shown, or stored and on its way
+      if (store.state.net !== 'open') { watchPending(p); return; }
       const retry = h('button', { type: 'button', class: 'link', onclick: () => {
-        p.el.remove();
-        input.value = p.text;
-        form.requestSubmit();
+        p.el.classList.remove('failed');
+        p.el.querySelector('.meta').replaceChildren('Sending…');
+        transmit(p);
+        watchPending(p);
       } }, 'Try again');
       p.el.classList.add('failed');
       p.el.querySelector('.meta').replaceChildren('Not sent. ', retry);
@@ -196,25 +246,15 @@ export function mountChat({ store, bus, net, config }) {
       inlineError(error, `Message too long: ${[...text].length.toLocaleString()} characters, the limit is ${limit.toLocaleString()}.`, 0);
       return;
     }
-    let id = null;
-    id = net.trySend('chat.send', { text }, {
-      onError: (err) => {
-        const p = id && pending.get(id);
-        p?.el.remove();
-        pending.delete(id);
-        if (!input.value) input.value = text;
-        updateCounter();
-        inlineError(error, friendly(err), 0);
-      },
-    });
-    if (!id) return;
     const offline = store.state.net !== 'open';
     const el = h('li', { class: 'chat-msg mine pending' },
       h('p', { class: 'chat-meta' }, h('span', { class: 'chat-author' }, 'You'), ' ',
         h('span', { class: 'meta' }, offline ? 'Will send when reconnected' : 'Sending…')),
       h('p', { class: 'chat-text' }, text));
-    pending.set(id, { text, el });
-    watchPending(id);
+    const p = { text, el, clientId: newClientId(), acked: false };
+    pending.set(p.clientId, p);
+    if (!transmit(p)) { pending.delete(p.clientId); return; } // refused before sending (onError said why)
+    watchPending(p);
     log.append(el);
     scroller.scrollTop = scroller.scrollHeight;
     input.value = '';

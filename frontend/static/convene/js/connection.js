@@ -7,9 +7,9 @@
  * - When the socket drops (not by leaving), it reconnects with exponential backoff
  *   and full jitter; `net:ready` fires after each `welcome` with `{resumed}` so
  *   modules can catch up (the chat module sends `chat.sync` with its last seq).
- * - `send(type, fields, {onError})` builds the message from the protocol's schemas;
+ * - `send(type, fields, {onError, onAck})` builds the message from the protocol's schemas;
  *   while offline it is queued and sent after the next welcome. A server `error`
- *   whose `ref` matches the message id goes to that `onError` callback.
+ *   whose `ref` matches the message id goes to that `onError` callback, its `ack` to `onAck`.
  * - A ping every few seconds measures the round trip for the quality indicator
  *   and notices a silent dead socket.
  */
@@ -134,6 +134,7 @@ export class Connection {
     }
     if (msg.type === 'pong') this.onPong(msg);
     if (msg.type === 'error') this.onServerError(msg);
+    if (msg.type === 'ack') this.onAck(msg);
     if (msg.type === 'welcome') {
       const resumed = this.attempt > 0 || this.everWelcomed;
       this.welcomed = true;
@@ -146,6 +147,14 @@ export class Connection {
       return;
     }
     this.bus.emit(`msg:${msg.type}`, msg);
+  }
+
+  /** The server confirmed a message: the sender's `onAck` (a chat message is then stored). */
+  onAck(msg) {
+    const waiting = msg.ref && this.pending.get(msg.ref);
+    if (!waiting) return;
+    this.pending.delete(msg.ref);
+    waiting.onAck?.(msg);
   }
 
   onServerError(msg) {
@@ -164,11 +173,12 @@ export class Connection {
   /**
    * Send a client message. Returns its id. Throws ProtocolError (before sending) when
    * the type is unknown or the fields break the schema. Options: `onError(errorMsg)`,
-   * `queue` (default true: keep it for the next connection when offline).
+   * `onAck(ack)` (the server's `ack` for it), `queue` (default true: keep it for the next
+   * connection when offline; false: drop it then, the caller resends on `net:ready`).
    */
-  send(type, fields = {}, { onError, queue = true } = {}) {
+  send(type, fields = {}, { onError, onAck, queue = true } = {}) {
     const msg = this.protocol.build(type, fields);
-    if (msg.id && onError) this.pending.set(msg.id, { onError, at: Date.now() });
+    if (msg.id && (onError || onAck)) this.pending.set(msg.id, { onError, onAck, at: Date.now() });
     if (this.ws && this.ws.readyState === WebSocket.OPEN && this.welcomed) {
       this.ws.send(JSON.stringify(msg));
     } else if (queue) {

@@ -11,7 +11,7 @@ import { $, announce, inlineError } from './dom.js';
 import { friendly } from './errors.js';
 import { liveRooms } from './breakouts.js';
 import { mountOverview } from './overview.js';
-import { mountPlanBoard } from './plan-board.js';
+import { mountPlanBoard, planSummary } from './plan-board.js';
 
 /** A lookup: participant id → {participant_id, name, school, job_role, role}. */
 export function directoryOf(config, store) {
@@ -119,7 +119,7 @@ export function mountConsole(ctx) {
       $('#plan-board').removeAttribute('aria-busy');
       generate.textContent = 'Generate plan';
       shuffle.hidden = false;
-      announce(`Plan ready: ${msg.rooms.length} rooms, ${msg.stats.placed} people placed.`);
+      announce(`Plan ready: ${msg.rooms.length} rooms. ${planSummary(msg)}`);
     }
   });
 
@@ -136,8 +136,10 @@ export function mountConsole(ctx) {
       if (value !== null && !(value >= 1)) { inlineError(planError, 'Room counts and sizes are whole numbers from 1.', 0); return; }
       if (value !== null) fields[key] = value;
     }
-    if (!fields.room_count && !fields.min_size && !fields.max_size) {
-      inlineError(planError, 'Give a number of rooms, or how many people per room (min and max).', 0);
+    if ($('#plan-everyone').checked) fields.everyone = true;
+    // Without a count or sizes the rule decides: one room per topic, job role or region.
+    if (fields.strategy === 'random' && !fields.room_count && !fields.min_size && !fields.max_size) {
+      inlineError(planError, 'Random rooms need a number of rooms, or how many people per room (min and max).', 0);
       $('#plan-rooms').focus();
       return;
     }
@@ -212,7 +214,8 @@ export function mountConsole(ctx) {
     if (!(duration > 0)) { inlineError(openError, 'Give the rooms some time: a duration above zero.', 0); return; }
     const fields = { session_id: sessionId(), duration_s: duration,
       mode: section.querySelector('input[name="open-mode"]:checked').value,
-      grace_s: Math.max(0, Number($('#open-grace').value || 0)) };
+      grace_s: Math.max(0, Number($('#open-grace').value || 0)),
+      late_joiners: section.querySelector('input[name="open-late"]:checked')?.value || 'place' };
     const capacity = intOrNull($('#open-capacity'));
     if (capacity !== null) fields.capacity = capacity;
     const sent = net.trySend('breakout.open', fields, { onError: (err) => {

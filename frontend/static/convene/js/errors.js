@@ -21,6 +21,8 @@ const BY_CODE = {
   not_in_room: () => "That person is in the plenary, not in a breakout room.",
   illegal_transition: () => "The breakout rooms can't do that right now (they may have just opened or closed).",
   notes_conflict: () => "Your notes edit overlapped someone else's.",
+  unavailable: () => "Convene can't reach its database or message service right now. Reconnecting…",
+  not_open_yet: (m) => m || "The convening hasn't opened yet.",
 };
 
 /** A sentence for a person, from an error message object. */

@@ -46,7 +46,7 @@ function wsUrl() {
   return `${scheme}://${location.host}${config.ws_path}`;
 }
 
-const lobby = mountLobby({ store, media, onJoin: join });
+const lobby = mountLobby({ store, media, onJoin: join, schedule: config.schedule });
 
 async function join() {
   const protocol = await protocolReady;
@@ -76,6 +76,7 @@ async function join() {
   mountTopFive(ctx);
   mountRoomChoice(ctx);
   mountShareOut(ctx);
+  import('./captions.js').then(({ mountCaptions }) => mountCaptions(ctx)); // captions under the stage
   if (config.can_run_breakouts) mountConsole(ctx);
 
   document.body.dataset.phase = 'room';

@@ -1,9 +1,55 @@
 /**
  * The lobby: see yourself, pick devices, hear that your microphone works, check the
  * name others will see, then join — with or without camera and microphone.
+ *
+ * It also says when: the convening's and the next session's start (in the convening's
+ * time zone, as the server wrote them, plus the viewer's own when that differs). Before
+ * the doors open a participant waits here (the server refuses them too, close 4425):
+ * Join stays disabled and comes alive by itself when the doors open, by the server's clock.
  */
-import { $, h, initials } from './dom.js';
+import { $, announce, h, initials } from './dom.js';
 import { canChooseSpeaker, levelMeter } from './devices.js';
+
+/** "11:00 AM EST" for the viewer, when their clock reads differently from the convening's; else null. */
+export function yourTime(iso, convTz, viewerTz = Intl.DateTimeFormat().resolvedOptions().timeZone) {
+  const at = new Date(iso);
+  if (Number.isNaN(at.getTime()) || !viewerTz) return null;
+  const read = (timeZone) => new Intl.DateTimeFormat('en-US', { weekday: 'short', hour: 'numeric', minute: '2-digit', timeZone }).format(at);
+  try {
+    if (read(viewerTz) === read(convTz)) return null;
+  } catch {
+    return null; // a zone this browser does not know: the convening's time stands alone
+  }
+  return new Intl.DateTimeFormat(undefined, { hour: 'numeric', minute: '2-digit', timeZoneName: 'short', timeZone: viewerTz }).format(at);
+}
+
+/** Add "(… your time)" after each time the server wrote in the convening's zone. */
+function addYourTimes(schedule) {
+  for (const el of document.querySelectorAll('#lobby-times time, #lobby-wait time')) {
+    const yours = yourTime(el.getAttribute('datetime'), schedule.time_zone);
+    if (yours) el.after(h('span', { class: 'your-time' }, ` (${yours} your time)`));
+  }
+}
+
+/** The waiting state: Join opens by itself at the doors' time (server clock, so a wrong device clock can't cheat or stall). */
+function waitForDoors(schedule, joinButton) {
+  if (!schedule?.waits) return { waiting: () => false, stop() {} };
+  const skew = Date.parse(schedule.now) - Date.now();
+  const doorsAt = Date.parse(schedule.doors_open_at);
+  let waiting = true;
+  const timer = setInterval(() => {
+    if (Date.now() + skew < doorsAt) return;
+    clearInterval(timer);
+    waiting = false;
+    joinButton.disabled = false;
+    joinButton.removeAttribute('aria-describedby');
+    $('#lobby-title').textContent = 'Ready to join?';
+    $('#lobby-wait').textContent = `The ${schedule.kind} is open: you can join now.`;
+    $('#join-hint').textContent = 'You can turn your camera and microphone on or off at any time.';
+    announce(`The ${schedule.kind} is open: you can join now.`, { assertive: true });
+  }, 1000);
+  return { waiting: () => waiting, stop: () => clearInterval(timer) };
+}
 
 function fillSelect(select, devices, chosen, emptyText) {
   select.replaceChildren(...(devices.length
@@ -19,7 +65,7 @@ function setToggle(button, on, what) {
 }
 
 /** Mount the lobby; `onJoin()` is called when the person presses Join. */
-export function mountLobby({ store, media, onJoin }) {
+export function mountLobby({ store, media, onJoin, schedule = null }) {
   const video = $('#preview');
   const placeholder = $('#preview-placeholder');
   const previewState = $('#preview-state');
@@ -98,7 +144,10 @@ export function mountLobby({ store, media, onJoin }) {
   selects.camera.addEventListener('change', () => media.chooseCamera(selects.camera.value));
   selects.microphone.addEventListener('change', () => media.chooseMicrophone(selects.microphone.value));
   selects.speaker.addEventListener('change', () => store.set({ speakerId: selects.speaker.value }));
+  if (schedule) addYourTimes(schedule);
+  const doors = waitForDoors(schedule, joinButton);
   joinButton.addEventListener('click', () => {
+    if (doors.waiting()) return;
     joinButton.disabled = true;
     onJoin();
   });
@@ -116,6 +165,7 @@ export function mountLobby({ store, media, onJoin }) {
   return {
     /** Leave the lobby view (the stream stays: the room uses it). */
     unmount() {
+      doors.stop();
       meterHandle?.stop();
       meterHandle = null;
       meterTrack = null;

@@ -1,8 +1,9 @@
 /**
  * The console's "Live rooms" tab: every open room, who is in it, time left — and
  * calls for help first, highlighted, each with "Join room". Per room: Visit, Close room;
- * per person: Move to… and Recall; for all rooms: the timer (+5 / −5 min, set, End now),
- * Close all, switching assigned/self-select, and a message to one room or everyone.
+ * per person: Move to… and Recall; for all rooms: the timer (+5 / −5 min, set), Close all
+ * (confirmed, starts the wrap-up countdown), End now (apart, confirmed, closes at once),
+ * switching assigned/self-select, and a message to one room or everyone.
  * Once every room is closed: open them again from the plan, as it is or reshuffled.
  *
  * Redrawn from the moderators' `breakout.state` (with the help queue) and `help.queue`;
@@ -209,8 +210,43 @@ export function mountOverview({ store, bus, net }, person) {
     if (!(minutes > 0)) { inlineError(error, 'Give the minutes left, above zero.', 5000); $('#ov-set-minutes').focus(); return; }
     act('breakout.timer', { op: 'set', seconds: minutes * 60 }, () => announce(`Rooms now end in ${minutes} minutes.`));
   });
-  $('#ov-end').addEventListener('click', () => act('breakout.close', { countdown: true }, () => announce('The wrap-up countdown started in every room.')));
-  $('#ov-close-all').addEventListener('click', () => act('breakout.close', {}, () => announce('Closing every room now.')));
+  // Closing asks first. "Close all rooms" starts the wrap-up countdown (people finish their
+  // sentence); "End now", apart and in red, cuts every room off at once.
+  const confirmBox = $('#ov-confirm');
+  const confirmText = $('#ov-confirm-text');
+  const confirmYes = $('#ov-confirm-yes');
+  let confirming = null; // { run, back }: what Yes does, and the button to return focus to
+  function ask(question, yes, run, back) {
+    confirming = { run, back };
+    confirmText.textContent = question;
+    confirmYes.textContent = yes;
+    confirmYes.classList.toggle('danger', back.id === 'ov-end');
+    confirmBox.hidden = false;
+    confirmText.focus();
+    announce(question, { assertive: true });
+  }
+  function settle(yes) {
+    const asked = confirming;
+    confirming = null;
+    confirmBox.hidden = true;
+    if (!asked) return;
+    if (yes) asked.run();
+    asked.back.focus();
+  }
+  confirmYes.addEventListener('click', () => settle(true));
+  $('#ov-confirm-no').addEventListener('click', () => settle(false));
+  confirmBox.addEventListener('keydown', (event) => {
+    if (event.key === 'Escape') { event.preventDefault(); settle(false); }
+  });
+  $('#ov-close-all').addEventListener('click', (event) => {
+    ask('Close all rooms? Every room gets the wrap-up countdown, then everyone returns to the plenary.',
+      'Start the countdown', () => act('breakout.close', { countdown: true }, () => announce('The wrap-up countdown started in every room.')),
+      event.currentTarget);
+  });
+  $('#ov-end').addEventListener('click', (event) => {
+    ask('End every room now? People are brought back to the plenary at once, without a countdown.', 'End now',
+      () => act('breakout.close', {}, () => announce('Closing every room now.')), event.currentTarget);
+  });
   $('#rooms-broadcast').addEventListener('submit', (event) => {
     event.preventDefault();
     const input = $('#rooms-broadcast-text');

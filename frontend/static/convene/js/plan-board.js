@@ -14,11 +14,21 @@ import { friendly } from './errors.js';
 
 const percent = (share) => (share === null || share === undefined ? '–' : `${Math.round(share * 100)}%`);
 
+/** "Planned 3 people here now; 69 registered are not connected." (or everyone, planning ahead) */
+export function planSummary(plan) {
+  const { placed, absent = 0, fits_none: fitsNone = 0 } = plan.stats;
+  const people = (n) => `${n} ${n === 1 ? 'person' : 'people'}`;
+  const here = absent ? `Planned ${people(placed)} here now; ${absent} registered ${absent === 1 ? 'is' : 'are'} not connected.`
+    : `Planned ${people(placed)}.`;
+  return fitsNone ? `${here} ${people(fitsNone)} fit no topic (placed in the smallest rooms).` : here;
+}
+
 export function mountPlanBoard({ store, net, config }, person) {
   const area = $('#plan-area');
   const empty = $('#plan-empty');
   const board = $('#plan-board');
   const stats = $('#plan-stats');
+  const summary = $('#plan-summary');
   const title = $('#plan-title');
   const bar = $('#move-bar');
   const who = $('#move-who');
@@ -242,15 +252,19 @@ export function mountPlanBoard({ store, net, config }, person) {
     if (!p) { board.replaceChildren(); cancel({ say: false }); return; }
     if (picked && !p.rooms.some((r) => r.key === picked.target)) cancel({ say: false });
     const s = p.stats;
+    const noFit = new Set(p.fits_no_topic || []);
+    summary.textContent = planSummary(p);
     title.textContent = `Plan · version ${p.version}${p.by ? ` · last change by ${p.by.name}` : ''}`;
     stats.replaceChildren(...[
       ['Placed', `${s.placed}`], ['Not placed', `${s.unplaced}`],
+      ...(s.absent ? [['Registered, not connected', `${s.absent} (not planned)`]] : []),
+      ...(s.fits_none ? [['Fit no topic', `${s.fits_none} (placed in the smallest rooms)`]] : []),
       ['Rooms', `${s.rooms} (${s.smallest}–${s.largest} people)`],
       ['In their first choice', percent(s.first_choice_share)], ['In a topic they chose', percent(s.any_interest_share)],
     ].map(([term, value]) => h('div', {}, h('dt', {}, term), h('dd', {}, value))));
     const columns = p.rooms.map((room) => h('section', { class: 'plan-room', dataset: { room: room.key },
       'aria-labelledby': `plan-room-${room.key}` }, roomHeader(room),
-    h('ul', { class: 'plan-members' }, ...room.members.map((id) => card(id, room.key)))));
+    h('ul', { class: 'plan-members' }, ...room.members.map((id) => card(id, room.key, noFit.has(id) ? 'fits no topic' : '')))));
     columns.push(h('section', { class: 'plan-room unplaced', dataset: { room: '' }, 'aria-labelledby': 'plan-room-unplaced' },
       h('h4', { id: 'plan-room-unplaced', class: 'plan-room-name' }, 'Not placed ', h('span', { class: 'count' }, String(p.unplaced.length))),
       h('ul', { class: 'plan-members' }, ...p.unplaced.map((u) => card(u.participant_id, '', u.reason)))));

@@ -100,7 +100,8 @@ export function mountNotes({ store, bus, net }) {
     if (!id) return;
     inFlight = sent;
     setStatus();
-    // A save that changes nothing on the server gets no answer: ask for the current text.
+    // Every save is answered (notes.updated, or an error); should the answer be lost on a
+    // reconnect, ask for the current text.
     clearTimeout(ackTimer);
     ackTimer = setTimeout(() => { if (inFlight === sent && store.state.net === 'open') { inFlight = null; sync(); setStatus(); } },
       ACK_TIMEOUT_MS);
@@ -127,7 +128,10 @@ export function mountNotes({ store, bus, net }) {
     }
     if (msg.version < base.version) return;
     const local = area.value;
-    const ack = inFlight && msg.by?.participant_id === me() && msg.version > inFlight.base.version;
+    // Our save's answer: our change saved (maybe merged with others'), or the current notes
+    // already held exactly what we sent (a save that changed nothing).
+    const ack = inFlight && ((msg.by?.participant_id === me() && msg.version > inFlight.base.version)
+      || msg.text === inFlight.text);
     if (ack) {
       // Our save, maybe merged with others': keep what we typed since sending on top of it.
       const sent = inFlight.text;

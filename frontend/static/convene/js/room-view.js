@@ -37,6 +37,7 @@ export function mountRoomView({ store, bus, net, config }) {
     const inRoom = s.view === 'room';
     document.body.dataset.view = s.view || 'plenary';
     header.hidden = !inRoom;
+    $('#room-people-wrap').hidden = !inRoom;
     $('#room-work').hidden = !inRoom;
     const label = inRoom && s.room ? `Breakout · ${s.room.name}` : 'Plenary';
     $('#session-label').textContent = label;

@@ -53,6 +53,40 @@ function group(id, title, cards, extra = null) {
 }
 
 /**
+ * The share-out leads with results: rooms' then teams' lists that have items; lists still
+ * empty fold into one line after them ("12 teams are still writing"), which opens to name them.
+ */
+export function shareGroups(rooms, teams, yours) {
+  const roomsDone = rooms.filter((r) => r.items.length);
+  const roomsEmpty = rooms.filter((r) => !r.items.length);
+  const teamsDone = teams.filter((t) => t.items.length);
+  const teamsWriting = teams.filter((t) => !t.items.length);
+  const groups = [];
+  if (roomsDone.length) groups.push(group('share-rooms-title', 'Breakout rooms', roomsDone.map(roomCard)));
+  if (teamsDone.length) {
+    groups.push(group('share-teams-title', 'School Leadership Teams', teamsDone.map((t) => teamCard(t, t.team_id === yours))));
+  }
+  const pending = [];
+  if (teamsWriting.length) {
+    const mine = teamsWriting.some((t) => t.team_id === yours) ? ', yours among them' : '';
+    pending.push(folded('share-writing', `${plural(teamsWriting.length, 'team is', 'teams are')} still writing${mine}`,
+      teamsWriting.map((t) => t.name)));
+  }
+  if (roomsEmpty.length) {
+    pending.push(folded('share-empty-rooms', `${plural(roomsEmpty.length, 'room', 'rooms')} recorded no action items`,
+      roomsEmpty.map((r) => r.name)));
+  }
+  if (pending.length) groups.push(h('div', { class: 'share-waiting' }, ...pending));
+  return groups;
+}
+
+/** One line that opens to a list of names (native details: keyboard and screen readers know it). */
+function folded(id, summary, names) {
+  return h('details', { class: 'share-folded', id },
+    h('summary', {}, summary), h('p', { class: 'meta' }, `${names.join(', ')}.`));
+}
+
+/**
  * Every team's and room's Top 5, loaded from the share-out JSON when the connection
  * opens (so people who join or reconnect late see it too), again when rooms close
  * (`breakout.summary`) and on Refresh: team lists change on their own pages, with no
@@ -128,7 +162,6 @@ export function mountShareOut({ store, bus, config }) {
     const rooms = mergeRooms(s.shareOut?.rooms, s.summaries);
     const teams = s.shareOut?.teams || [];
     const writing = teams.filter((t) => t.items.length);
-    const waiting = teams.filter((t) => !t.items.length);
     const shown = rooms.length + writing.length;
     share.hidden = !shown || s.view !== 'plenary';
     if (!shown) return;
@@ -136,15 +169,9 @@ export function mountShareOut({ store, bus, config }) {
       if (!quiet) announce(`Share-out: the Top 5 action items of ${describeLists(rooms.length, writing.length)} are shown.`);
       seen = shown;
     }
-    const yours = config.team_id;
-    const groups = [];
-    if (writing.length || waiting.length) {
-      const still = waiting.length
-        ? h('p', { class: 'meta share-waiting' }, `Still writing their list: ${waiting.map((t) => t.name).join(', ')}.`) : null;
-      groups.push(group('share-teams-title', 'School Leadership Teams',
-        writing.map((t) => teamCard(t, t.team_id === yours)), still));
-    }
-    if (rooms.length) groups.push(group('share-rooms-title', 'Breakout rooms', rooms.map(roomCard)));
-    shareList.replaceChildren(...groups);
+    // A folded line someone opened stays open when the lists refresh.
+    const open = new Set([...shareList.querySelectorAll('details[open]')].map((d) => d.id));
+    shareList.replaceChildren(...shareGroups(rooms, teams, config.team_id));
+    for (const id of open) { const d = shareList.querySelector(`#${id}`); if (d) d.open = true; }
   });
 }

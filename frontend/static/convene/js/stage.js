@@ -5,7 +5,7 @@
  * once the media module publishes it in `store.remoteStreams` (participant_id →
  * {camera, screen} MediaStreams); until then, an avatar with their initials.
  */
-import { $, h, initials } from './dom.js';
+import { $, announce, h, initials } from './dom.js';
 
 const MAX_OTHER_TILES = 11;
 const ROLE_RANK = { presenter: 0, moderator: 1, organizer: 2, participant: 3 };
@@ -14,6 +14,7 @@ export function mountStage({ store, bus }) {
   const grid = $('#grid');
   const stageVideo = $('#stage-video');
   const stageEmpty = $('#stage-empty');
+  const stageCaption = $('#stage-caption');
   const videos = new Map(); // participant_id -> <video>, reused so playback never restarts
 
   function videoFor(id, stream, { mirror = false } = {}) {
@@ -68,28 +69,41 @@ export function mountStage({ store, bus }) {
     for (const id of videos.keys()) if (!grid.querySelector(`[data-participant-id="${id}"] video`)) videos.delete(id);
   }
 
-  /** The stage shows a shared screen first (yours or a presenter's), else a presenter's camera. */
-  function renderStage(s) {
+  /**
+   * The stage shows a shared screen first (yours or a presenter's), else a presenter's camera,
+   * and says whose and what under it: "Angela Whitfield is sharing their screen".
+   */
+  function stageOf(s) {
     const remote = s.remoteStreams || new Map();
-    let stream = s.screen || null;
-    let label = 'Your shared screen';
-    if (!stream) {
-      for (const [id, streams] of remote) {
-        const person = s.people?.get(id);
-        if (streams.screen) { stream = streams.screen; label = `${person?.name || 'Presenter'}'s shared screen`; break; }
+    if (s.screen) return { stream: s.screen, label: 'Your shared screen', caption: 'You are sharing your screen', key: 'me:screen' };
+    for (const [id, streams] of remote) {
+      const who = s.people?.get(id)?.name || 'A presenter';
+      if (streams.screen) {
+        return { stream: streams.screen, label: `${who}'s shared screen`, caption: `${who} is sharing their screen`, key: `${id}:screen` };
       }
     }
-    if (!stream) {
-      for (const [id, streams] of remote) {
-        const person = s.people?.get(id);
-        if (streams.camera && person?.role === 'presenter') { stream = streams.camera; label = `${person.name}, presenting`; break; }
+    for (const [id, streams] of remote) {
+      const person = s.people?.get(id);
+      if (streams.camera && person?.role === 'presenter') {
+        return { stream: streams.camera, label: `${person.name}, presenting`, caption: `Presenting: ${person.name}'s camera`, key: `${id}:camera` };
       }
     }
+    return { stream: null, label: 'Stage video', caption: '', key: '' };
+  }
+
+  let shownKey = '';
+  function renderStage(s) {
+    const { stream, label, caption, key } = stageOf(s);
     if (stageVideo.srcObject !== stream) stageVideo.srcObject = stream;
     stageVideo.hidden = !stream;
     stageVideo.setAttribute('aria-label', label);
+    stageCaption.textContent = caption;
+    stageCaption.hidden = !caption;
     stageEmpty.hidden = !!stream;
     $('#stage').classList.toggle('live', !!stream);
+    // Said once per change of who or what is shown, not on every roster update.
+    if (key !== shownKey && caption && key !== 'me:screen') announce(`${caption}.`);
+    shownKey = key;
   }
 
   store.watch(['people', 'you', 'stream', 'camOn', 'micOn', 'hands', 'remoteStreams', 'space', 'speaking'], render);
