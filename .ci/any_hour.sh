@@ -10,8 +10,10 @@ if ! command -v faketime >/dev/null; then
   [ "$(id -u)" -eq 0 ] || { echo "any-hour: install faketime (apt-get install faketime)" >&2; exit 1; }
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq faketime >/dev/null
 fi
-tests=${ANY_HOUR_TESTS:-"tests/browser tests/agenda tests/surveys tests/breakouts tests/reports
-  tests/foundation tests/plenary/test_survey_prompts.py tests/plenary/test_attendance.py"}
+tests=${ANY_HOUR_TESTS:-"tests/browser tests/agenda tests/surveys tests/reports tests/foundation
+  tests/registration tests/mail tests/certificates tests/plenary/test_survey_prompts.py
+  tests/plenary/test_doors.py tests/plenary/test_attendance.py tests/breakouts/test_attendance.py
+  tests/breakouts/test_timer.py"}
 day=$(TZ=America/Los_Angeles date +%F)
 at_la() { TZ=UTC date -d "TZ=\"America/Los_Angeles\" $day $1" '+%F %T'; }
 

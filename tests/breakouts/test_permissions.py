@@ -57,6 +57,8 @@ def moderator_only(s: BreakoutSession) -> list[dict]:
         {"type": "hand.lower", "participant_id": james},  # someone else's hand: checked inside the handler
         {"type": "media.allow_screen", "participant_id": james, "allowed": True},
         {"type": "media.diagnose"},
+        {"type": "captions.assign", "space": pl, "participant_id": james},
+        {"type": "captions.automatic", "space": pl, "on": True},
     ]
 
 
@@ -76,6 +78,7 @@ def not_my_room(s: BreakoutSession) -> list[dict]:
         {"type": "actions.update", "room": pl, "op": "down", "item_id": 1},
         {"type": "actions.update", "room": pl, "op": "remove", "item_id": 1},
         {"type": "actions.set", "room": pl, "items": ["x"]},
+        {"type": "captions.sync", "space": pl},
     ]
 
 

@@ -70,7 +70,7 @@ async def test_capacity_holds_under_real_concurrency(connect: Connect, session: 
     if connection.vendor == "sqlite":
         pytest.skip("the in-memory SQLite test database serializes writers anyway (PostgreSQL runs this)")
     jordan = await connect("jordan")
-    await jordan.send("breakout.plan", session_id=session.id, room_count=2)
+    await jordan.send("breakout.plan", session_id=session.id, room_count=2, everyone=True)  # nobody else is connected
     await jordan.expect("breakout.plan_ready")
     await jordan.send("breakout.open", session_id=session.id, duration_s=600, mode="self_select", capacity=1)
     await jordan.expect("breakout.state")

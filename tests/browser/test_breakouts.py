@@ -321,7 +321,10 @@ def test_plan_options_change_the_plan(moderator: Page) -> None:
         assert room["name"].split(" · ")[0] == group_of[role], (room["name"], room["people"])
 
     def schools_per_room(rooms: list[dict]) -> list[Counter]:
-        return [Counter(person["detail"].split(" · ")[0] for person in room["people"]) for room in rooms]
+        """Team members per school in each room ("School · job role"; a district leader who
+        registered without a school has no team to keep together or spread)."""
+        return [Counter(person["detail"].split(" · ")[0] for person in room["people"] if " · " in person["detail"])
+                for room in rooms]
 
     generate_plan(mod, rooms=8, strategy="Random", teams="Keep each team together", open_first=False)
     rooms = board(mod)
