@@ -50,7 +50,7 @@ frontend/node_modules/.installed: frontend/package.json frontend/package-lock.js
 test: setup services frontend/node_modules/.installed
 	$(BIN)/python -m pytest
 
-# The browser and time-sensitive tests under faketime at 07:00, 12:00, 22:00 Pacific and
+# The browser and time-sensitive tests under faketime at 22:00, 07:00, 12:00 Pacific and
 # across midnight UTC (about half an hour; not part of `make test`).
 test-any-hour: setup services frontend/node_modules/.installed
 	bash .ci/any_hour.sh

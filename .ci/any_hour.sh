@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # The suite at any hour: run the browser and time-sensitive tests (or the tests named in
-# ANY_HOUR_TESTS) under Debian's faketime, whose clock starts at 07:00, 12:00 and 22:00 in the
-# demo academy's time zone (America/Los_Angeles) and, once more, six minutes before midnight
-# UTC so the run crosses it. Every process the tests start (daphne, Chromium) shares the clock.
+# ANY_HOUR_TESTS) under Debian's faketime, whose clock starts at 22:00, 07:00 and 12:00 in the
+# demo academy's time zone (America/Los_Angeles) and six minutes before midnight UTC, so that
+# run crosses it. Every process the tests start (daphne, Chromium) shares the faked clock.
 #   make test-any-hour            (or: ANY_HOUR_TESTS="tests/agenda" make test-any-hour)
+# Left out: tests whose threads wait with a timeout (the real SMTP server's thread in tests/mail,
+# the registration race's barrier): under libfaketime 0.9.10 such timed waits never return.
+# They do not read the clock; tests/mail/test_due.py covers the mail's timing with a given `now`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! command -v faketime >/dev/null; then
@@ -11,9 +14,9 @@ if ! command -v faketime >/dev/null; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq faketime >/dev/null
 fi
 tests=${ANY_HOUR_TESTS:-"tests/browser tests/agenda tests/surveys tests/reports tests/foundation
-  tests/registration tests/mail tests/certificates tests/plenary/test_survey_prompts.py
+  tests/registration tests/mail/test_due.py tests/certificates tests/plenary/test_survey_prompts.py
   tests/plenary/test_doors.py tests/plenary/test_attendance.py tests/breakouts/test_attendance.py
-  tests/breakouts/test_timer.py"}
+  tests/breakouts/test_timer.py --deselect tests/registration/test_race.py"}
 day=$(TZ=America/Los_Angeles date +%F)
 at_la() { TZ=UTC date -d "TZ=\"America/Los_Angeles\" $day $1" '+%F %T'; }
 
@@ -22,7 +25,7 @@ run() {  # label, clock start (UTC)
   # shellcheck disable=SC2086 — the test paths are words
   TZ=UTC faketime "$2" .venv/bin/python -m pytest $tests -q -p no:cacheprovider
 }
-run "07:00 in Los Angeles" "$(at_la 07:00)"
-run "12:00 in Los Angeles" "$(at_la 12:00)"
 run "22:00 in Los Angeles" "$(at_la 22:00)"
 run "across midnight UTC" "$(TZ=UTC date -d "$(TZ=UTC date +%F) 23:54" '+%F %T')"
+run "07:00 in Los Angeles" "$(at_la 07:00)"
+run "12:00 in Los Angeles" "$(at_la 12:00)"
