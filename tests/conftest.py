@@ -31,6 +31,16 @@ def live_db(live_template: LiveDatabase) -> Iterator[LiveDatabase]:
     yield from live.live_db_fixture(live_template)
 
 
+@pytest.fixture
+def database(live_template: LiveDatabase) -> Iterator[LiveDatabase]:
+    """A demo database of this test's own (a copy of the template), dropped afterwards."""
+    copy = live_template.clone()
+    try:
+        yield copy
+    finally:
+        copy.drop()
+
+
 @pytest.fixture(scope="session")
 def live_server(live_db: LiveDatabase) -> Iterator[DaphneServer]:
     """One daphne worker with the in-memory channel layer (replaces pytest-django's live_server)."""

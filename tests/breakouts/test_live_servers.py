@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
-from collections.abc import Iterator
 
 import pytest
 
@@ -20,15 +19,6 @@ def session_id(db_url: str) -> int:
     code = (f"from convenings.models import Session; print(Session.objects.get(convening__slug={DEMO_SLUG!r}, "
             f"order={BREAKOUT_SESSION}).pk)")
     return int(manage(db_url, "shell", "-c", code).strip().splitlines()[-1])
-
-
-@pytest.fixture
-def database(live_template: LiveDatabase) -> Iterator[LiveDatabase]:
-    copy = live_template.clone()
-    try:
-        yield copy
-    finally:
-        copy.drop()
 
 
 async def joined(server: DaphneServer, row: dict) -> tuple[WsClient, dict]:

@@ -13,7 +13,6 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
 
 import pytest
 
@@ -34,15 +33,6 @@ from mail.models import OutboxMessage
 rows = OutboxMessage.objects.filter(key__startswith="once:").values("status", "claimed_by", "attempts")
 print("ROWS " + json.dumps(list(rows)))
 """
-
-
-@pytest.fixture
-def database(live_template: LiveDatabase) -> Iterator[LiveDatabase]:
-    copy = live_template.clone()
-    try:
-        yield copy
-    finally:
-        copy.drop()
 
 
 def _sender(db_url: str, port: int) -> subprocess.Popen[bytes]:
