@@ -10,7 +10,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-any-hour setup wire services browser migrate demo links bench clean
+.PHONY: run test check test-any-hour adapters-latest setup wire services browser migrate demo links bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,13 +47,26 @@ frontend/node_modules/.installed: frontend/package.json frontend/package-lock.js
 	npm ci --prefix frontend --no-audit --no-fund
 	touch $@
 
-test: setup services frontend/node_modules/.installed
+# The gates (configured in pyproject.toml), before any test runs: lint, the typed core, and the
+# layering contracts (docs/architecture.md). A few seconds.
+check: setup
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	PYTHONPATH=.:platform $(BIN)/lint-imports
+
+test: check services frontend/node_modules/.installed
 	$(BIN)/python -m pytest
 
 # The browser and time-sensitive tests under faketime at 22:00, 07:00, 12:00 Pacific and
 # across midnight UTC (about half an hour; not part of `make test`).
 test-any-hour: setup services frontend/node_modules/.installed
 	bash .ci/any_hour.sh
+
+# Try the newest aiortc, aioice, pylibsrtp, daphne, Twisted and autobahn against Convene's adapters to
+# their internals (signaling/adapters.py) in a throwaway venv: one command to evaluate an upgrade.
+# Not part of `make test` (it needs the package index and a few minutes).
+adapters-latest: services
+	bash .ci/adapters_latest.sh
 
 bench: setup
 	$(BIN)/python bench/breakout_plan.py

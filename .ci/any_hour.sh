@@ -4,8 +4,8 @@
 # demo academy's time zone (America/Los_Angeles) and six minutes before midnight UTC, so that
 # run crosses it. Every process the tests start (daphne, Chromium) shares the faked clock.
 #   make test-any-hour            (or: ANY_HOUR_TESTS="tests/agenda" make test-any-hour)
-# Left out: tests whose threads wait with a timeout (the real SMTP server's thread in tests/mail,
-# the registration race's barrier): under libfaketime 0.9.10 such timed waits never return.
+# Left out: tests whose threads wait with a timeout (the real SMTP server's thread in tests/mail
+# and in the organizer's journey, the registration race's barrier): under libfaketime 0.9.10 such timed waits never return.
 # They do not read the clock; tests/mail/test_due.py covers the mail's timing with a given `now`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,7 +16,8 @@ fi
 tests=${ANY_HOUR_TESTS:-"tests/browser tests/agenda tests/surveys tests/reports tests/foundation
   tests/registration tests/mail/test_due.py tests/certificates tests/plenary/test_survey_prompts.py
   tests/plenary/test_doors.py tests/plenary/test_attendance.py tests/breakouts/test_attendance.py
-  tests/breakouts/test_timer.py --deselect tests/registration/test_race.py"}
+  tests/breakouts/test_timer.py --deselect tests/registration/test_race.py
+  --deselect tests/browser/test_organizer_journey.py"}
 day=$(TZ=America/Los_Angeles date +%F)
 at_la() { TZ=UTC date -d "TZ=\"America/Los_Angeles\" $day $1" '+%F %T'; }
 

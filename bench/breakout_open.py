@@ -4,7 +4,7 @@
     REDIS_URL=redis://127.0.0.1:6379/0 .venv/bin/python bench/breakout_open.py --layer redis
 
 Starts a fresh live database (tests/live.py: PostgreSQL if DATABASE_URL says so, else
-SQLite) with N synthetic participants (manage.py bench_roster), daphne on 127.0.0.1 (one
+SQLite) with N synthetic participants (bench/roster.py), daphne on 127.0.0.1 (one
 worker on the in-memory layer; two sharing Redis with ``--layer redis``) and
 ``--client-procs`` client processes (this file, ``--role clients``), each holding its
 share of the websockets. Once the join-time roster traffic has died down the moderator
@@ -20,7 +20,7 @@ share of the websockets. Once the join-time roster traffic has died down the mod
 3. moves ``--moves`` participants one at a time to another room: time from
    ``breakout.move`` to the moved participant's ``breakout.assigned`` (p95), at a
    moderator's pace (``--move-every-s``, and never before everyone has the last move's
-   ``breakout.state``: the time that takes is printed). A moved person not told within
+   ``breakout.changed``: the time that takes is printed). A moved person not told within
    ``--wait-s`` counts as ``--wait-s`` (and in ``move_timeouts``, also exit status 1). The
    people moved (``--movers``) are in a client process of their own, as each browser has its
    own machine: otherwise the figure is this process reading 999 other sockets' state updates.
@@ -55,6 +55,7 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.roster import roster  # noqa: E402
 from tests.live import DEMO_SLUG, DaphneServer, LiveDatabase, WsClient, join_tokens, manage  # noqa: E402
 from tests.live_clients import password_cookie, password_rows  # noqa: E402
 from tests.services import TEST_REDIS_URL  # noqa: E402
@@ -72,9 +73,13 @@ FAST_BACKENDS = {"memory": "signaling.layers.LocalChannelLayer",
 VERSION = re.compile(r'"version":(\d+)')
 
 
+CHANGED = '{"type":"breakout.changed",'
+
+
 def _state_version(frame: str) -> int | None:
-    """The version of a ``breakout.state`` frame, without parsing its room lists."""
-    if not frame.endswith('"type":"breakout.state"}'):
+    """The version of a ``breakout.state`` or ``breakout.changed`` frame (what everyone hears
+    after a move), without parsing its room lists."""
+    if not frame.endswith('"type":"breakout.state"}') and not frame.startswith(CHANGED):
         return None
     found = VERSION.search(frame, 0, 200)
     return int(found.group(1)) if found else None
@@ -123,7 +128,7 @@ async def clients_main(args: argparse.Namespace) -> None:
     arrivals: list[tuple[int, str, int]] = []
     stats = {"connected": 0.0, "last_at": time.monotonic()}
     gate = asyncio.Semaphore(args.connect_concurrency)
-    versions: dict[int, int] = {}  # the newest breakout.state each person has
+    versions: dict[int, int] = {}  # the newest breakout.state / breakout.changed each person has
     tasks = [asyncio.create_task(_participant(urls[(args.start + i) % len(urls)], row, arrivals, stats, gate,
                                               versions)) for i, row in enumerate(rows)]
     while stats["connected"] < len(rows):
@@ -198,7 +203,7 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))] if ordered else float("nan")
 
 
-# Interests for the synthetic participants (bench_roster gives none): lopsided, as real ones
+# Interests for the synthetic participants (bench/roster.py gives none): lopsided, as real ones
 # are — a few topics are everyone's favourite (Zipf-like), first choice first.
 INTERESTS = """
 import random
@@ -252,10 +257,19 @@ async def _open(moderator: WsClient, session: int, clients: Clients, expected: s
 async def _late_joiner(server: DaphneServer, row: dict[str, Any], wait_s: float) -> float | None:
     """Connect a late joiner; ms until they know their room (welcome's space, or breakout.assigned)."""
     from websockets.asyncio.client import connect
+    from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
     started = time.time_ns()
     url = server.ws_url(f"/ws/convenings/{DEMO_SLUG}/")
     deadline = time.monotonic() + wait_s
+    try:
+        return await _placed(connect, url, row, started, deadline)
+    except (OSError, InvalidHandshake, ConnectionClosed) as exc:  # e.g. the handshake timed out on the server
+        print(f"late joiner {row['participant_id']} could not connect: {exc!r}", file=sys.stderr, flush=True)
+        return None  # not placed: counted, never hidden
+
+
+async def _placed(connect: Any, url: str, row: dict[str, Any], started: int, deadline: float) -> float | None:
     async with connect(f"{url}?join={row['token']}", origin=_origin(url), max_size=None,
                        open_timeout=120, ping_interval=None) as socket:
         while (left := deadline - time.monotonic()) > 0:
@@ -301,8 +315,9 @@ async def _moves(moderator: WsClient, state: dict, clients: Clients, people: lis
         target = rng.choice([k for k in keys if k != room_of[person]])
         started, deadline = time.time_ns(), time.monotonic() + wait_s
         await moderator.send("breakout.move", participant_id=person, room=target)
-        state = await moderator.expect("breakout.state", lambda m, t=target, p=person: p in next(
-            r["members"] for r in m["rooms"] if r["key"] == t), 30)
+        # Everyone hears the rooms the move touched (breakout.changed), not every room's members.
+        state = await moderator.expect("breakout.changed", lambda m, t=target, p=person: p in next(
+            (r["members"] for r in m["rooms"] if r["key"] == t), []), 30)
         # Moves come at a person's pace: the next one after everyone has this one's state.
         fanout_ms.append((max(h["at"] for h in clients.wait_version(state["version"])) - started) / 1e6)
         told = await _told(clients, person, target, started, deadline)
@@ -394,7 +409,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     database = LiveDatabase().create()
     servers: list[DaphneServer] = []
     try:
-        text = manage(database.url, "bench_roster", DEMO_SLUG, "--bench-participants",
+        text = roster(database.url, DEMO_SLUG, "--bench-participants",
                       str(args.participants + args.late_joiners), "--json")
         with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
             handle.write(text)

@@ -13,10 +13,13 @@ worker (its own process: Opus → 16 kHz PCM → pocketsphinx) transcribes it. M
   the cores one captioned voice costs (one captioned space with one speaker); the media
   server's share (copying payloads into the queue) is negligible and not counted.
 
-    .venv/bin/python bench/captions.py [--rounds 2]
+    .venv/bin/python bench/captions.py [--rounds 2] [--recording-subscribers 50] [--skip-captions]
 
 Last stdout line: JSON with caption_delay_p50_s, caption_delay_p95_s, wer, captions_cpu_cores,
-recording_overhead_pct (recording is not built yet: null), and the details.
+recording_overhead_pct, and the details. recording_overhead_pct is what recording costs the
+forwarding path: bench/media_forwarding.py's server at a fixed load (``--recording-subscribers``
+subscribers of one 640x360 VP8 publisher), consumers per core with the room recorded vs not, in
+the same run, alternating ``--recording-rounds`` times, medians compared (target < 5). ``--skip-captions`` measures only that (no espeak-ng needed).
 """
 from __future__ import annotations
 
@@ -30,6 +33,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench import media_forwarding  # noqa: E402
 from signaling.media import MediaServer  # noqa: E402
 from signaling.media.captioning import CaptionService, word_error_rate  # noqa: E402
 from signaling.media.captioning.speech import SCRIPT, SpeechTrack  # noqa: E402
@@ -91,7 +95,7 @@ async def run(rounds: int) -> dict[str, object]:
         "caption_delay_p95_s": round(percentile(delays, 0.95), 3) if delays else None,
         "wer": round(word_error_rate(" ".join(script), heard), 3),
         "captions_cpu_cores": round(cpu / audio, 3) if audio else None,
-        "recording_overhead_pct": None,  # recording (issue 19 item 4) is not built yet
+        "recording_overhead_pct": None,  # measured by recording_overhead() below
         "engine": captions.spec.name,
         "engine_ready_s": round(engine_ready_s, 2),
         "sentences": len(script),
@@ -106,11 +110,47 @@ async def run(rounds: int) -> dict[str, object]:
     }
 
 
+async def recording_overhead(subscribers: int, seconds: float, rounds: int) -> dict[str, object]:
+    """The forwarding server at one fixed load, without then with the room recorded, alternating
+    ``rounds`` times (a shared box starves a run now and then: a step whose publisher fell below
+    80% of its frame rate is void, and the medians of the sustained runs compare)."""
+    restrict_host_addresses(["127.0.0.1"])
+    args = argparse.Namespace(publishers=1, seconds=seconds, profile=False, verbose=False, moves=0)
+    per_core: dict[str, list[float]] = {"forward": [], "record": []}
+    cpu: dict[str, list[float]] = {"forward": [], "record": []}
+    for _ in range(rounds):
+        for mode in ("forward", "record"):
+            best = (await media_forwarding.ramp(mode, args, subscribers, subscribers))["best"]
+            if best is not None:
+                per_core[mode].append(media_forwarding.per_core(best))
+                cpu[mode].append(best["server_cpu"])
+    without = statistics.median(per_core["forward"]) if per_core["forward"] else 0.0
+    with_recording = statistics.median(per_core["record"]) if per_core["record"] else 0.0
+    return {
+        "recording_overhead_pct": media_forwarding.recording_overhead_pct(without, with_recording)
+        if with_recording else None,
+        "consumers_per_core_without_recording": [round(v, 1) for v in per_core["forward"]],
+        "consumers_per_core_recording": [round(v, 1) for v in per_core["record"]],
+        "recording_server_cpu": {mode: [round(v, 4) for v in values] for mode, values in cpu.items()},
+        "recording_subscribers": subscribers,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=2, help="times the script is spoken")
+    parser.add_argument("--recording-subscribers", type=int, default=50)
+    parser.add_argument("--recording-seconds", type=float, default=4.0)
+    parser.add_argument("--recording-rounds", type=int, default=3, help="alternating runs without/with recording")
+    parser.add_argument("--skip-captions", action="store_true", help="only recording_overhead_pct")
     args = parser.parse_args()
-    result = asyncio.run(run(args.rounds))
+    if args.skip_captions:
+        result: dict[str, object] = {"caption_delay_p50_s": None, "caption_delay_p95_s": None, "wer": None,
+                                     "captions_cpu_cores": None, "heard": "", "delays_s": [], "lines": []}
+    else:
+        result = asyncio.run(run(args.rounds))
+    result.update(asyncio.run(recording_overhead(args.recording_subscribers, args.recording_seconds,
+                                                  args.recording_rounds)))
     heard = result.pop("heard")
     print(f"heard: {heard}")
     for delay, line in zip(result.pop("delays_s"), result.pop("lines")):  # type: ignore[call-overload]

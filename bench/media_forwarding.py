@@ -17,7 +17,8 @@ measured once more before giving up (the box may be shared).
         [--step 50] [--seconds 4] [--profile]
 
 Last stdout line: JSON with consumers_per_core, baseline_consumers_per_core,
-ratio, forward_p99_ms, move_to_media_p95_ms. A consumer = one forwarded video
+ratio, forward_p99_ms, move_to_media_p95_ms, and (unless --no-recording) the same ramp with the
+room recorded: recording_consumers_per_core and recording_overhead_pct (issue 19: < 5). A consumer = one forwarded video
 track received by one subscriber. consumers_per_core = consumers (scaled by
 delivered fps / 30) / server CPU (cores) at the largest sustained step: the
 measured load extrapolated to a full core (fixed per-publisher receive cost
@@ -31,8 +32,10 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import socket
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -48,7 +51,8 @@ from aiortc.mediastreams import MediaStreamTrack  # noqa: E402
 
 from signaling.media import MediaServer  # noqa: E402
 from signaling.media.ice import restrict_host_addresses  # noqa: E402
-from signaling.media.linesignal import LineClient, LineSignalingServer  # noqa: E402
+from signaling.media.recording.service import start as start_recording  # noqa: E402
+from bench.linesignal import LineClient, LineSignalingServer  # noqa: E402
 from tests.media.synthetic import PatternVideoTrack, SyntheticParticipant  # noqa: E402
 
 FPS = 30
@@ -127,7 +131,10 @@ async def run_server(mode: str, profile: bool) -> None:
         os.setpriority(os.PRIO_PROCESS, 0, -10)
     except PermissionError:
         pass
-    backend = MediaServer(max_tracks_per_peer=8) if mode == "forward" else RelayBackend()
+    backend = MediaServer(max_tracks_per_peer=8) if mode in ("forward", "record") else RelayBackend()
+    folder = Path(tempfile.mkdtemp(prefix="bench-recording-"))
+    if mode == "record":  # the same forwarding, with the room recorded (signaling/media/recording/)
+        await start_recording(backend, "room-a", folder)
     signaling = LineSignalingServer(backend)
     print(json.dumps({"port": await signaling.start()}), flush=True)
     profiler = Profiler() if profile else None
@@ -135,6 +142,7 @@ async def run_server(mode: str, profile: bool) -> None:
     if profiler is not None:
         profiler.report()
     await backend.close()
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 class Profiler:
@@ -369,7 +377,7 @@ async def ramp(mode: str, args: argparse.Namespace, step: int, limit: int) -> di
     await pubs.cmd(op="publish", n=args.publishers, space="room-a")
     result: dict[str, Any] = {"mode": mode, "steps": [], "best": None}
     subscribers = 0
-    cores = 1.0 if mode == "forward" else float(os.cpu_count() or 1)
+    cores = 1.0 if mode != "relay" else float(os.cpu_count() or 1)
     try:
         while subscribers < limit:
             count = min(step, limit - subscribers)
@@ -439,12 +447,14 @@ def per_core(best: dict[str, Any] | None) -> float:
 async def orchestrate(args: argparse.Namespace) -> None:
     restrict_host_addresses(["127.0.0.1"])
     forward = await ramp("forward", args, args.step, args.max_subscribers)
+    recorded = await ramp("record", args, args.step, args.max_subscribers) if args.recording else {"best": None}
     baseline = await ramp("relay", args, args.baseline_step, args.baseline_max)
     fwd, base = per_core(forward["best"]), per_core(baseline["best"])
     moves = forward.get("moves", [])
     detail = {
         "forward_best": forward["best"],
         "baseline_best": baseline["best"],
+        "recording_best": recorded["best"],
         "cpu_ms_per_consumer_second": {
             "forward": 1000 / fwd if fwd else None,
             "baseline": 1000 / base if base else None,
@@ -459,7 +469,27 @@ async def orchestrate(args: argparse.Namespace) -> None:
         "forward_p99_ms": round(forward["best"]["p99_ms"], 3) if forward["best"] else None,
         "move_to_media_p95_ms": round(1000 * percentile(moves, 0.95), 1),
     }
+    if args.recording:  # the same ramp with the room recorded: what recording costs forwarding
+        summary["recording_consumers_per_core"] = round(per_core(recorded["best"]), 1)
+        plain, rec = matched_steps(forward["steps"], recorded["steps"])
+        summary["recording_overhead_pct"] = recording_overhead_pct(per_core(plain), per_core(rec))
     print(json.dumps(summary), flush=True)
+
+
+def matched_steps(plain: list[dict[str, Any]], recorded: list[dict[str, Any]]) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """The two ramps' rows at the largest load both sustained: per-core figures include the fixed
+    per-publisher cost, so only rows at the same load compare (a shared box ends ramps early)."""
+    ok = {row["subscribers"]: row for row in recorded if row["sustained"]}
+    both = [row for row in plain if row["sustained"] and row["subscribers"] in ok]
+    if not both:
+        return None, None
+    row = max(both, key=lambda r: r["subscribers"])
+    return row, ok[row["subscribers"]]
+
+
+def recording_overhead_pct(without: float, with_recording: float) -> float | None:
+    """Consumers per core lost to recording, in percent of those without it."""
+    return round(100 * (without - with_recording) / without, 1) if without else None
 
 
 def main() -> None:
@@ -474,7 +504,9 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="cProfile the forwarding server (stderr); use a moderate load")
     parser.add_argument("--verbose", action="store_true", help="show child stderr")
     parser.add_argument("--role", choices=["orchestrator", "server", "clients"], default="orchestrator")
-    parser.add_argument("--mode", choices=["forward", "relay"], default="forward")
+    parser.add_argument("--mode", choices=["forward", "record", "relay"], default="forward")
+    parser.add_argument("--no-recording", dest="recording", action="store_false",
+                        help="skip the ramp with the room recorded")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--count-rtp", action="store_true")
     args = parser.parse_args()

@@ -5,7 +5,7 @@
     .venv/bin/python bench/plenary_fanout.py --clients 300 --profile /tmp/fanout-prof   # where the CPU goes
 
 Starts a fresh live database (tests/live.py: PostgreSQL if DATABASE_URL says so,
-else SQLite) with N synthetic participants (manage.py bench_roster), ``--workers``
+else SQLite) with N synthetic participants (bench/roster.py), ``--workers``
 daphne processes on 127.0.0.1 and ``--client-procs`` client processes
 (bench/fanout_clients.py). Once everyone is connected and the join-time presence
 traffic has died down, one client sends ``--messages`` chat messages, one every
@@ -33,7 +33,8 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.live import DEMO_SLUG, DaphneServer, LiveDatabase, forget_redis_prefix, manage  # noqa: E402
+from bench.roster import roster  # noqa: E402
+from tests.live import DEMO_SLUG, DaphneServer, LiveDatabase, forget_redis_prefix  # noqa: E402
 from tests.services import TEST_REDIS_URL  # noqa: E402
 
 FAST_BACKENDS = {"memory": "signaling.layers.LocalChannelLayer",
@@ -222,7 +223,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     database = LiveDatabase().create()
     servers: list[DaphneServer] = []
     try:
-        tokens = manage(database.url, "bench_roster", DEMO_SLUG, "--bench-participants", str(args.clients), "--json")
+        tokens = roster(database.url, DEMO_SLUG, "--bench-participants", str(args.clients), "--json")
         with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
             handle.write(tokens)
         servers = start_servers(args, database.url)

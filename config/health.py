@@ -58,7 +58,7 @@ async def _check_channel_layer() -> str:
 async def _timed(check: Awaitable[object]) -> dict[str, object]:
     try:
         detail = await asyncio.wait_for(check, CHECK_TIMEOUT_S)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         return {"ok": False, "error": f"no answer within {CHECK_TIMEOUT_S:g} s"}
     except Exception as exc:  # noqa: BLE001 — any failure means "down", reported as such
         return {"ok": False, "error": f"{type(exc).__name__}: {exc}"[:300]}

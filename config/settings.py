@@ -14,8 +14,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_int, env_list, env_str, ice_servers
 from config.email_url import email_settings
+from config.env import env_bool, env_int, env_list, env_str, ice_servers
 from config.paths import BASE_DIR, add_platform_to_path
 
 add_platform_to_path()
@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "organizer",
     "registration",
     "captions",
+    "recordings",
+    "polls",
     "rooms",
     "signaling",
     "frontend",
@@ -202,6 +204,12 @@ MEDIA_WORKERS = env_bool("MEDIA_WORKERS", default=False)
 # installs faster-whisper for); unset, the embedded pocketsphinx engine (no download).
 CAPTIONS_AUTOMATIC = env_bool("CAPTIONS_AUTOMATIC") if env_str("CAPTIONS_AUTOMATIC") else None
 CAPTIONS_MODEL = env_str("CAPTIONS_MODEL")
+# Recordings (platform/recordings, signaling/media/recording/). RECORDING_STORAGE_URL: where
+# rendered files go (file:///path, default VAR_DIR/recordings; s3://KEY:SECRET@host/bucket);
+# RECORDING_SPOOL_DIR: the media server's local disk for raw packets; kept RECORDING_RETENTION_DAYS.
+RECORDING_STORAGE_URL = env_str("RECORDING_STORAGE_URL")
+RECORDING_SPOOL_DIR = env_str("RECORDING_SPOOL_DIR") or str(VAR_DIR / "recordings" / "raw")
+RECORDING_RETENTION_DAYS = env_int("RECORDING_RETENTION_DAYS", 30)
 
 LOGGING = {
     "version": 1,

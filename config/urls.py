@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("action_items.urls")),
     path("", include("reports.urls")),
     path("", include("captions.urls")),
+    path("", include("recordings.urls")),
     path("", include("mail.urls")),
     path("", include("certificates.urls")),
     path("", include("organizer.urls")),

@@ -15,8 +15,8 @@ from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
-from django.templatetags.static import static
 from django.shortcuts import get_object_or_404, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 
@@ -25,7 +25,6 @@ from convenings.models import Convening, Registration, Session
 from convenings.permissions import Action, permissions_for
 from people.models import JobRole, Participant
 from signaling.turn import connection_ice_servers
-
 
 logger = logging.getLogger("convene.frontend")
 
@@ -89,6 +88,8 @@ def convening_links(registration: Registration) -> dict[str, str]:
         "team_top5": reverse("action_items:team", args=[slug, team_id]) if team_id else "",
         "share_out": reverse("action_items:share_out", args=[slug]),
         "share_out_json": reverse("action_items:share_out_json", args=[slug]),
+        # A speaker's join link lands here: their sessions, materials and lobby check are one link away.
+        "speaker": reverse("organizer:speaker", args=[slug]) if registration.role == Registration.Role.PRESENTER else "",
     }
 
 

@@ -5,7 +5,14 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from rooms.models import (
-    BreakoutPlanDraft, ChatMessage, LiveBreakoutState, Presence, RaisedHand, RoomAssignment, RoomNotes, RoomNotesRevision,
+    BreakoutPlanDraft,
+    ChatMessage,
+    LiveBreakoutState,
+    Presence,
+    RaisedHand,
+    RoomAssignment,
+    RoomNotes,
+    RoomNotesRevision,
 )
 
 

@@ -44,6 +44,8 @@ class LiveBreakoutState(models.Model):
     state = models.JSONField(default=dict)
     visits = models.JSONField(default=dict, help_text="Moderators visiting a room: participant id → room key.")
     topics = models.JSONField(default=dict, help_text="Topic id → name, for the rooms' labels.")
+    rounds = models.JSONField(default=dict, blank=True,
+                              help_text="A multi-round sequence and how far it got (rooms.rounds; empty: none).")
     version = models.PositiveIntegerField(default=0)
     next_deadline = models.DateTimeField(null=True, blank=True, db_index=True)
     updated_at = models.DateTimeField(default=timezone.now)

@@ -55,11 +55,3 @@ def transition(state: str, event: str) -> str:
     except KeyError:
         raise IllegalTransition(state, event) from None
 
-
-def can(state: str, event: str) -> bool:
-    return (state, event) in TRANSITIONS
-
-
-def allowed_events(state: str) -> tuple[str, ...]:
-    """Events legal in `state`, in EVENTS order (for buttons in an organizer's UI)."""
-    return tuple(event for event in EVENTS if (state, event) in TRANSITIONS)

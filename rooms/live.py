@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import ClassVar
 
 from rooms.lifecycle import CLOSED, CLOSING, DRAFT, LIVE_STATES, OPEN, transition
 from rooms.planning import PersonId, Plan
@@ -74,14 +75,79 @@ class Change:
     reason: str  # opened | reopened | moved | swapped | self_selected | recalled | closed | joined
 
 
+# ---- Effects: who must be told what (a tagged union; ``kind`` names each for logs and tests) ----
+
 @dataclass(frozen=True)
-class Effect:
-    # moved | returned_to_plenary | room_opened | room_closing | room_closed | timer_changed
-    # | help_requested | help_withdrawn | help_resolved | mode_changed
-    kind: str
-    person: PersonId | None = None
-    room: str | None = None
-    detail: float | PersonId | None = None  # a deadline, the resolving moderator, or the new mode
+class Moved:
+    kind: ClassVar[str] = "moved"
+    person: PersonId
+    room: str  # where to
+
+
+@dataclass(frozen=True)
+class ReturnedToPlenary:
+    kind: ClassVar[str] = "returned_to_plenary"
+    person: PersonId
+    room: str | None  # where from
+
+
+@dataclass(frozen=True)
+class RoomOpened:
+    kind: ClassVar[str] = "room_opened"
+    room: str
+
+
+@dataclass(frozen=True)
+class RoomClosing:
+    kind: ClassVar[str] = "room_closing"
+    room: str
+    closes_at: float  # end of the grace countdown
+
+
+@dataclass(frozen=True)
+class RoomClosed:
+    kind: ClassVar[str] = "room_closed"
+    room: str
+
+
+@dataclass(frozen=True)
+class TimerChanged:
+    kind: ClassVar[str] = "timer_changed"
+    ends_at: float | None
+
+
+@dataclass(frozen=True)
+class ModeChanged:
+    kind: ClassVar[str] = "mode_changed"
+    mode: str
+
+
+@dataclass(frozen=True)
+class HelpRequested:
+    kind: ClassVar[str] = "help_requested"
+    person: PersonId
+    room: str
+    at: float
+
+
+@dataclass(frozen=True)
+class HelpWithdrawn:
+    kind: ClassVar[str] = "help_withdrawn"
+    person: PersonId
+    room: str
+
+
+@dataclass(frozen=True)
+class HelpResolved:
+    kind: ClassVar[str] = "help_resolved"
+    person: PersonId
+    room: str
+    by: PersonId  # the moderator who arrived
+
+
+HelpEffect = HelpRequested | HelpWithdrawn | HelpResolved
+Effect = (Moved | ReturnedToPlenary | RoomOpened | RoomClosing | RoomClosed | TimerChanged | ModeChanged
+          | HelpEffect)
 
 
 @dataclass(frozen=True)
@@ -117,17 +183,17 @@ def _relocate(state: LiveBreakouts, moves: Iterable[tuple[PersonId, str | None]]
               reason: str) -> Result:
     """Apply room changes: one history entry and one effect per actual change."""
     assignments = dict(state.assignments)
-    history, queue, effects = list(state.history), list(state.help_queue), []
+    history, queue = list(state.history), list(state.help_queue)
+    effects: list[Effect] = []
     for person, to_room in moves:
         from_room = assignments.get(person)
         if from_room == to_room:
             continue
         assignments[person] = to_room
         history.append(Change(person, from_room, to_room, now, reason))
-        effects.append(Effect("moved", person, to_room) if to_room is not None
-                       else Effect("returned_to_plenary", person, from_room))
+        effects.append(Moved(person, to_room) if to_room is not None else ReturnedToPlenary(person, from_room))
         # A help request belongs to the room it was made in: leaving withdraws it.
-        effects += [Effect("help_withdrawn", person, h.room) for h in queue if h.person == person]
+        effects += [HelpWithdrawn(person, h.room) for h in queue if h.person == person]
         queue = [h for h in queue if h.person != person]
     return replace(state, assignments=assignments, history=tuple(history), help_queue=tuple(queue)), effects
 
@@ -184,8 +250,8 @@ def open_all(plan: Plan, now: float, duration_s: float, *, mode: str = ASSIGNED,
                           late_joiners=late_joiners, leave_out=frozenset(leave_out))
     moves = [(p, r.key) for r in plan.rooms for p in r.members] if mode == ASSIGNED else []
     state, effects = _relocate(start, moves, now, "opened")
-    opened = [Effect("room_opened", room=r.key) for r in rooms]
-    return state, [*opened, Effect("timer_changed", detail=state.ends_at), *effects]
+    opened = [RoomOpened(r.key) for r in rooms]
+    return state, [*opened, TimerChanged(state.ends_at), *effects]
 
 
 def reopen(state: LiveBreakouts, plan: Plan, now: float, duration_s: float, *,
@@ -207,8 +273,8 @@ def reopen(state: LiveBreakouts, plan: Plan, now: float, duration_s: float, *,
     start = replace(state, rooms=rooms + rest, ends_at=now + duration_s, closing_ends_at=None)
     moves = [(p, r.key) for r in plan.rooms for p in r.members] if state.mode == ASSIGNED else []
     new, effects = _relocate(start, moves, now, "reopened")
-    opened = [Effect("room_opened", room=r.key) for r in rooms]
-    return new, [*opened, Effect("timer_changed", detail=new.ends_at), *effects]
+    opened = [RoomOpened(r.key) for r in rooms]
+    return new, [*opened, TimerChanged(new.ends_at), *effects]
 
 
 def move(state: LiveBreakouts, person: PersonId, to_room: str, now: float, reason: str = "moved") -> Result:
@@ -282,7 +348,7 @@ def set_mode(state: LiveBreakouts, mode: str) -> Result:
         raise LiveError(f"unknown mode {mode!r}; use one of {MODES}")
     if mode == state.mode:
         return state, []
-    return replace(state, mode=mode), [Effect("mode_changed", detail=mode)]
+    return replace(state, mode=mode), [ModeChanged(mode)]
 
 
 def set_timer(state: LiveBreakouts, ends_at: float, now: float) -> Result:
@@ -295,8 +361,8 @@ def set_timer(state: LiveBreakouts, ends_at: float, now: float) -> Result:
     effects = []
     if closing and ends_at > now:
         new = replace(_with_states(new, closing, "resume"), closing_ends_at=None)
-        effects = [Effect("room_opened", room=key) for key in closing]
-    return new, [*effects, Effect("timer_changed", detail=ends_at)]
+        effects = [RoomOpened(key) for key in closing]
+    return new, [*effects, TimerChanged(ends_at)]
 
 
 def extend(state: LiveBreakouts, seconds: float, now: float) -> Result:
@@ -319,14 +385,14 @@ def start_closing(state: LiveBreakouts, now: float) -> Result:
         raise RoomNotOpen("no breakout room is open")
     deadline = now + state.grace_seconds
     new = replace(_with_states(state, keys, "start_closing"), closing_ends_at=deadline)
-    return new, [Effect("room_closing", room=key, detail=deadline) for key in keys]
+    return new, [RoomClosing(key, deadline) for key in keys]
 
 
 def close_room(state: LiveBreakouts, room: str, now: float) -> Result:
     """Close one room now; its members return to the plenary."""
     transition(state.room(room).state, "close")  # fail before changing anything
     new, effects = _relocate(state, [(p, None) for p in state.members(room)], now, "closed")
-    return _settled_clock(_with_states(new, [room], "close")), [*effects, Effect("room_closed", room=room)]
+    return _settled_clock(_with_states(new, [room], "close")), [*effects, RoomClosed(room)]
 
 
 def close_all(state: LiveBreakouts, now: float) -> Result:
@@ -335,7 +401,7 @@ def close_all(state: LiveBreakouts, now: float) -> Result:
     leaving = [p for p, room in state.assignments.items() if room in keys]
     new, effects = _relocate(state, [(p, None) for p in leaving], now, "closed")
     new = _settled_clock(_with_states(new, keys, "close"))
-    return new, [*effects, *(Effect("room_closed", room=key) for key in keys)]
+    return new, [*effects, *(RoomClosed(key) for key in keys)]
 
 
 def advance_clock(state: LiveBreakouts, now: float) -> Result:
@@ -356,13 +422,13 @@ def request_help(state: LiveBreakouts, person: PersonId, now: float) -> Result:
     if any(h.person == person and h.room == room for h in state.help_queue):
         return state, []
     queue = (*state.help_queue, HelpRequest(person, room, now))
-    return replace(state, help_queue=queue), [Effect("help_requested", person, room, detail=now)]
+    return replace(state, help_queue=queue), [HelpRequested(person, room, now)]
 
 
 def withdraw_help(state: LiveBreakouts, person: PersonId) -> Result:
     mine = [h for h in state.help_queue if h.person == person]
     queue = tuple(h for h in state.help_queue if h.person != person)
-    return replace(state, help_queue=queue), [Effect("help_withdrawn", person, h.room) for h in mine]
+    return replace(state, help_queue=queue), [HelpWithdrawn(person, h.room) for h in mine]
 
 
 def resolve_help_on_arrival(state: LiveBreakouts, moderator: PersonId, room: str) -> Result:
@@ -371,5 +437,5 @@ def resolve_help_on_arrival(state: LiveBreakouts, moderator: PersonId, room: str
     state.room(room)
     answered = [h for h in state.help_queue if h.room == room]
     queue = tuple(h for h in state.help_queue if h.room != room)
-    return replace(state, help_queue=queue), [Effect("help_resolved", h.person, room, detail=moderator)
+    return replace(state, help_queue=queue), [HelpResolved(h.person, room, moderator)
                                               for h in answered]

@@ -6,8 +6,7 @@ import io
 from collections.abc import Sequence
 
 from convenings.csv_cells import cell_text, write_csv
-from rooms.planning import (Person, Plan, PlanImportError, PlannedRoom, Topic, Unplaced, _groups,
-                            compute_stats)
+from rooms.planning import Person, Plan, PlanImportError, PlannedRoom, Topic, Unplaced, _groups, compute_stats
 
 # CSV: one row per member; a room with no members is one row with an empty participant id.
 CSV_HEADER = ["room", "topic", "participant id", "participant name"]

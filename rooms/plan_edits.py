@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from rooms.planning import Plan, PlanEditError, PlannedRoom, PersonId, Unplaced, restated
+from rooms.planning import PersonId, Plan, PlanEditError, PlannedRoom, Unplaced, restated
+
 
 def _edited(plan: Plan, rooms: list[PlannedRoom], unplaced: list[Unplaced]) -> Plan:
     return restated(plan, rooms, unplaced)

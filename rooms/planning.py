@@ -56,8 +56,17 @@ import random
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 
-from rooms.planning_strategies import (Sizes, Unit, apportion, assign_units, even_sizes, greedy_rooms,
-                                       open_groups, room_budget, split_group)
+from rooms.planning_strategies import (
+    Sizes,
+    Unit,
+    apportion,
+    assign_units,
+    even_sizes,
+    greedy_rooms,
+    open_groups,
+    room_budget,
+    split_group,
+)
 
 PersonId = str | int
 STRATEGIES = ("topic", "role", "region", "random")

@@ -364,10 +364,10 @@ def greedy_rooms(first_choice: Sequence[str | None], rooms: dict[str, int],
         return None
 
     for p, choice in enumerate(first_choice):
-        i = least_full(heaps.get(choice, []))
-        i = least_full(overall) if i is None else i
-        if i is None:  # only when people outnumber rooms x max_size
-            i = min(range(len(layout)), key=lambda r: len(layout[r][1]))
+        found = least_full(heaps.get(choice, []))
+        found = least_full(overall) if found is None else found
+        # None only when people outnumber rooms x max_size
+        i = min(range(len(layout)), key=lambda r: len(layout[r][1])) if found is None else found
         if len(layout[i][1]) >= sizes.lo and spare[0] is not None:
             spare[0] -= 1
         layout[i][1].append(p)

@@ -12,13 +12,13 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_http_methods
 
+from convenings.access import Viewer, deny, viewer_for
 from convenings.models import Convening, Session
 from convenings.permissions import Action, allowed
 from rooms.actions import NotFound, breakout_plans
 from rooms.actions.breakout_publish import to_staff
 from rooms.breakouts import drafts
 from rooms.planning import PlanImportError
-from surveys.access import Viewer, deny, viewer_for
 
 MAX_CSV_BYTES = 2 * 1024 * 1024
 

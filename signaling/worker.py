@@ -27,6 +27,7 @@ from django.conf import settings
 from django.db import connection
 
 from mail import tick as mail_tick
+from recordings import jobs as recording_jobs
 from rooms.actions import breakouts, presence, surveys
 from rooms.actions.publish import OUTBOX
 from signaling.ratelimit import RateLimiter
@@ -131,6 +132,8 @@ class WorkerTasks:
         changed = await _off_the_busy_thread(breakouts.tick)()  # never behind a join storm: the heartbeat waits for it
         await _off_the_busy_thread(surveys.prompt_newly_due)()
         self.start_mail_round()
+        if _may_use_other_threads():  # recordings: render the stopped ones, delete the expired
+            recording_jobs.start_round()
         if changed:
             logger.info("breakout timer changed %d convening(s)", changed)
 

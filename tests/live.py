@@ -81,19 +81,19 @@ class LiveDatabase:
     def is_postgres(self) -> bool:
         return self.base_url.startswith(("postgres://", "postgresql://"))
 
-    def create(self) -> "LiveDatabase":
+    def create(self) -> LiveDatabase:
         self._allocate()
         manage(self.url, "migrate", "--noinput", "-v0")
         manage(self.url, "demo")
         return self
 
-    def clone(self) -> "LiveDatabase":
+    def clone(self) -> LiveDatabase:
         """A new database with the same contents (nothing may be connected to this one)."""
         copy = LiveDatabase(self.base_url)
         copy._allocate(template=self)
         return copy
 
-    def _allocate(self, template: "LiveDatabase | None" = None) -> None:
+    def _allocate(self, template: LiveDatabase | None = None) -> None:
         if self.is_postgres:
             self._pg_name = f"convene_live_{secrets.token_hex(4)}"
             source = f' TEMPLATE "{template._pg_name}"' if template else ""
@@ -152,7 +152,7 @@ class DaphneServer:
         assert self.process is not None
         return self.process.pid
 
-    def start(self, timeout: float = 20.0) -> "DaphneServer":
+    def start(self, timeout: float = 20.0) -> DaphneServer:
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port),

@@ -36,7 +36,7 @@ def password_rows(db_url: str, role: str = "moderator", slug: str = DEMO_SLUG) -
     return json.loads(out.strip().splitlines()[-1])
 
 
-def password_cookie(server: "DaphneServer", username: str, password: str = DEMO_PASSWORD) -> str:
+def password_cookie(server: DaphneServer, username: str, password: str = DEMO_PASSWORD) -> str:
     """Sign in at /accounts/login/ as a browser does; the ``Cookie`` header a websocket then sends."""
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
@@ -92,7 +92,7 @@ class Expecting:
         while (remaining := deadline - time.monotonic()) > 0:
             try:
                 message = await self._receive(remaining)
-            except (asyncio.TimeoutError, TimeoutError):
+            except TimeoutError:
                 break
             if wanted(message):
                 return message
@@ -122,8 +122,8 @@ class WsClient(Expecting):
         self.socket = socket
 
     @classmethod
-    async def open(cls, server: "DaphneServer", token: str = "", slug: str = DEMO_SLUG, *,
-                   cookie: str | None = None) -> "WsClient":
+    async def open(cls, server: DaphneServer, token: str = "", slug: str = DEMO_SLUG, *,
+                   cookie: str | None = None) -> WsClient:
         """With a join-link token, or with ``cookie`` from ``password_cookie`` (moderators)."""
         from websockets.asyncio.client import connect
 

@@ -1,7 +1,7 @@
-"""Who may see and change which Top 5 list. Role rules come from surveys.access."""
+"""Who may see and change which Top 5 list. Role rules come from convenings.access."""
 from __future__ import annotations
 
-from surveys.access import Viewer, organizes, takes_part
+from convenings.access import Viewer, organizes, takes_part
 
 
 def can_edit_team(viewer: Viewer, team_id: int) -> bool:

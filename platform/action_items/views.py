@@ -12,9 +12,9 @@ from action_items.models import MAX_ITEMS
 from action_items.permissions import can_edit_team, can_view_share_out, can_view_team
 from action_items.ranking import ListFull, NotInList
 from action_items.selectors import as_json, session_at, share_out, teams_in
+from convenings.access import deny, viewer_for
 from convenings.models import Convening
 from people.models import Participant
-from surveys.access import deny, viewer_for
 
 OPERATIONS = {"edit", "up", "down", "remove"}
 

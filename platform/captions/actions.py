@@ -14,7 +14,7 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
-from captions.models import CaptionLine, Captioner
+from captions.models import Captioner, CaptionLine
 from captions.rules import HISTORY_LINES, Source, clean_line, line_step, takes_automatic
 from convenings.models import Registration, Session
 from people.models import Participant

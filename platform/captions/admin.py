@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from captions.models import CaptionLine, Captioner, TranscriptAccess
+from captions.models import Captioner, CaptionLine, TranscriptAccess
 
 admin.site.register(Captioner)
 admin.site.register(TranscriptAccess)

@@ -12,8 +12,8 @@ from django.views.decorators.http import require_POST
 
 from captions import transcripts as store
 from captions.transcript import plain_text, webvtt
+from convenings.access import Viewer, deny, organizes, viewer_for
 from convenings.models import Convening
-from surveys.access import Viewer, deny, organizes, viewer_for
 
 CLOSED = "Transcripts are for the convening's organizers; they have not shared them with participants."
 

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import io
-import zoneinfo
 import zipfile
+import zoneinfo
 from collections.abc import Iterable
 
 from certificates.hours import hours_text

@@ -38,7 +38,7 @@ PRESENTERS = [
 ]
 MODERATORS = [("Jordan", "Ellis"), ("Priscilla", "Navarro"), ("Sam", "Whitaker")]
 ORGANIZER = ("Olivia", "Marsh")
-DEMO_PASSWORD = "convene-demo"
+DEMO_PASSWORD = "convene-demo"  # noqa: S105 — the demo's published staff password (README)
 
 # (order, title, kind, start "HH:MM", end "HH:MM", description, topic names, presenter indexes)
 AGENDA = [

@@ -35,7 +35,7 @@ def session_event(convening: Convening, item: AgendaItem, base_url: str, stamp: 
     tz = convening.tz
     return Event.new(
         uid=f"convene-session-{session.pk}@{_host(base_url)}",
-        stamp=stamp.astimezone(dt.timezone.utc),
+        stamp=stamp.astimezone(dt.UTC),
         start=session.starts_at.astimezone(tz),
         end=session.ends_at.astimezone(tz),
         summary=f"{session.title} · {convening.title}",

@@ -151,6 +151,29 @@ def issue(registration: Registration, *, valid_for: dt.timedelta | None = None,
     return JoinLink(registration, signing.dumps(payload, salt=SALT))
 
 
+# A link emailed ahead of a convening must open it on the day, however far off the day is (a
+# link's usual life, JOIN_LINK_MAX_AGE_DAYS from issue, can be shorter); it stops a day after the end.
+OUTLIVES_CONVENING = dt.timedelta(days=1)
+
+
+def lifetime_for_the_day(expires: dt.datetime | None, ends_at: dt.datetime, now: dt.datetime,
+                         usual: dt.timedelta) -> dt.timedelta | None:
+    """How long a link issued ``now`` must last to work until a day after the convening ends;
+    None when the current expiry already covers that. Pure; never shortens a link's life."""
+    needed = ends_at + OUTLIVES_CONVENING
+    if expires is not None and now < expires and needed <= expires:
+        return None
+    return max(needed - now, usual)
+
+
+def issue_for_the_day(registration: Registration, *, now: dt.datetime | None = None) -> JoinLink:
+    """``issue`` for a link emailed ahead of the convening (confirmation, invitation, reminder)."""
+    now = now or timezone.now()
+    valid_for = lifetime_for_the_day(registration.join_expires_at, registration.convening.ends_at, now,
+                                     dt.timedelta(days=settings.JOIN_LINK_MAX_AGE_DAYS))
+    return issue(registration, valid_for=valid_for, now=now)
+
+
 def revoke(registration: Registration) -> None:
     """Ends the registration's links and the sessions they opened (at their next request)."""
     registration.join_nonce = new_join_nonce()

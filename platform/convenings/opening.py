@@ -39,7 +39,7 @@ class Doors:
     time_zone: str
 
     @classmethod
-    def of(cls, convening: Any) -> "Doors":
+    def of(cls, convening: Any) -> Doors:
         """A convening's doors (anything with ``starts_at``, ``ends_at`` and ``time_zone``)."""
         return cls(convening.starts_at, convening.ends_at, convening.time_zone)
 

@@ -1,7 +1,7 @@
 """Who may do what during a live convening: the one place that decides.
 
-Pure: no database, no Django. Every live handler (plenary now, breakouts and
-media later) asks :func:`allowed` with the person's convening role
+Pure: no database, no Django. Every live handler (plenary, breakouts, media,
+captions, polls) asks :func:`allowed` with the person's convening role
 (``Registration.Role``: organizer, moderator, presenter, participant).
 """
 from __future__ import annotations
@@ -30,8 +30,12 @@ class Action(StrEnum):
     EDIT_PLAN = "edit_plan"
     # Make someone (a CART provider, a volunteer) the captioner of a space.
     ASSIGN_CAPTIONER = "assign_captioner"
+    # Ask, close and share quick polls (polls.rules); anyone in a poll's scope votes.
+    RUN_POLLS = "run_polls"
+    # Start and stop recording a space (the plenary; rooms where the organizer allows it).
+    RECORD = "record"
     # Survey results, every team's Top 5 and the convening report: moderators judge how
-    # their sessions went as much as organizers do (surveys.access.organizes asks this).
+    # their sessions went as much as organizers do (convenings.access.organizes asks this).
     VIEW_RESULTS = "view_results"
 
 
@@ -41,7 +45,7 @@ _MODERATOR = _PRESENTER | {
     Action.DELETE_CHAT, Action.LOWER_ANY_HAND, Action.INVITE_TO_SPEAK, Action.BROADCAST,
     Action.MUTE_PARTICIPANT, Action.OPEN_BREAKOUTS, Action.MOVE_PARTICIPANT,
     Action.CLOSE_BREAKOUTS, Action.SET_TIMER, Action.JOIN_ANY_ROOM, Action.EDIT_PLAN,
-    Action.VIEW_RESULTS, Action.ASSIGN_CAPTIONER,
+    Action.VIEW_RESULTS, Action.ASSIGN_CAPTIONER, Action.RUN_POLLS, Action.RECORD,
 }
 _ORGANIZER = frozenset(Action)
 

@@ -3,18 +3,25 @@ from __future__ import annotations
 import logging
 
 from django.http import Http404, HttpRequest, HttpResponse
-from django.urls import reverse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from convenings import joinlinks
-from convenings.agenda import (COMMON_TIME_ZONES, SESSION_KEY, AgendaItem, TimeZoneChoice, agenda,
-                               choose_time_zone, known_time_zones)
+from convenings.access import organizes, viewer_for
+from convenings.agenda import (
+    COMMON_TIME_ZONES,
+    SESSION_KEY,
+    AgendaItem,
+    TimeZoneChoice,
+    agenda,
+    choose_time_zone,
+    known_time_zones,
+)
 from convenings.ical import agenda_calendar
 from convenings.models import Convening, Registration
-from surveys.access import organizes, viewer_for
 
 logger = logging.getLogger(__name__)
 

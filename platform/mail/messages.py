@@ -38,7 +38,7 @@ def local_when(convening: Convening, moment: dt.datetime) -> str:
 def _way_in(registration: Registration, now: dt.datetime) -> dict[str, str]:
     convening = registration.convening
     if joinlinks.why_not_issued(registration) is None:
-        return {"join_url": absolute(joinlinks.issue(registration, now=now).path)}
+        return {"join_url": absolute(joinlinks.issue_for_the_day(registration, now=now).path)}
     # The path is a slug's: readable as it is in a plain-text email.
     sign_in = f"{reverse('login')}?next={convening.get_absolute_url()}"
     return {"join_url": "", "sign_in_url": absolute(sign_in)}

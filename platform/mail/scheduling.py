@@ -98,7 +98,7 @@ def _reminders_due(now: dt.datetime) -> int:
             continue
         minutes, start = int(offset.total_seconds() // 60), int(convening.starts_at.timestamp())
         queued += _enqueue_each(
-            rostered(convening), lambda r, c=convening: f"reminder:{c.pk}:{r.pk}:{minutes}:{start}",
+            rostered(convening), lambda r, c=convening: f"reminder:{c.pk}:{r.pk}:{minutes}:{start}",  # noqa: B023 (called at once)
             lambda r: messages.reminder(r, now), "reminder").queued
     return queued
 

@@ -4,15 +4,15 @@ Organizers of *that* convening (a Registration with role organizer) and superuse
 Moderators run the live convening but do not edit its agenda; staff who organize nothing
 here are not let in either. Creating a new convening is for staff and superusers (they
 become its organizer). Anonymous visitors are sent to sign in; everyone else gets the
-project's "not available" page (``surveys.access.deny``) with the reason.
+project's "not available" page (``convenings.access.deny``) with the reason.
 """
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.http import HttpRequest, HttpResponse
 
+from convenings.access import Viewer, deny, viewer_for
 from convenings.models import Convening, Registration
-from surveys.access import Viewer, deny, viewer_for
 
 ORGANIZER = Registration.Role.ORGANIZER.value
 NOT_ORGANIZER = ("Only this convening's organizers can change its agenda, sessions and speakers. "

@@ -1,10 +1,11 @@
 """Telling registered people when a session they were invited to changes.
 
 ``what_changed`` is pure: it compares what people were told (title, kind, times) before and
-after an edit. ``tell_registered`` enqueues one email per registration through the mail app's
-outbox (``mail.outbox.enqueue``), only once invitations have gone out and only when the mail
-app is installed; the outbox key names the session and the change's version, so a change is
-emailed once however often a save is retried.
+after an edit (a session added has no before, one removed no after). ``tell_registered`` and
+``tell_removed`` enqueue one email per registration through the mail app's outbox
+(``mail.outbox.enqueue``), only once invitations have gone out and only when the mail app is
+installed; the outbox key names the session and the change's version, so a change is emailed
+once however often a save is retried.
 """
 from __future__ import annotations
 
@@ -45,9 +46,15 @@ def _when(facts: SessionFacts, zone: zoneinfo.ZoneInfo) -> str:
     return f"{start:%a %-d %b %Y, %-I:%M %p} – {end:%-I:%M %p}"
 
 
-def what_changed(before: SessionFacts, after: SessionFacts, time_zone: str) -> list[str]:
-    """Lines telling people what changed, in the convening's time zone; empty when nothing they were told did."""
+def what_changed(before: SessionFacts | None, after: SessionFacts | None, time_zone: str) -> list[str]:
+    """Lines telling people what changed, in the convening's time zone; empty when nothing they were told did.
+    ``before`` None: the session is new to the agenda; ``after`` None: it was removed."""
     zone = zoneinfo.ZoneInfo(time_zone)
+    if after is None:
+        return [] if before is None else [
+            f"Removed from the agenda (it was {before.kind_label}, {_when(before, zone)}, {time_zone})"]
+    if before is None:
+        return [f"New on the agenda: {after.kind_label}, {_when(after, zone)} ({time_zone})"]
     lines = []
     if before.title != after.title:
         lines.append(f"Title: now “{after.title}” (was “{before.title}”)")
@@ -92,9 +99,10 @@ def _body(session: Session, lines: list[str], page_url: str) -> str:
     ])
 
 
-def tell_registered(session: Session, lines: list[str], *, page_url: str, changed_by: object = None) -> int:
-    """Email everyone registered about this change, once; returns how many were told (0: nobody
-    needed telling yet, or the mail app is not installed)."""
+def tell_registered(session: Session, lines: list[str], *, page_url: str, changed_by: object = None,
+                    added: bool = False) -> int:
+    """Email everyone registered about this change (``added``: the session is new), once; returns
+    how many were told (0: nobody needed telling yet, or the mail app is not installed)."""
     convening = session.convening
     if not lines or not invitations_sent(convening):
         return 0
@@ -104,7 +112,7 @@ def tell_registered(session: Session, lines: list[str], *, page_url: str, change
         latest = SessionChange.objects.select_for_update().filter(session=session).order_by("-version").first()
         version = (latest.version if latest else 0) + 1
         people = people_to_tell(convening, except_user_id=getattr(changed_by, "pk", None))
-        subject = f"Changed: {session.title} · {convening.title}"
+        subject = f"{'New session' if added else 'Changed'}: {session.title} · {convening.title}"
         body = _body(session, lines, page_url)
         for registration in people:
             enqueue(to=registration.participant.user.email, subject=subject, body=body,
@@ -113,4 +121,26 @@ def tell_registered(session: Session, lines: list[str], *, page_url: str, change
         SessionChange.objects.create(session=session, version=version, summary="\n".join(lines),
                                      told=len(people), changed_by=changed_by)
     logger.info("session %s changed (v%s): told %s registered people", session.pk, version, len(people))
+    return len(people)
+
+
+def tell_removed(session: Session, *, page_url: str, changed_by: object = None) -> int:
+    """Before a session is deleted: email everyone registered that it is off the agenda, once
+    (the key names the session, whose id is never reused). No SessionChange row: it would go
+    with the session."""
+    convening = session.convening
+    lines = what_changed(SessionFacts.of(session), None, convening.time_zone)
+    if not invitations_sent(convening):
+        return 0
+    from mail.outbox import enqueue  # guarded: see invitations_sent
+
+    people = people_to_tell(convening, except_user_id=getattr(changed_by, "pk", None))
+    subject = f"Removed: {session.title} · {convening.title}"
+    body = _body(session, lines, page_url)
+    with transaction.atomic():
+        for registration in people:
+            enqueue(to=registration.participant.user.email, subject=subject, body=body,
+                    key=f"session-removed:{session.pk}:{registration.pk}", convening_id=convening.pk,
+                    kind=CHANGE_KIND)
+    logger.info("session %s removed: told %s registered people", session.pk, len(people))
     return len(people)

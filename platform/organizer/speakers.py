@@ -118,7 +118,7 @@ def invite_speaker(convening: Convening, *, first_name: str, last_name: str, ema
     if reason:
         note = f"No presenter link for {participant.name}: {reason}."
         return Invited(registration, created, "", False, note)
-    link = joinlinks.issue(registration)
+    link = joinlinks.issue_for_the_day(registration)
     link_url = absolute(link.path)
     emailed = send_invitation(registration, link_url=link_url, speaker_url=speaker_url)
     return Invited(registration, created, link_url, emailed, note)

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from convenings import joinlinks
+from convenings.access import Viewer, deny
 from convenings.models import Convening, Material, Registration, Session, Topic
 from organizer import access, changes, uploads
 from organizer.creation import create_convening
@@ -25,7 +26,6 @@ from organizer.defaults import KINDS, TEMPLATES, defaults_for
 from organizer.forms import InviteSpeakerForm, MaterialForm, NewConveningForm, SessionForm, TopicForm
 from organizer.models import ConveningSetup
 from organizer.speakers import invite_speaker
-from surveys.access import Viewer, deny
 
 logger = logging.getLogger(__name__)
 
@@ -98,13 +98,10 @@ def _session_page(request: HttpRequest, convening: Convening, session: Session |
                 saved.order = (convening.sessions.aggregate(m=Max("order"))["m"] or 0) + 1
             saved.save()
             form.save_m2m()
-            told = 0
-            if before is not None:
-                lines = changes.what_changed(before, changes.SessionFacts.of(saved), convening.time_zone)
-                told = changes.tell_registered(saved, lines, changed_by=request.user,
-                                               page_url=request.build_absolute_uri(convening.get_absolute_url()))
-        note = f" {told} registered {'person was' if told == 1 else 'people were'} emailed about the change." \
-            if told else ""
+            lines = changes.what_changed(before, changes.SessionFacts.of(saved), convening.time_zone)
+            told = changes.tell_registered(saved, lines, changed_by=request.user, added=before is None,
+                                           page_url=request.build_absolute_uri(convening.get_absolute_url()))
+        note = _told_note(told)
         messages.success(request, f"Saved “{saved.title}”.{note}")
         return redirect("organizer:session", slug=convening.slug, session_id=saved.pk)
     return render(request, "organizer/session.html", _base_context(
@@ -138,9 +135,17 @@ def session_delete(request: HttpRequest, slug: str, session_id: int) -> HttpResp
         return denied
     session = get_object_or_404(Session, convening=convening, pk=session_id)
     title = session.title
-    session.delete()
-    messages.success(request, f"Removed “{title}” from the agenda.")
+    with transaction.atomic():  # the emails and the removal, together
+        told = changes.tell_removed(session, changed_by=request.user,
+                                    page_url=request.build_absolute_uri(convening.get_absolute_url()))
+        session.delete()
+    messages.success(request, f"Removed “{title}” from the agenda.{_told_note(told)}")
     return redirect("organizer:home", slug=slug)
+
+
+def _told_note(told: int) -> str:
+    return f" {told} registered {'person was' if told == 1 else 'people were'} emailed about the change." \
+        if told else ""
 
 
 # ---- materials ---------------------------------------------------------------------------------
@@ -277,7 +282,7 @@ def speaker_link(request: HttpRequest, slug: str, registration_id: int) -> HttpR
     registration = get_object_or_404(Registration, convening=convening, pk=registration_id,
                                      role=Registration.Role.PRESENTER)
     try:
-        link = joinlinks.issue(registration)
+        link = joinlinks.issue_for_the_day(registration)
     except joinlinks.JoinLinkError as exc:
         messages.error(request, str(exc))
     else:

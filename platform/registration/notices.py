@@ -43,7 +43,7 @@ def _url(base_url: str, path: str) -> str:
 
 def _join_lines(registration: Registration, base_url: str) -> list[str]:
     try:
-        link = joinlinks.issue(registration)
+        link = joinlinks.issue_for_the_day(registration)
     except joinlinks.JoinLinkError:
         # Staff, moderators and organizers sign in with their password (joinlinks.py).
         return ["On the day, sign in with your username and password and open the convening:",

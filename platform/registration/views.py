@@ -22,8 +22,15 @@ from convenings import joinlinks
 from convenings.models import Convening, Registration
 from organizer.access import require_organizer  # the one check for organizer pages
 from registration import links, notices, organize, rules, services, throttle
-from registration.forms import (TEAM_SIZE, InterestsForm, PersonForm, PlaceForm, SettingsForm, TeamMemberForm,
-                                distinct_emails)
+from registration.forms import (
+    TEAM_SIZE,
+    InterestsForm,
+    PersonForm,
+    PlaceForm,
+    SettingsForm,
+    TeamMemberForm,
+    distinct_emails,
+)
 
 logger = logging.getLogger(__name__)
 DONE_KEY = "convene.registration.done"

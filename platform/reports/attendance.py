@@ -7,7 +7,6 @@ overlapping intervals; ``reports.intervals`` counts the overlap once.
 from __future__ import annotations
 
 import datetime as dt
-
 from collections.abc import Iterable
 
 from django.db import transaction

@@ -6,6 +6,7 @@ import datetime as dt
 import zoneinfo
 
 from action_items.selectors import ShareOut
+from polls.results import PollReport
 from reports.intervals import minutes
 from reports.sources import RoomStay
 from reports.summary import AttendanceSummary
@@ -39,6 +40,22 @@ def action_items_csv(data: ShareOut, tz: zoneinfo.ZoneInfo) -> str:
     rows = [[group.kind, group.name, group.detail, rank, item.text,
              item.updated_by.name if item.updated_by else "", _time(item.updated_at, tz)]
             for group in [*data.teams, *data.rooms] for rank, item in enumerate(group.items, start=1)]
+    return write_csv([header, *rows])
+
+
+def polls_csv(reports: list[PollReport], tz: zoneinfo.ZoneInfo) -> str:
+    """Every poll's results: one row per option, overall ("All") and, for room polls, per room."""
+    header = ["Session", "Asked at", "Question", "Kind", "Asked in", "Results shared", "Where", "Option",
+              "Votes", "Percent of voters", "Voters", "Average (1-5)"]
+    rows = []
+    for r in reports:
+        poll = r.poll
+        start = [poll.session.title if poll.session else "", _time(poll.asked_at, tz), poll.question,
+                 poll.get_kind_display(), poll.get_scope_display(), "yes" if poll.results_shared else "no"]
+        for where, voters, mean, options in [("All", r.voters, r.mean, r.options),
+                                             *[(s.name, s.voters, s.mean, s.options) for s in r.rooms]]:
+            rows += [[*start, where, o.text, o.votes, o.percent, voters, "" if mean is None else mean]
+                     for o in options]
     return write_csv([header, *rows])
 
 

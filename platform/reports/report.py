@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from action_items.selectors import ShareOut, share_out
 from convenings.models import Convening
+from polls.results import PollReport, report_polls
 from reports.sources import RoomSummary, breakout_rooms
 from reports.summary import AttendanceSummary, attendance_summary
 from surveys.presenters import ResultsPage, results_page
@@ -19,6 +20,7 @@ class ConveningReport:
     rooms: list[RoomSummary]
     share_out: ShareOut
     surveys: list[ResultsPage]
+    polls: list[PollReport] = field(default_factory=list)
 
 
 def build_report(convening: Convening, now: dt.datetime) -> ConveningReport:
@@ -26,5 +28,5 @@ def build_report(convening: Convening, now: dt.datetime) -> ConveningReport:
     return ConveningReport(
         convening=convening, generated_at=now, attendance=attendance_summary(convening, now),
         rooms=breakout_rooms(convening), share_out=share_out(convening),
-        surveys=[results_page(s) for s in surveys],
+        surveys=[results_page(s) for s in surveys], polls=report_polls(convening.pk),
     )

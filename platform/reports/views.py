@@ -6,12 +6,13 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
 from action_items.selectors import share_out
+from convenings.access import deny, organizes, viewer_for
 from convenings.models import Convening
-from reports.export import action_items_csv, attendance_csv, room_membership_csv
+from polls.results import report_polls
+from reports.export import action_items_csv, attendance_csv, polls_csv, room_membership_csv
 from reports.report import build_report
 from reports.sources import room_stays
 from reports.summary import attendance_summary
-from surveys.access import deny, organizes, viewer_for
 
 DENIED = "The convening report is for the convening's organizers and moderators."
 
@@ -50,6 +51,13 @@ def action_items_download(request: HttpRequest, slug: str) -> HttpResponse:
     if denied:
         return denied
     return _csv(action_items_csv(share_out(convening), convening.tz), f"{convening.slug}-action-items.csv")
+
+
+def polls_download(request: HttpRequest, slug: str) -> HttpResponse:
+    convening, denied = _authorized(request, slug)
+    if denied:
+        return denied
+    return _csv(polls_csv(report_polls(convening.pk), convening.tz), f"{convening.slug}-polls.csv")
 
 
 def _csv(text: str, filename: str) -> HttpResponse:

@@ -1,4 +1,4 @@
-"""Survey pages. Each view parses, authorizes (surveys.access) and delegates."""
+"""Survey pages. Each view parses, authorizes (convenings.access) and delegates."""
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -8,9 +8,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
+from convenings.access import Viewer, can_respond, deny, organizes, takes_part, viewer_for
 from convenings.models import Convening
 from people.models import Participant
-from surveys.access import Viewer, can_respond, deny, organizes, takes_part, viewer_for
 from surveys.answers import parse_answers
 from surveys.export import responses_csv
 from surveys.models import Survey

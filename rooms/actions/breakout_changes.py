@@ -20,7 +20,7 @@ from rooms.breakout_models import LiveBreakoutState
 from rooms.breakouts import history, roster, snapshot, store
 from rooms.breakouts.history import Stay
 from rooms.breakouts.store import Live
-from rooms.live import Change, Effect
+from rooms.live import Change, Effect, HelpRequested, HelpResolved, HelpWithdrawn, RoomClosed
 from rooms.models import PLENARY
 from signaling.protocol import ServerMessage
 from signaling.protocol.breakout_rooms import HelpStatus
@@ -83,11 +83,11 @@ def _commit(row: LiveBreakoutState, before: Live, step: Step, now: float) -> Liv
     # Connected people's connections and attendance follow them; absent people enter nothing.
     present = presence.relocate(after.convening_id, {f.person: f.space for f in follows}, history.moment(now))
     history.record(after.convening_id, after.session_id, [*changes, *stays], now, names, present=present)
-    closed = [e.room for e in step.effects if e.kind == "room_closed" and e.room]
+    closed = [e.room for e in step.effects if isinstance(e, RoomClosed)]
     extra = [top_five.summary(after.convening_id, [(k, names[k]) for k in closed], now)] if closed else []
     breakout_publish.publish_change(after, follows, step.effects, now, extra,
                                     help_changed=before.state.help_queue != after.state.help_queue,
-                                    supersedable=step.supersedable and not present)
+                                    supersedable=step.supersedable and not present, before=before)
     _tell_callers(after.convening_id, step.effects)
     if len(follows) < BULK:  # a few moves: roster entries too (thousands would flood everyone)
         for f in follows:
@@ -113,10 +113,10 @@ def _follows(before: Live, after: Live, changes: list[Change], stays: list[Stay]
 
 def _tell_callers(convening_id: int, effects: list[Effect]) -> None:
     """Each person whose call for help changed hears about it (all their tabs)."""
-    calls = [e for e in effects if e.kind.startswith("help_") and e.person is not None]
-    names = roster.names([int(e.detail) for e in calls if e.kind == "help_resolved"])  # type: ignore[arg-type]
+    calls = [e for e in effects if isinstance(e, HelpRequested | HelpWithdrawn | HelpResolved)]
+    names = roster.names([int(e.by) for e in calls if isinstance(e, HelpResolved)])
     for e in calls:
-        by = (Person(participant_id=int(e.detail), name=names.get(int(e.detail), ""))  # type: ignore[arg-type]
-              if e.kind == "help_resolved" else None)
-        breakout_publish.to_person(convening_id, int(e.person),  # type: ignore[arg-type]
-                                   HelpStatus(waiting=e.kind == "help_requested", room=e.room, resolved_by=by))
+        by = (Person(participant_id=int(e.by), name=names.get(int(e.by), "")) if isinstance(e, HelpResolved)
+              else None)
+        breakout_publish.to_person(convening_id, int(e.person),
+                                   HelpStatus(waiting=isinstance(e, HelpRequested), room=e.room, resolved_by=by))

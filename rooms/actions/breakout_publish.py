@@ -12,7 +12,7 @@ signaling.consumers.breakout_events):
 * Everyone: the convening event carries the already-serialized messages for
   participants (``public``) and for moderators (``staff``: with the help queue).
 
-``fresh`` lists rooms with no chat or raised hand yet, so a connection entering one
+``fresh`` lists rooms with no chat, raised hand, notes or Top 5 yet, so a connection entering one
 builds its ``space.entered`` without asking the database.
 """
 from __future__ import annotations
@@ -21,15 +21,24 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from action_items.models import ActionItem
 from convenings.models import Registration
 from convenings.permissions import ROLES, Action, allowed
-from rooms.actions.publish import convening_group, participant_group, publish, publish_event, publish_latest
+from rooms.actions.publish import (
+    convening_group,
+    participant_group,
+    publish,
+    publish_event,
+    publish_latest,
+    publish_merged,
+)
+from rooms.breakout_models import RoomNotes
 from rooms.breakouts import snapshot
 from rooms.breakouts.store import Live
-from rooms.live import Effect
+from rooms.live import Effect, RoomClosing
 from rooms.models import PLENARY, RaisedHand, SpaceCounter
 from signaling.protocol import ServerMessage
-from signaling.protocol.breakouts import BreakoutClosing
+from signaling.protocol.breakouts import BreakoutChanged, BreakoutClosing
 
 EVENT = "breakouts.event"
 BULK = 5  # this many people moving at once ride in the convening event
@@ -51,6 +60,9 @@ def _fresh(convening_id: int, spaces: set[str]) -> set[str]:
         return set()
     used = set(SpaceCounter.objects.filter(convening_id=convening_id, space__in=rooms).values_list("space", flat=True))
     used |= set(RaisedHand.objects.filter(convening_id=convening_id, space__in=rooms).values_list("space", flat=True))
+    # Nor notes or a Top 5 (a reopened room keeps them): a fresh room's space.entered says "nothing yet".
+    used |= set(RoomNotes.objects.filter(convening_id=convening_id, room_key__in=rooms).values_list("room_key", flat=True))
+    used |= set(ActionItem.objects.filter(convening_id=convening_id, room_key__in=rooms).values_list("room_key", flat=True))
     return rooms - used
 
 
@@ -72,13 +84,34 @@ def to_person(convening_id: int, person: int, message: ServerMessage) -> None:
     publish(participant_group(convening_id, person), message)
 
 
+def _merge(older: tuple[BreakoutChanged, ServerMessage | None], newer: tuple[BreakoutChanged, ServerMessage | None],
+           ) -> tuple[BreakoutChanged, ServerMessage | None] | None:
+    """Two held changes as one (the newer rooms win); None if the newer does not follow the older."""
+    (first, _), (second, choices) = older, newer
+    if second.base_version != first.version:
+        return None
+    rooms = {r.key: r for r in first.rooms} | {r.key: r for r in second.rooms}
+    return second.model_copy(update={"base_version": first.base_version, "rooms": list(rooms.values())}), choices
+
+
+def _changed_event(held: tuple[BreakoutChanged, ServerMessage | None]) -> dict[str, object]:
+    texts = _texts(held)
+    return {"type": EVENT, "version": held[0].version, "public": texts, "staff": texts}
+
+
 def publish_change(after: Live, follows: list[Follow], effects: list[Effect], now: float,
                    extra: Iterable[ServerMessage] = (), help_changed: bool = False,
-                   supersedable: bool = False) -> None:
+                   supersedable: bool = False, before: Live | None = None) -> None:
     """Announce a saved change; call inside the transaction (sent after commit).
     ``supersedable``: nothing in it but the new state (a late joiner placed, who learns their
-    room from their welcome): it may wait briefly and be replaced by a newer state."""
+    room from their welcome): it may wait briefly and be merged with newer changes.
+    ``before``: the state it changed; a change that only moved people is sent as the rooms
+    it touched (``breakout.changed``), not as every room's member list."""
     cid = after.convening_id
+    key = f"breakouts.state.{cid}"
+    delta = snapshot.changed(before, after, now) if before is not None and not help_changed else None
+    if supersedable:  # nobody it moved is connected (a late joiner before their welcome): no one to follow
+        follows = []
     fresh = _fresh(cid, {f.space for f in follows})
     event: dict[str, object] = {"type": EVENT, "version": after.version}
     if len(follows) < BULK:
@@ -90,15 +123,22 @@ def publish_change(after: Live, follows: list[Follow], effects: list[Effect], no
         event["moves"] = json.dumps({str(f.person): f.space for f in follows})
         event["notices"] = {f.space: f.notice.to_json() for f in follows if f.notice is not None}
         event["fresh"] = sorted(fresh)
-    public, staff, queue = snapshot.state_messages(after, now)
-    closing = [BreakoutClosing(closes_at=snapshot.moment(e.detail), now=snapshot.moment(now))  # type: ignore[arg-type]
-               for e in effects if e.kind == "room_closing"][:1]
+    closing = [BreakoutClosing(closes_at=snapshot.moment(e.closes_at), now=snapshot.moment(now))
+               for e in effects if isinstance(e, RoomClosing)][:1]
     choices = snapshot.free_rooms(after) if after.state.mode == "self_select" and after.live_rooms() else None
     extra = list(extra)
-    event["public"] = _texts([*closing, public, choices, *extra])
-    event["staff"] = _texts([*closing, staff, queue if help_changed else None, choices, *extra])
-    if supersedable and "moves" not in event and not extra and not closing:
-        publish_latest(convening_group(cid), event, key=f"breakouts.state.{cid}")
+    quiet = supersedable and "moves" not in event and not extra and not closing
+    if delta is not None and quiet:
+        publish_merged(convening_group(cid), key, (delta, choices), _merge, _changed_event)
+        return
+    if delta is not None:
+        event["public"] = event["staff"] = _texts([*closing, delta, choices, *extra])
+    else:
+        public, staff, queue = snapshot.state_messages(after, now)
+        event["public"] = _texts([*closing, public, choices, *extra])
+        event["staff"] = _texts([*closing, staff, queue if help_changed else None, choices, *extra])
+    if quiet:
+        publish_latest(convening_group(cid), event, key=key)
         return
     # A few moved people: their own events go first and alone, before everyone's connections wake.
-    publish_event(convening_group(cid), event, after_s=SETTLE_S if 0 < len(follows) < BULK else 0.0)
+    publish_event(convening_group(cid), event, after_s=SETTLE_S if 0 < len(follows) < BULK else 0.0, after_held=key)

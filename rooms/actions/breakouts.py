@@ -13,7 +13,7 @@ from dataclasses import replace
 
 from convenings.models import Registration, Session
 from rooms import live as core
-from rooms.actions import NotFound
+from rooms.actions import NotFound, breakout_rounds
 from rooms.actions.breakout_changes import Operation, Step, change, change_if_due
 from rooms.actions.publish import publish, space_group
 from rooms.breakouts import drafts, roster, snapshot, store
@@ -23,7 +23,6 @@ from rooms.lifecycle import CLOSED, LIVE_STATES, OPEN, IllegalTransition
 from rooms.planning import DEFAULT_EXCLUDED, STRATEGIES, wants_of
 from signaling.protocol.plenary import Broadcast
 from signaling.protocol.shapes import Person
-
 
 # ---- checks ---------------------------------------------------------------------------
 
@@ -76,7 +75,7 @@ def open_rooms(convening_id: int, session_id: int, duration_s: float, mode: str 
             state, placed = core.place_late(state, person.id, wants_of(_rule(draft), person, topic_list),
                                             now, person.convening_role, reason="opened")
             effects += placed
-        return Step(Live(convening_id, state, session.pk, {}, topics, live.version), effects)
+        return Step(Live(convening_id, state, session.pk, {}, topics, live.version, live.rounds), effects)
 
     return change(convening_id, operate)
 
@@ -198,7 +197,7 @@ def close(convening_id: int, room: str | None = None, countdown: bool = False) -
         if not any(r.state in LIVE_STATES for r in state.rooms):
             raise IllegalTransition(CLOSED, "close")
         return core.close_all(state, now)
-    return change(convening_id, _core(operation))
+    return change(convening_id, breakout_rounds.closing_by_hand(_core(operation)))
 
 
 def tick() -> int:
@@ -206,7 +205,7 @@ def tick() -> int:
     Safe to run on many workers at once (the due row is locked, re-checked, skipped if taken)."""
     now = snapshot.moment(time.time())
     assert now is not None
-    return sum(change_if_due(convening_id, _core(core.advance_clock), now) is not None
+    return sum(change_if_due(convening_id, breakout_rounds.advance, now) is not None
                for convening_id in store.due(now))
 
 

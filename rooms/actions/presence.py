@@ -12,14 +12,15 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
+from reports.attendance import attendance_closed, attendance_moved, attendance_opened
 from rooms import snapshots
+from rooms.actions.publish import convening_group, forget_connection, participant_group, publish
 from rooms.breakouts import history
 from rooms.breakouts import store as breakout_store
-from rooms.actions.publish import convening_group, forget_connection, participant_group, publish
 from rooms.models import PLENARY, Presence
-from reports.attendance import attendance_closed, attendance_moved, attendance_opened
 from signaling.protocol import ServerMessage
 from signaling.protocol.plenary import PresenceChanged, PresenceJoined, PresenceLeft
+from signaling.protocol.shapes import RosterEntry
 
 CHUNK = 500  # channel names per IN (...) query
 
@@ -38,7 +39,13 @@ class Arrival:
 
 def _announce(convening_id: int, participant_id: int, *, arriving: bool = False) -> None:
     """Tell the convening how this person now looks: joined, changed or left."""
-    entry = snapshots.roster_entry(convening_id, participant_id)
+    announce_entry(convening_id, participant_id, snapshots.roster_entry(convening_id, participant_id),
+                   arriving=arriving)
+
+
+def announce_entry(convening_id: int, participant_id: int, entry: RosterEntry | None, *,
+                   arriving: bool = False) -> None:
+    """Like ``_announce``, with the entry already read (a welcome's roster holds it)."""
     group = convening_group(convening_id)
     if entry is None:
         message: ServerMessage = PresenceLeft(participant_id=participant_id)
@@ -54,7 +61,9 @@ def announce(convening_id: int, participant_id: int) -> None:
     _announce(convening_id, participant_id)
 
 
-def join(arrival: Arrival) -> None:
+def join(arrival: Arrival, *, announce: bool = True) -> None:
+    """Record a new connection; ``announce=False``: the caller announces it from the roster it
+    reads next (signaling.consumers.welcome.arrive: one roster query per join, not two)."""
     with transaction.atomic():
         Presence.objects.create(channel_name=arrival.channel_name, convening_id=arrival.convening_id,
                                 participant_id=arrival.participant_id, role=arrival.role,
@@ -64,7 +73,8 @@ def join(arrival: Arrival) -> None:
         attendance_opened(arrival.convening_id, arrival.participant_id, arrival.space, now)
         if arrival.space != PLENARY:
             _arrived_in_room(arrival, now)
-        _announce(arrival.convening_id, arrival.participant_id, arriving=True)
+        if announce:
+            _announce(arrival.convening_id, arrival.participant_id, arriving=True)
 
 
 def _arrived_in_room(arrival: Arrival, at: dt.datetime) -> None:

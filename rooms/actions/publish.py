@@ -16,7 +16,10 @@ group as one ``batch`` frame. Every frame costs each of N connections a send, so
 a thousand people joining at once would otherwise mean N² frames. Whole snapshots
 (``publish_latest``: late joiners placed in rooms, each change a new ``breakout.state``)
 are held the same way, and a newer one replaces the held one: a hundred late joiners
-arriving within a second cost a few fan-outs of the state, not a hundred.
+arriving within a second cost a few fan-outs of the state, not a hundred. Changes
+(``publish_merged``: the rooms a late joiner's placement touched) are held the same way and
+merged with the newer ones; a change published for the same key without holding (``publish_event``
+with ``after_held``) sends the held one first, so clients see versions in order.
 """
 from __future__ import annotations
 
@@ -24,7 +27,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 from asgiref.sync import async_to_sync
 from channels.layers import BaseChannelLayer, get_channel_layer
@@ -39,6 +42,22 @@ DELIVER = "deliver"
 
 Send = Callable[[BaseChannelLayer], Awaitable[None]]
 COALESCE_S = 0.25
+T = TypeVar("T")
+
+
+class Held:
+    """A change waiting to be merged with newer ones (``publish_merged``), then sent as one event."""
+
+    def __init__(self, group: str, item: Any, merge: Callable[[Any, Any], Any | None],
+                 event_of: Callable[[Any], dict[str, Any]]) -> None:
+        self.group, self.item, self.merge, self.event_of = group, item, merge, event_of
+
+    def send(self) -> Send:
+        group, event = self.group, self.event_of(self.item)
+
+        async def send(layer: BaseChannelLayer) -> None:
+            await layer.group_send(group, event)
+        return send
 
 
 def convening_group(convening_id: int) -> str:
@@ -74,6 +93,7 @@ class Outbox:
         self._queue: asyncio.Queue[Send] | None = None
         self._held: dict[str, list[str]] = {}
         self._latest: dict[str, Send] = {}
+        self._merged: dict[str, Held] = {}
 
     def open(self) -> None:
         """Start accepting events on the running loop; ``run()`` must follow."""
@@ -84,6 +104,7 @@ class Outbox:
         self._loop = self._queue = None
         self._held = {}
         self._latest = {}
+        self._merged = {}
 
     async def run(self) -> None:
         assert self._queue is not None and self._loop is asyncio.get_running_loop(), "open() first"
@@ -99,12 +120,52 @@ class Outbox:
             if self._queue is queue:
                 self._loop = self._queue = None
 
-    def put(self, send: Send) -> None:
+    def put(self, send: Send, after_held: str | None = None) -> None:
+        """Queue ``send``; ``after_held``: what is held under that key (put_merged) goes first."""
         loop, queue = self._loop, self._queue
         if loop is None or queue is None or loop.is_closed():
             async_to_sync(send)(get_channel_layer())  # no worker loop here: send now
             return
-        loop.call_soon_threadsafe(queue.put_nowait, send)
+        if after_held is None:
+            loop.call_soon_threadsafe(queue.put_nowait, send)
+        else:
+            loop.call_soon_threadsafe(self._put_after_held, after_held, send)
+
+    def _put_after_held(self, key: str, send: Send) -> None:
+        self._release_latest(key)
+        self._release_merged(key)
+        if self._queue is not None:
+            self._queue.put_nowait(send)
+
+    def put_merged(self, key: str, held: Held) -> None:
+        """Like ``put_latest``, but a newer item is merged into the held one (``held.merge``;
+        None: they do not merge, the held one is sent now and the newer one held instead)."""
+        loop = self._loop
+        if loop is None or self._queue is None or loop.is_closed():
+            self.put(held.send())
+            return
+        loop.call_soon_threadsafe(self._hold_merged, key, held)
+
+    def _hold_merged(self, key: str, held: Held) -> None:
+        older = self._merged.get(key)
+        if older is not None:
+            merged = older.merge(older.item, held.item)
+            if merged is not None:
+                older.item = merged
+                return
+            self._release_merged(key)
+        self._merged[key] = held
+        if self._loop is not None:
+            self._loop.call_later(COALESCE_S, self._release_merged, key, held)
+
+    def _release_merged(self, key: str, only: Held | None = None) -> None:
+        """Send what is held under ``key`` (``only``: if it is still that one, the timer's case)."""
+        held = self._merged.get(key)
+        if held is None or (only is not None and held is not only):
+            return
+        del self._merged[key]
+        if self._queue is not None:
+            self._queue.put_nowait(held.send())
 
     def put_coalesced(self, group: str, text: str) -> None:
         """Like ``put``, but held with others for ``group`` for up to COALESCE_S."""
@@ -162,11 +223,12 @@ def publish(group: str, message: ServerMessage, *, coalesce: bool = False) -> No
         publish_event(group, {"type": DELIVER, "text": message.to_json()})
 
 
-def publish_event(group: str, event: dict[str, Any], *, after_s: float = 0.0) -> None:
+def publish_event(group: str, event: dict[str, Any], *, after_s: float = 0.0, after_held: str | None = None) -> None:
     """Send a consumer event (not a client message) to ``group`` after commit.
 
     ``after_s``: wait that long first (the events queued after this one wait too, so the
     order is kept), e.g. to let a few people's own notices go out before a big fan-out.
+    ``after_held``: send what ``publish_merged`` holds under this key first.
     """
 
     async def send(layer: BaseChannelLayer) -> None:
@@ -176,7 +238,15 @@ def publish_event(group: str, event: dict[str, Any], *, after_s: float = 0.0) ->
 
     # robust: the change is committed either way; a failure is logged, and clients
     # catch up with chat.sync / the welcome when they reconnect.
-    transaction.on_commit(partial(OUTBOX.put, send), robust=True)
+    transaction.on_commit(partial(OUTBOX.put, send, after_held), robust=True)
+
+
+def publish_merged(group: str, key: str, item: T, merge: Callable[[T, T], T | None],
+                   event_of: Callable[[T], dict[str, Any]]) -> None:
+    """Send ``event_of(item)`` to ``group`` after commit, within COALESCE_S; items published
+    meanwhile under ``key`` are merged into it (``merge(older, newer)``, on the worker's loop),
+    so a burst of small changes costs each connection one frame, not one per change."""
+    transaction.on_commit(partial(OUTBOX.put_merged, key, Held(group, item, merge, event_of)), robust=True)
 
 
 def publish_latest(group: str, event: dict[str, Any], key: str) -> None:

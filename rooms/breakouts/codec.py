@@ -10,6 +10,7 @@ from typing import Any
 
 from rooms.live import PLACE, HelpRequest, LiveBreakouts, LiveRoom
 from rooms.planning import Plan, PlannedRoom, PlanOptions, Unplaced, compute_stats
+from rooms.rounds import Round, RoundSequence
 
 Json = dict[str, Any]
 
@@ -70,6 +71,29 @@ def live_from_json(data: Json) -> LiveBreakouts:
         grace_seconds=data.get("grace_seconds", 60.0), closing_ends_at=data.get("closing_ends_at"),
         help_queue=tuple(HelpRequest(p, room, at) for p, room, at in data.get("help_queue", [])),
         late_joiners=data.get("late_joiners", PLACE), leave_out=frozenset(data.get("leave_out", ())))
+
+
+def rounds_to_json(sequence: RoundSequence | None) -> Json:
+    if sequence is None:
+        return {}
+    return {"session_id": sequence.session_id, "rounds": [[r.strategy, r.minutes] for r in sequence.rounds],
+            "grace_seconds": sequence.grace_seconds, "room_count": sequence.room_count, "seed": sequence.seed,
+            "run": sequence.run, "current": sequence.current, "state": sequence.state,
+            "past": [[list(room) for room in rooms] for rooms in sequence.past],
+            "room_keys": [list(keys) for keys in sequence.room_keys], "repeats": sequence.repeats,
+            "note": sequence.note}
+
+
+def rounds_from_json(data: Json) -> RoundSequence | None:
+    if not data:
+        return None
+    return RoundSequence(
+        session_id=data["session_id"], rounds=tuple(Round(s, m) for s, m in data["rounds"]),
+        grace_seconds=data.get("grace_seconds", 60.0), room_count=data.get("room_count"), seed=data.get("seed", 0),
+        run=data.get("run", 0), current=data.get("current", 0), state=data.get("state", "defined"),
+        past=tuple(tuple(tuple(room) for room in rooms) for rooms in data.get("past", [])),
+        room_keys=tuple(tuple(keys) for keys in data.get("room_keys", [])), repeats=data.get("repeats", 0),
+        note=data.get("note", ""))
 
 
 EMPTY = LiveBreakouts(rooms=(), assignments={})

@@ -90,7 +90,7 @@ def _runs(trace: list[list[int]], x: int, y: int) -> list[tuple[int, int, int]]:
         k, prev = x - y, trace[d - 1]  # prev[k + d - 1]: diagonal k after round d - 1
 
         def at(diagonal: int) -> int:
-            return prev[diagonal + d - 1]
+            return prev[diagonal + d - 1]  # noqa: B023 (used within this iteration only)
 
         down = k == -d or (k != d and at(k - 1) < at(k + 1))
         px = at(k + 1) if down else at(k - 1)

@@ -27,7 +27,7 @@ from signaling.consumers.direct_write import Frame
 from signaling.consumers.handlers import db
 from signaling.consumers.welcome import space_entered
 from signaling.protocol import PLENARY
-from signaling.protocol.breakouts import BreakoutSnapshot
+from signaling.protocol.breakouts import RoomNotesText, RoomWork
 from signaling.protocol.plenary import SpaceEntered
 
 if TYPE_CHECKING:
@@ -48,18 +48,14 @@ def is_staff(conn: Connection) -> bool:
     return conn.can(Action.JOIN_ANY_ROOM)
 
 
-def located(snapshot: BreakoutSnapshot | None, participant_id: int) -> str:
-    """Where a snapshot puts a person: an open room they are in or visit, else the plenary."""
-    live = [room for room in snapshot.rooms if room.state in ("open", "closing")] if snapshot else []
-    visiting = [room.key for room in live if participant_id in room.visitors]  # a visit comes first
-    return next(iter(visiting + [room.key for room in live if participant_id in room.members]), PLENARY)
-
-
 @lru_cache(maxsize=8)
 def _moves(text: str) -> dict[str, str]:
     # The same map reaches every connection of this worker: parse it once.
     return json.loads(text)
 
+
+# What a fresh room (no chat, hands, notes or Top 5 yet: breakout_publish._fresh) holds.
+EMPTY_ROOM = RoomWork(notes=RoomNotesText(version=0, text="", by=None), action_items=[])
 
 # Rooms with history, entered by many connections of this worker in one change: one
 # query per room, not per connection (keyed by the change's version).
@@ -85,7 +81,8 @@ async def _follow(host: Host, conn: Connection, space: str, notice: str | None, 
     if notice:
         await host.send(text_data=notice)  # first: the person learns where they are going at once
     if space != conn.space:
-        entered = SpaceEntered(space=space, chat=[], hands=[]) if fresh else await _space_entered(conn, space, version)
+        entered = (SpaceEntered(space=space, chat=[], hands=[], room_work=EMPTY_ROOM if space != PLENARY else None)
+                   if fresh else await _space_entered(conn, space, version))
         await host.enter_space(space, entered)
 
 

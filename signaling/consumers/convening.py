@@ -26,7 +26,6 @@ from django.utils import timezone
 
 from convenings.models import Registration
 from rooms.actions import breakouts, presence
-from rooms.actions import surveys as survey_actions
 from rooms.actions.publish import space_group
 from signaling.consumers import backpressure, breakout_events, media_session, outage
 from signaling.consumers.admission import Refused, admit
@@ -171,11 +170,11 @@ class ConveningConsumer(AsyncWebsocketConsumer):
             channel_name=self.channel_name, convening_id=conn.convening_id, participant_id=conn.participant_id,
             role=conn.role, worker=WORKER.worker_id, space=conn.space), conn.you, conn.convening, conn.limits)
         WORKER.attach(self.channel_name, self._expired)
-        await self.reply(greeting)
-        for prompt in await db(survey_actions.prompts_for)(conn.convening_id, conn.participant_id):
+        await self.reply(greeting.welcome)
+        for prompt in greeting.prompts:
             await self.reply(prompt)
         # Breakouts may have opened or closed between reading the space and joining the groups.
-        if (space := breakout_events.located(greeting.breakouts, conn.participant_id)) != conn.space:
+        if (space := greeting.where) != conn.space:
             # The change that moved this person missed this connection's row: move it too.
             await db(presence.relocate)(conn.convening_id, {conn.participant_id: space}, timezone.now())
             await self.enter_space(space)

@@ -13,10 +13,11 @@ a connection with data still queued, goes through Twisted's ordinary ``write`` s
 order on the wire is kept. Anything unusual (compression negotiated, closing, TLS, an
 unknown transport) takes autobahn's own ``sendPreparedMessage``.
 
-It reaches into daphne, autobahn and Twisted internals, so it is pinned to the versions it
-was checked against (``PINNED``): with any other version installed, ``writer_for`` raises
-at the first connection instead of guessing. Re-read the code paths named above, then
-update ``PINNED``. ``CONVENE_DIRECT_WRITES=0`` switches it off (ASGI ``send`` everywhere).
+It reaches into daphne, autobahn and Twisted internals (``PRIVATE_NAMES``), so it is pinned to
+the versions it was checked against (``signaling.adapters.DIRECT_WRITES``): with any other
+version installed, or a name gone, ``writer_for`` logs it once and every connection uses the
+ordinary ASGI ``send`` instead of guessing. Re-read the code paths named above, then update
+the pins there. ``CONVENE_DIRECT_WRITES=0`` switches it off (ASGI ``send`` everywhere).
 
 The same place knows the two ends of one daphne connection that the flood limits need
 (signaling.consumers.backpressure): ``Outflow`` — how many bytes wait in Twisted's write
@@ -30,8 +31,9 @@ import functools
 import logging
 import os
 from collections.abc import Awaitable, Callable
-from importlib.metadata import version
 from typing import Any
+
+from signaling import adapters
 
 logger = logging.getLogger("convene.signaling")
 
@@ -39,26 +41,36 @@ logger = logging.getLogger("convene.signaling")
 # autobahn.websocket.protocol.PreparedMessage / WebSocketProtocol.sendPreparedMessage,
 # twisted.internet.abstract.FileDescriptor.write / doWrite, twisted.internet.tcp.Connection,
 # channels.sessions.InstanceSessionWrapper.send (the wrapper between the consumer and daphne).
-PINNED = {"daphne": "4.2.3", "autobahn": "26.10.2", "twisted": "26.10.0", "channels": "4.3.2"}
+# What a daphne websocket protocol instance must have for DaphneWriter (checked per connection too).
+PROTOCOL_NAMES = ("state", "send_queue", "_perMessageCompress", "transport", "sendPreparedMessage",
+                  "maxMessagePayloadSize", "logOctets", "logFrames", "serverSend")
+# Every private name this module relies on, and the code that must still use it
+# (signaling.adapters checks them with the pins above; a mismatch means the ASGI send).
+# By name ("module:qualified.name"), resolved when a daphne connection first asks (``writer_for``).
+# daphne's own ``Server.handle_reply`` is recognised per connection (``_daphne_protocol``: anything
+# else means the ASGI send) rather than here, as importing daphne.server installs Twisted's reactor.
+_AUTOBAHN = "autobahn.websocket.protocol:WebSocketProtocol"
+PRIVATE_NAMES: tuple[tuple[Any, tuple[str, ...]], ...] = (
+    ("channels.sessions:InstanceSessionWrapper.send", ("real_send",)),
+    (f"{_AUTOBAHN}._connectionMade", ("state", "send_queue", "_perMessageCompress")),
+    (_AUTOBAHN, ("STATE_OPEN", "STATE_CONNECTING", "sendPreparedMessage", "sendClose", "onMessage")),
+    (f"{_AUTOBAHN}.CONFIG_ATTRS_COMMON", ("maxMessagePayloadSize", "logOctets", "logFrames", "closeHandshakeTimeout")),
+    ("autobahn.websocket.protocol:PreparedMessage.__init__", ("payload", "payloadHybi")),
+    ("twisted.internet.abstract:FileDescriptor.write", ("_tempDataLen", "_tempDataBuffer")),
+    ("twisted.internet.abstract:FileDescriptor.doWrite", ("_tempDataLen", "dataBuffer", "offset")),
+    ("twisted.internet.tcp:Connection", ("writeSomeData", "connected", "disconnecting", "registerProducer",
+                                         "unregisterProducer")),
+)
 
 AsgiSend = Callable[[dict[str, Any]], Awaitable[None]]
 
 
 class UnpinnedVersion(RuntimeError):
-    """An installed package differs from the version this adapter was checked against."""
+    """A daphne connection lacks what this adapter was checked against (see ``PROTOCOL_NAMES``)."""
 
 
 def enabled() -> bool:
     return os.environ.get("CONVENE_DIRECT_WRITES", "1") != "0"
-
-
-@functools.cache
-def check_pins() -> None:
-    wrong = {name: version(name) for name, pinned in PINNED.items() if version(name) != pinned}
-    if wrong:
-        raise UnpinnedVersion(
-            f"signaling.consumers.direct_write was checked against {PINNED}, installed: {wrong}. "
-            "Re-check the internals it uses and update PINNED, or set CONVENE_DIRECT_WRITES=0.")
 
 
 class Frame:
@@ -122,8 +134,7 @@ class DaphneWriter:
         self.protocol = protocol
         self.admit = admit
         self._open, self._connecting = WebSocketProtocol.STATE_OPEN, WebSocketProtocol.STATE_CONNECTING
-        for name in ("state", "send_queue", "_perMessageCompress", "transport", "sendPreparedMessage",
-                     "maxMessagePayloadSize", "logOctets", "logFrames", "serverSend"):
+        for name in PROTOCOL_NAMES:
             if not hasattr(protocol, name):
                 raise UnpinnedVersion(f"daphne's websocket protocol has no {name!r}: internals changed")
 
@@ -167,20 +178,30 @@ ANNOUNCED = "websocket frames are written straight to daphne's sockets"
 
 @functools.cache
 def _announce() -> None:
-    logger.info("%s (signaling.consumers.direct_write, checked against %s)", ANNOUNCED, PINNED)
+    logger.info("%s (signaling.consumers.direct_write, checked against %s)", ANNOUNCED,
+                dict(adapters.DIRECT_WRITES.pins))
 
 
 def writer_for(send: AsgiSend, admit: Admit | None = None) -> Callable[[Frame], None] | None:
-    """A synchronous frame writer for this connection, or None: then use the ASGI ``send``."""
+    """A synchronous frame writer for this connection, or None: then use the ASGI ``send``
+    (also when the adapter no longer fits the installed daphne/autobahn/Twisted: logged once)."""
     if not enabled():
         return None
     protocol = _daphne_protocol(send)
-    if protocol is None:
+    if protocol is None or not adapters.usable(adapters.DIRECT_WRITES):
         return None
-    check_pins()
-    writer = DaphneWriter(protocol, admit).write
+    try:
+        writer = DaphneWriter(protocol, admit).write
+    except UnpinnedVersion as exc:  # this connection's protocol lacks a name the class check cannot see
+        _fell_back(str(exc))
+        return None
     _announce()  # once per worker: the live tests look for it in daphne's log
     return writer
+
+
+@functools.cache
+def _fell_back(reason: str) -> None:
+    logger.error("direct writes are off for connections like this one (%s): frames go through the ASGI send", reason)
 
 
 # ---- the flood limits' view of one connection (signaling.consumers.backpressure) ---------------

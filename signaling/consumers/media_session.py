@@ -32,7 +32,7 @@ from signaling.media.signals import SignalOut, TrackInfo
 from signaling.protocol import PLENARY, Error, ErrorCode, ProtocolError
 from signaling.protocol.media import (
     MediaAnswer, MediaIce, MediaOffer, MediaReconnect, MediaScreenAllowed, MediaServerAnswer,
-    MediaServerOffer, MediaTracks, TrackOut,
+    MediaServerOffer, MediaTracks, MediaVideoPaused, MediaVisible, TrackOut,
 )
 
 logger = logging.getLogger("convene.media")
@@ -137,6 +137,10 @@ class MediaSession:
             return  # see MDNS_CANDIDATE
         await backend.candidate(media_id, message.candidate.model_dump() if message.candidate else None)
 
+    async def visible(self, message: MediaVisible) -> None:
+        media_id, backend = self._joined()
+        await backend.visible(media_id, list(message.hidden))
+
     async def client_leave(self) -> None:
         self._joined()
         await self.leave()
@@ -167,6 +171,8 @@ class MediaSession:
             await self.conn.reply(MediaServerOffer(sdp=signal.sdp, tracks=_tracks(signal.tracks), space=self.conn.space))
         elif signal.kind == "tracks":
             await self.conn.reply(MediaTracks(tracks=_tracks(signal.tracks), space=self.conn.space))
+        elif signal.kind == "video_paused":
+            await self.conn.reply(MediaVideoPaused(paused=bool(signal.paused)))
         elif signal.kind == "error":
             self.media_id = self.backend = None  # the media server dropped it already
             code = signal.code or errors.CONNECTION_FAILED

@@ -15,6 +15,7 @@ queue or task wake-up; the sender's own loop stays parked in ``recv()``.
 from __future__ import annotations
 
 import asyncio
+import enum
 import logging
 import time
 from collections.abc import Callable
@@ -26,7 +27,12 @@ from .lane import Lane
 from .passthrough import EncodedFrame
 
 logger = logging.getLogger(__name__)
-KEYFRAME_INTERVAL = 0.5  # at most one PLI per publisher track per 500 ms
+# At most one PLI per published track per second, however many subscribers ask: every
+# keyframe costs the publisher's uplink and every other subscriber's picture quality.
+KEYFRAME_INTERVAL = 1.0
+# A subscriber's own PLI/FIR is passed on at most this often (a weak viewer asks constantly).
+SUBSCRIBER_PLI_INTERVAL = 2.0
+BITRATE_WINDOW = 1.0  # seconds over which a publication's incoming bitrate is measured
 FRAME_STEP = {"video": 3000, "audio": 960}  # RTP ticks inserted at a source switch
 
 
@@ -62,6 +68,9 @@ class Publication:
         self.lane = Lane(kind)  # the steady subscribers, sent to in one C call
         self.keyframe_requests = 0
         self.frames_in = 0
+        self.bytes_in = 0
+        self._rate_mark = (clock(), 0)  # (when, bytes_in then): the bitrate window's start
+        self._bitrate = 0.0
         self._send_pli = send_pli
         self._clock = clock
         self._last_pli = float("-inf")
@@ -71,14 +80,27 @@ class Publication:
         # Automatic captions (captioning/): a copy into a bounded queue, set only while this
         # voice is transcribed; None costs forwarding one attribute test per frame.
         self.caption: Callable[[EncodedFrame], None] | None = None
+        self.recording: Callable[[EncodedFrame], None] | None = None  # the same, for recordings (recording/)
 
     def deliver(self, frame: EncodedFrame) -> None:
         self.frames_in += 1
+        self.bytes_in += len(frame.data)
         if self.caption is not None:
             self.caption(frame)
+        if self.recording is not None:
+            self.recording(frame)
         if frame.keyframe:
             self._awaiting = False
         self.lane.deliver(frame, self.subscribers)
+
+    def bitrate(self) -> float:
+        """Incoming payload bits per second over the last completed ~1 s window."""
+        since, mark = self._rate_mark
+        now = self._clock()
+        if now - since >= BITRATE_WINDOW:
+            self._bitrate = 8 * (self.bytes_in - mark) / (now - since)
+            self._rate_mark = (now, self.bytes_in)
+        return self._bitrate
 
     def request_keyframe(self) -> None:
         """Throttled PLI: one now, or one at the end of the current window.
@@ -115,33 +137,73 @@ class Publication:
             slot.detach()
 
 
+class StreamState(enum.Enum):
+    """Where one subscriber stream (a ``SlotTrack``) stands; only ``SlotTrack._become`` changes it."""
+
+    IDLE = "idle"  # no source
+    AWAITING_KEYFRAME = "awaiting_keyframe"  # video: deltas are useless until a keyframe
+    FORWARDING = "forwarding"  # every frame goes out (audio is always here while it has a source)
+    PAUSED = "paused"  # video held back: see ``SlotTrack.holds`` for why
+
+
+_FORWARDING = StreamState.FORWARDING  # module constant: read per frame per subscriber
+WEAK, HIDDEN = "weak", "hidden"  # why a video stream is paused (SlotTrack.holds)
+
+
 class SlotTrack(MediaStreamTrack):
     """The track an RTCRtpSender reads; its source publication can change.
 
-    Frames go to ``sink`` (set once the sender has started), not through
-    ``recv()``: see the module doc.
+    One subscriber stream's owner: its state (``StreamState``), the timestamp
+    rewriting across source switches and its lane membership; the sequence numbers
+    and picture ids live in its sink (``sendpath.FastSender``) or, while in the
+    lane, in the C ``Stream`` the lane hands back. Frames go to ``sink`` (set once
+    the sender has started), not through ``recv()``: see the module doc.
     """
 
-    def __init__(self, kind: str) -> None:
+    def __init__(self, kind: str, clock: Callable[[], float] = time.monotonic) -> None:
         super().__init__()
         self.kind = kind
         self.source: Publication | None = None
         self.sink: FrameSink | None = None
+        self.state = StreamState.IDLE
+        self.transitions = 0  # state changes, for diagnostics
+        # Why video is held back (PAUSED while any): WEAK (the subscriber's downlink cannot
+        # carry it: downlink.py), HIDDEN (not on the subscriber's screen: media.visible).
+        self.holds: set[str] = set()
         self._parked: asyncio.Future[None] | None = None
-        self._needs_keyframe = kind == "video"
         self._rebase = True
         self._offset = 0
         self._last_out: int | None = None
+        self._clock = clock
+        self._last_subscriber_pli = float("-inf")
         self.dropped = 0
+        self.plis_received = 0  # the subscriber's own PLI/FIR
+        self.plis_passed = 0  # ... of which went on to the publication
+
+    def _become(self, state: StreamState) -> None:
+        """The one place the state changes (and lane membership follows it)."""
+        if state is self.state:
+            return
+        if state is not StreamState.FORWARDING and self.source is not None:
+            self.source.lane.leave(self)  # only forwarding streams are in the lane
+        self.state = state
+        self.transitions += 1
+
+    def _start_state(self) -> StreamState:
+        return StreamState.AWAITING_KEYFRAME if self.kind == "video" else StreamState.FORWARDING
 
     def attach(self, pub: Publication) -> None:
         if pub is self.source:
             return
+        self.holds.discard(HIDDEN)  # another person's video on this m-line: on screen until told
         self.detach()
         self.source = pub
         pub.subscribers.add(self)
-        self._needs_keyframe = self.kind == "video"
         self._rebase = True
+        if self.holds:  # a weak subscriber stays paused on a switch
+            self._become(StreamState.PAUSED)
+            return
+        self._become(self._start_state())
         pub.request_keyframe()  # a new subscriber needs a keyframe to start decoding
 
     def detach(self) -> None:
@@ -149,21 +211,67 @@ class SlotTrack(MediaStreamTrack):
             self.source.lane.leave(self)
             self.source.subscribers.discard(self)
             self.source = None
+        if not self.holds:
+            self._become(StreamState.IDLE)
+
+    def pause(self, reason: str = WEAK) -> None:
+        """Hold video back for ``reason``; audio is never paused."""
+        if self.kind == "video":
+            self.holds.add(reason)
+            self._become(StreamState.PAUSED)
+
+    def resume(self, reason: str = WEAK) -> None:
+        """``reason`` is gone: video again once nothing holds it, from the next keyframe
+        (asked for: throttled at the publication)."""
+        self.holds.discard(reason)
+        if self.state is not StreamState.PAUSED or self.holds:
+            return
+        if self.source is None:
+            self._become(StreamState.IDLE)
+            return
+        # Same source: the offset stays, so the timestamps jump by the time paused (as they should).
+        self._become(StreamState.AWAITING_KEYFRAME)
+        self.source.request_keyframe()
+
+    @property
+    def paused(self) -> bool:
+        return self.state is StreamState.PAUSED
+
+    @property
+    def hidden(self) -> bool:
+        return HIDDEN in self.holds
 
     def request_keyframe(self) -> None:
-        """A subscriber's PLI/FIR, relayed by the sender hook."""
-        if self.source is not None:
+        """This stream needs a keyframe (throttled and aggregated at the publication)."""
+        if self.source is not None and self.state is not StreamState.PAUSED:
             self.source.request_keyframe()
+
+    def on_subscriber_pli(self) -> None:
+        """A PLI/FIR from the subscriber, relayed by the sender hook.
+
+        Passed on at most once per ``SUBSCRIBER_PLI_INTERVAL``: a subscriber on a
+        weak link asks after every loss, and each keyframe it gets costs the
+        publisher and every other subscriber. Ignored while paused or while this
+        stream already waits for a keyframe (one is on its way).
+        """
+        self.plis_received += 1
+        if self.state is not StreamState.FORWARDING or self.source is None:
+            return
+        now = self._clock()
+        if now - self._last_subscriber_pli < SUBSCRIBER_PLI_INTERVAL:
+            return
+        self._last_subscriber_pli = now
+        self.plis_passed += 1
+        self.source.request_keyframe()
 
     def push(self, frame: EncodedFrame) -> None:
         sink = self.sink
         if sink is None:  # the sender has not started: nothing can go out yet
             self.dropped += 1
-            self._needs_keyframe = self.kind == "video"
+            if self.state is StreamState.FORWARDING:
+                self._become(self._start_state())
             return
-        if self._needs_keyframe and not frame.keyframe:
-            self.dropped += 1  # a delta is useless before a keyframe
-            self.request_keyframe()  # throttled at the publication
+        if self.state is not _FORWARDING and not self._admit(frame):
             return
         if self._rebase:
             timestamp = self._timestamp(frame)
@@ -178,10 +286,18 @@ class SlotTrack(MediaStreamTrack):
             logger.exception("forwarding on a slot failed: slot stopped")
             self._drop_sink()
             return
-        if sent:
-            self._needs_keyframe = False
-        else:
+        if not sent:
             self._overflow()
+
+    def _admit(self, frame: EncodedFrame) -> bool:
+        """Whether ``frame`` may go out on a stream that is not forwarding (and start it)."""
+        if self.state is StreamState.AWAITING_KEYFRAME and frame.keyframe:
+            self._become(StreamState.FORWARDING)
+            return True
+        self.dropped += 1
+        if self.state is StreamState.AWAITING_KEYFRAME:
+            self.request_keyframe()  # a delta is useless before a keyframe (throttled at the publication)
+        return False
 
     def _overflow(self) -> None:
         # The subscriber is not keeping up: this frame is lost.
@@ -191,8 +307,8 @@ class SlotTrack(MediaStreamTrack):
     def resync(self) -> None:
         """A frame may be missing: video restarts at a keyframe (a later delta would
         reference missing data)."""
-        if self.kind == "video":
-            self._needs_keyframe = True
+        if self.kind == "video" and self.state is StreamState.FORWARDING:
+            self._become(StreamState.AWAITING_KEYFRAME)
             self.request_keyframe()
 
     async def recv(self) -> EncodedFrame:  # type: ignore[override]
@@ -208,7 +324,7 @@ class SlotTrack(MediaStreamTrack):
 
     def lane_offset(self) -> int | None:
         """The timestamp offset, if this slot is steady enough for the lane (else None)."""
-        if self.sink is None or self._needs_keyframe or self._rebase or self._last_out is None:
+        if self.sink is None or self.state is not StreamState.FORWARDING or self._rebase or self._last_out is None:
             return None
         return self._offset
 
@@ -233,7 +349,9 @@ class SlotTrack(MediaStreamTrack):
         return out & 0xFFFFFFFF
 
     def stop(self) -> None:
+        self.holds.clear()
         self.detach()
+        self._become(StreamState.IDLE)
         self._drop_sink()
         super().stop()
         parked = self._parked

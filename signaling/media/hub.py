@@ -22,8 +22,9 @@ from __future__ import annotations
 import asyncio
 import secrets
 import sys
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from .captioning import CaptionService
@@ -48,6 +49,22 @@ def roster_id(media_id: str) -> int:
 class Member:
     space_key: str
     role: str
+    joined_at: float = field(default_factory=time.monotonic)
+
+
+# A media connection still not connected this long after joining is in trouble (ICE blocked,
+# a firewall, a weak link); one that was connected and dropped (disconnected/failed) is at once.
+CONNECTING_GRACE_S = 15.0
+TROUBLE_STATES = frozenset({"disconnected", "failed"})
+
+
+@dataclass(frozen=True)
+class SpaceMedia:
+    """One space's media as the control tower sees it, by roster participant id."""
+
+    people: frozenset[int]  # with a media connection in the space
+    heard: dict[int, float]  # active speaker -> last heard (time.monotonic)
+    trouble: frozenset[int]  # media connection failing or not getting through
 
 
 class MediaHub:
@@ -82,6 +99,9 @@ class MediaHub:
     async def candidate(self, media_id: str, candidate: dict[str, Any] | None) -> None:
         await self.server.add_ice_candidate(media_id, candidate)
 
+    async def visible(self, media_id: str, hidden: list[str]) -> None:
+        self.server.set_hidden(media_id, hidden)
+
     async def move(self, media_id: str, key: str, *, large: bool) -> None:
         self._prepare(key, large)
         await self.server.move(media_id, key)
@@ -104,6 +124,43 @@ class MediaHub:
 
     def stats(self) -> dict[str, Any]:
         return {**self.server.stats(), "members": len(self._members)}
+
+    # -- the control tower ---------------------------------------------------------------
+    def listen(self, media_id: str, key: str | None) -> None:
+        """The connection also hears space ``key``'s microphones (None: stops listening)."""
+        self.server.set_listening(media_id, key)
+
+    def speak(self, media_id: str, keys: frozenset[str] | None) -> None:
+        """The connection's microphone goes to spaces ``keys`` and nowhere else (None: as before)."""
+        self.server.set_speaking(media_id, keys)
+
+    def listening_to(self, media_id: str) -> str | None:
+        return self.server.crossings.listening.get(media_id)
+
+    def speaking_to(self, media_id: str) -> frozenset[str] | None:
+        return self.server.crossings.speaking.get(media_id)
+
+    def activity(self, keys: Iterable[str], now: float | None = None) -> dict[str, SpaceMedia]:
+        """Who is connected, speaking and in trouble in each of ``keys`` (no I/O)."""
+        now = time.monotonic() if now is None else now
+        result: dict[str, SpaceMedia] = {}
+        for key in keys:
+            members, heard = self.server.space_voices(key)
+            result[key] = SpaceMedia(
+                people=frozenset(roster_id(m) for m in members),
+                heard={roster_id(m): t for m, t in heard.items()},
+                trouble=frozenset(roster_id(m) for m in members if self._in_trouble(m, now)))
+        return result
+
+    def _in_trouble(self, media_id: str, now: float) -> bool:
+        member = self._members.get(media_id)
+        try:
+            state = self.server.peer(media_id).pc.connectionState
+        except Exception:  # noqa: BLE001 — gone meanwhile
+            return False
+        if state in TROUBLE_STATES:
+            return True
+        return state != "connected" and member is not None and now - member.joined_at > CONNECTING_GRACE_S
 
     def caption_space(self, key: str, on: bool) -> None:
         """Automatic captions of a space on or off (a moderator's ``captions.automatic``)."""
@@ -186,6 +243,14 @@ def get_hub() -> MediaHub:
         _hub = create_hub()  # a hub of an earlier loop (tests) died with it
         _close_on_shutdown(_hub)
     return _hub
+
+
+def current_hub() -> MediaHub | None:
+    """This process's hub if media already runs here (in this loop), without starting one."""
+    hub = _hub
+    if hub is None or hub.closed or hub.loop is not asyncio.get_running_loop():
+        return None
+    return hub
 
 
 def _close_on_shutdown(hub: MediaHub) -> None:

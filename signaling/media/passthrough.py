@@ -6,8 +6,9 @@ reassembles frames in a jitter buffer and *always* hands them to a decoder
 thread; its RTCRtpSender encodes whatever its track returns (MediaRelay relies
 on this, so stock relaying costs one encode per receiver -- aiortc #378, #1155).
 Everything that reaches into aiortc's private internals lives here, in one
-place, pinned to one aiortc version, so an upgrade fails loudly at import
-instead of silently decoding again.
+place, pinned to one aiortc version (``signaling.adapters``: on any other
+version, or when a name below is gone, media is unavailable instead of
+silently decoding again; chat and pages go on).
 
 Receiving side (``ReceiverTap``), internals touched on one receiver instance:
   * ``_RTCRtpReceiver__decoder_queue`` is replaced by ``_TapQueue``. aiortc
@@ -40,6 +41,8 @@ Sending side (``install_sender_hooks``), on one sender instance:
     the sender, the hook calls ``on_started(parameters)``, where the caller
     installs ``sendpath.FastSender`` (the synchronous fast path, the other
     module of this adapter); the loop stays parked in its track's ``recv()``.
+  * ``_handle_rtcp_packet`` is wrapped (instance attribute) when asked: the subscriber's
+    receiver reports and REMB feed its downlink estimate (``downlink.py``).
   * ``_send_keyframe`` is shadowed: a subscriber's PLI/FIR reaches the sender's
     ``_handle_rtcp_packet`` which would set a force-keyframe flag on an encoder
     we do not run; we forward the request to the publisher instead.
@@ -52,7 +55,6 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import aiortc
 from aiortc import RTCRtpReceiver, RTCRtpSender
 from aiortc.codecs import is_rtx
 from aiortc.codecs.base import Encoder
@@ -64,17 +66,19 @@ from aiortc.rtcrtpparameters import (
 )
 from aiortc.rtp import RtpPacket
 
-PINNED_AIORTC_VERSION = "1.16.0"
-if aiortc.__version__ != PINNED_AIORTC_VERSION:
-    raise RuntimeError(
-        f"signaling.media.passthrough is pinned to aiortc {PINNED_AIORTC_VERSION} "
-        f"(found {aiortc.__version__}): it patches private receiver/sender "
-        "internals; re-verify them against the new version and update the pin"
-    )
-
 _DECODER_QUEUE = "_RTCRtpReceiver__decoder_queue"
 _JITTER_BUFFER = "_RTCRtpReceiver__jitter_buffer"
 _ENCODER = "_RTCRtpSender__encoder"
+# Every private aiortc name this module relies on (see the module doc): checked, with the
+# pinned aiortc version, by signaling.adapters (MEDIA) before media is offered to anyone.
+PRIVATE_NAMES: tuple[tuple[Any, tuple[str, ...]], ...] = (
+    (RTCRtpReceiver.__init__, (_DECODER_QUEUE, _JITTER_BUFFER)),
+    (RTCRtpReceiver._handle_rtp_packet, (_DECODER_QUEUE, _JITTER_BUFFER)),
+    (RTCRtpReceiver, ("_send_rtcp_pli", "_handle_rtp_packet", "receive")),
+    (RTCRtpSender.__init__, (_ENCODER,)),
+    (RTCRtpSender._next_encoded_frame, (_ENCODER,)),  # creates an encoder only when none is set
+    (RTCRtpSender, ("_send_keyframe", "_handle_rtcp_packet", "send")),
+)
 VP8_PACKET_MAX = 1300  # same payload budget as aiortc's own VP8 packetizer
 SUPPORTED_MIME_TYPES: frozenset[str] = frozenset({"video/vp8", "audio/opus"})
 
@@ -237,10 +241,23 @@ def install_sender_hooks(
     sender: RTCRtpSender,
     on_keyframe_request: Callable[[], None],
     on_started: Callable[[RTCRtpSendParameters], None],
+    on_rtcp: Callable[[Any], None] | None = None,
 ) -> None:
-    """Make ``sender`` forward pre-encoded frames (see module doc)."""
+    """Make ``sender`` forward pre-encoded frames (see module doc).
+
+    ``on_rtcp`` sees every RTCP packet routed to this sender (receiver reports, REMB,
+    NACK…) before aiortc handles it: the subscriber's feedback (``downlink.py``).
+    """
     if not hasattr(sender, _ENCODER) or not hasattr(sender, "_send_keyframe"):
         raise RuntimeError("aiortc RTCRtpSender internals changed: adapter out of date")
+    if on_rtcp is not None:
+        orig_handle = sender._handle_rtcp_packet
+
+        async def handle_rtcp(packet: Any) -> None:
+            on_rtcp(packet)
+            await orig_handle(packet)
+
+        sender._handle_rtcp_packet = handle_rtcp  # type: ignore[method-assign]
     orig_send: Callable[[RTCRtpSendParameters], Awaitable[None]] = sender.send
     started = False
 

@@ -77,7 +77,7 @@ class Peer:
         self.tasks = TaskRegistry(f"peer:{participant_id}")
         self.candidates = PeerCandidates(participant_id, peer_networks)
         self.publications: dict[str, Publication] = {}  # mid -> publication
-        self.slots = SlotSet(self.pc, owner.on_packed)
+        self.slots = SlotSet(self.pc, owner.on_packed, self._on_video_paused)
         self.negotiations = 0
         self.closed = False
         self._send = send
@@ -244,6 +244,14 @@ class Peer:
             self._offered = None
             if self._dirty or self._force_offer:
                 self._wake.set()
+
+    def _on_video_paused(self, paused: bool) -> None:
+        """The subscriber's downlink could not carry its video (or can again): tell them."""
+        logger.info("video %s for %s (estimate, loss: %s)", "paused" if paused else "resumed",
+                    self.participant_id, self.slots.feedback.last_change)
+        if not self.closed:
+            signal = SignalOut(kind="video_paused", paused=paused, space_id=self.space_id)
+            self.tasks.spawn(self.notify(signal), "video_paused")
 
     # -- misc ---------------------------------------------------------------
     async def add_ice_candidate(self, candidate: dict[str, object] | None) -> None:

@@ -69,6 +69,20 @@ class Placement:
         placed = await self._place(keys=[self._key("placement")], args=[space_key, candidate, self._key("worker:")])
         return str(placed)
 
+    async def place_with(self, space_key: str, preferred: str) -> str:
+        """Where ``space_key`` lives: its live worker if it has one, else it is placed on
+        ``preferred`` now (the control tower puts an unplaced room with the moderator's media)."""
+        placed = await self._place(keys=[self._key("placement")], args=[space_key, preferred, self._key("worker:")])
+        return str(placed)
+
+    async def hosts(self, space_keys: list[str]) -> dict[str, str]:
+        """The live worker of each of ``space_keys`` that has one (placing none)."""
+        if not space_keys:
+            return {}
+        alive = await self.alive()
+        names = await self.redis.hmget(self._key("placement"), space_keys)
+        return {key: name for key, name in zip(space_keys, names, strict=True) if name in alive}
+
     async def alive(self) -> dict[str, dict[str, Any]]:
         """Live workers by name: their last heartbeat."""
         names = sorted(await self.redis.smembers(self._key("workers")))

@@ -10,6 +10,10 @@ web → worker, on the worker's channel ``media-worker.<name>``::
     {"type": "media.rpc", "op": "join"|"offer"|"answer"|"candidate"|"move"|"leave",
      "call": <id> | null, "reply": <the websocket connection's channel>, "media_id": ..., ...}
 
+and, for the space that worker hosts: ``captions`` (on/off), and (relay_spaces.py) recording
+and the control tower's ops: the worker writes the files, into a folder the web process must
+see too, and on a full disk calls the convening's fault handler itself.
+
 worker → web, on that connection's channel (``ConveningConsumer.media_event``)::
 
     {"type": "media.event", "kind": "result", "call": <id>, "ok": true, "result": ...}
@@ -30,10 +34,13 @@ from typing import Any, Protocol
 
 from channels.layers import BaseChannelLayer, get_channel_layer
 
+from signaling import adapters
+
 from . import errors
 from .errors import MediaError
 from .hub import MediaHub, get_hub
 from .placement import HEARTBEAT_S, Placement, get_placement, worker_channel
+from .recording.service import OnFault
 from .signals import SignalOut
 from .tasks import TaskRegistry
 
@@ -53,6 +60,7 @@ class Backend(Protocol):
     async def offer(self, media_id: str, sdp: str, labels: dict[str, str]) -> str: ...
     async def answer(self, media_id: str, sdp: str) -> None: ...
     async def candidate(self, media_id: str, candidate: dict[str, Any] | None) -> None: ...
+    async def visible(self, media_id: str, hidden: list[str]) -> None: ...
     async def move(self, media_id: str, key: str, *, large: bool) -> None: ...
     async def leave(self, media_id: str) -> None: ...
 
@@ -63,8 +71,18 @@ def workers_enabled() -> bool:
     return bool(getattr(settings, "MEDIA_WORKERS", False) and getattr(settings, "REDIS_URL", ""))
 
 
+ADAPTER_MISMATCH = "Media is unavailable on this server (its media libraries need an update); chat goes on."
+
+
+def require_adapter() -> None:
+    """Media only where its adapter to aiortc's internals fits (signaling.adapters; logged once)."""
+    if not adapters.usable(adapters.MEDIA):
+        raise MediaError(errors.MEDIA_UNAVAILABLE, ADAPTER_MISMATCH)
+
+
 async def backend_for(key: str, reply_to: str) -> Backend:
     """The media server of space ``key``; ``reply_to``: the connection's channel (workers)."""
+    require_adapter()
     if not workers_enabled():
         return get_hub()
     name = await get_placement().worker_for(key)
@@ -75,6 +93,7 @@ async def backend_for(key: str, reply_to: str) -> Backend:
 
 async def caption_space(key: str, on: bool) -> None:
     """Automatic captions of space ``key`` on or off, on the media server that hosts it."""
+    require_adapter()
     if not workers_enabled():
         get_hub().caption_space(key, on)
         return
@@ -110,6 +129,9 @@ class RemoteBackend:
     async def candidate(self, media_id: str, candidate: dict[str, Any] | None) -> None:
         await self._call("candidate", media_id, candidate=candidate)
 
+    async def visible(self, media_id: str, hidden: list[str]) -> None:
+        await self._call("visible", media_id, hidden=hidden)
+
     async def move(self, media_id: str, key: str, *, large: bool) -> None:
         await self._call("move", media_id, key=key, large=large)
 
@@ -117,22 +139,85 @@ class RemoteBackend:
         await self._send({"op": "leave", "call": None, "media_id": media_id})
 
     async def _call(self, op: str, media_id: str, **fields: Any) -> Any:
-        call = next(_calls)
-        future = _pending[call] = asyncio.get_running_loop().create_future()
-        try:
-            await self._send({"op": op, "call": call, "media_id": media_id, **fields})
-            async with asyncio.timeout(CALL_TIMEOUT_S):
-                return await future
-        except TimeoutError:
-            raise MediaError(errors.MEDIA_UNAVAILABLE, f"media worker {self.name} did not answer") from None
-        finally:
-            _pending.pop(call, None)
+        return await call_worker(self.name, self.reply_to, op, media_id=media_id, **fields)
 
     async def _send(self, fields: dict[str, Any]) -> None:
-        try:
-            await get_channel_layer().send(self.channel, {"type": "media.rpc", "reply": self.reply_to, **fields})
-        except Exception as exc:  # noqa: BLE001 — Redis down or the worker's channel full
-            raise MediaError(errors.MEDIA_UNAVAILABLE, f"media worker {self.name} unreachable") from exc
+        await _send(self.name, {"reply": self.reply_to, **fields})
+
+
+async def call_worker(name: str, reply_to: str | None, op: str, *, media_id: str = "",
+                      timeout: float = CALL_TIMEOUT_S, **fields: Any) -> Any:
+    """Op ``op`` on worker ``name``; its result comes back as a ``media.event`` on ``reply_to``
+    (a websocket connection's channel, whose consumer hands it to :func:`resolve_call`), or
+    (None) on this process's own reply channel: a handler awaiting an answer holds up its own
+    consumer, which could not take the answer in until the handler returned."""
+    if reply_to is None:
+        reply_to = await _process_replies()
+    call = next(_calls)
+    future = _pending[call] = asyncio.get_running_loop().create_future()
+    try:
+        await _send(name, {"op": op, "call": call, "reply": reply_to, "media_id": media_id, **fields})
+        async with asyncio.timeout(timeout):
+            return await future
+    except TimeoutError:
+        raise MediaError(errors.MEDIA_UNAVAILABLE, f"media worker {name} did not answer") from None
+    finally:
+        _pending.pop(call, None)
+
+
+class _Replies:
+    """This process's reply channel (one per event loop) and the task that reads it: started
+    by the first call that needs it (concurrent first calls share it), it lives as long as the
+    loop (the web process)."""
+
+    def __init__(self, layer: BaseChannelLayer) -> None:
+        self.loop = asyncio.get_running_loop()
+        self.layer = layer
+        self.reader: asyncio.Task[None] | None = None
+        self.channel = self.loop.create_task(self._start(), name="media-replies-start")
+
+    def usable(self, layer: BaseChannelLayer) -> bool:
+        return (self.loop is asyncio.get_running_loop() and self.layer is layer
+                and not (self.channel.done() and (self.reader is None or self.reader.done())))
+
+    async def _start(self) -> str:
+        channel = str(await self.layer.new_channel())  # "specific.": read along with the consumers' own
+        self.reader = self.loop.create_task(self._read(channel), name="media-replies")
+        return channel
+
+    async def _read(self, channel: str) -> None:
+        while True:
+            try:
+                event = await self.layer.receive(channel)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 — Redis hiccup: the waiting calls time out on their own
+                logger.warning("media replies: the channel layer failed; retrying", exc_info=True)
+                await asyncio.sleep(1.0)
+                continue
+            if event.get("kind") == "result":
+                resolve_call(event)
+
+
+_replies: _Replies | None = None
+
+
+async def _process_replies() -> str:
+    global _replies
+    layer = get_channel_layer()
+    if _replies is None or not _replies.usable(layer):
+        _replies = _Replies(layer)  # before any await: concurrent first calls share it
+    try:
+        return await asyncio.shield(_replies.channel)
+    except Exception as exc:  # noqa: BLE001 — the channel layer is down: the next call starts over
+        raise MediaError(errors.MEDIA_UNAVAILABLE, "the media workers are unreachable") from exc
+
+
+async def _send(name: str, fields: dict[str, Any]) -> None:
+    try:
+        await get_channel_layer().send(worker_channel(name), {"type": "media.rpc", **fields})
+    except Exception as exc:  # noqa: BLE001 — Redis down or the worker's channel full
+        raise MediaError(errors.MEDIA_UNAVAILABLE, f"media worker {name} unreachable") from exc
 
 
 def resolve_call(event: dict[str, Any]) -> None:
@@ -151,8 +236,12 @@ def resolve_call(event: dict[str, Any]) -> None:
 class MediaWorker:
     """Serves one ``MediaHub`` to the web processes: ``manage.py media_worker``."""
 
-    def __init__(self, name: str, hub: MediaHub, layer: BaseChannelLayer, placement: Placement) -> None:
+    def __init__(self, name: str, hub: MediaHub, layer: BaseChannelLayer, placement: Placement,
+                 on_recording_fault: OnFault | None = None) -> None:
         self.name = name
+        # A full disk stops a recording here: this process tells the convening (the web process
+        # that started it may be gone).
+        self.on_recording_fault = on_recording_fault
         self.channel = worker_channel(name)
         self.hub, self.layer, self.placement = hub, layer, placement
         self.tasks = TaskRegistry(f"media-worker:{name}")
@@ -212,12 +301,18 @@ class MediaWorker:
             return await hub.answer(media_id, m["sdp"])
         if op == "candidate":
             return await hub.candidate(media_id, m["candidate"])
+        if op == "visible":
+            return await hub.visible(media_id, m["hidden"])
         if op == "move":
             return await hub.move(media_id, m["key"], large=m["large"])
         if op == "leave":
             return await hub.leave(media_id)
         if op == "captions":
             return hub.caption_space(m["key"], bool(m["on"]))
+        from .relay_spaces import SPACE_OPS  # late: that module builds on this one
+
+        if op in SPACE_OPS:
+            return await SPACE_OPS[op](self, m)
         raise MediaError(errors.BAD_REQUEST, f"unknown op {op!r}")
 
     def _signals(self, media_id: str, reply: str) -> Send:

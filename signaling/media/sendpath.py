@@ -2,7 +2,7 @@
 
 Part of the aiortc adapter (see ``passthrough.py``): every private aiortc,
 aioice and pylibsrtp internal the *sending* side touches is here, pinned to
-aiortc 1.16.0, aioice 0.13.0 and pylibsrtp 1.0.0 and checked at import.
+aiortc 1.16.0, aioice 0.13.0 and pylibsrtp 1.0.0 and checked by signaling.adapters.
 
 Why: aiortc's own send path costs ~35 us per RTP packet (an ``RtpPacket``
 object, two datetime-based NTP clock reads, generic header-extension packing,
@@ -58,12 +58,12 @@ from __future__ import annotations
 
 import random
 import struct
+import time
 from collections.abc import Callable
 from typing import Any
 
 import aioice
 import aioice.ice
-import pylibsrtp
 from pylibsrtp import Session
 from aiortc import RTCRtpSender
 from aiortc.codecs import is_rtx
@@ -73,33 +73,30 @@ from aiortc.rtcrtpparameters import RTCRtpSendParameters
 from aiortc.rtcrtpsender import random_sequence_number
 from aiortc.rtp import RTP_HISTORY_SIZE
 
+from .downlink import RetransmitBudget
 from .passthrough import VP8_PACKET_MAX, EncodedFrame
 from .rtpheader import Extensions, frame_clock
 from .wire import NATIVE_ENABLED, SRTP_PROTECT, NativeWire, Stream, Wire, send_frame
 
 PackedSink = Callable[..., None]  # (frame, packets, subscribers[, sent_at]) sent: stats (ForwardStats.on_packed)
 
-PINNED_VERSIONS = {"aioice": (aioice, "0.13.0"), "pylibsrtp": (pylibsrtp, "1.0.0")}
-for _name, (_module, _pinned) in PINNED_VERSIONS.items():
-    if _module.__version__ != _pinned:
-        raise RuntimeError(
-            f"signaling.media.sendpath is pinned to {_name} {_pinned} (found "
-            f"{_module.__version__}): it uses its internals; re-verify and update the pin"
-        )
-
 # Private names this module reads or writes, and the aiortc/aioice code that
 # must still use them for the fast path to stay equivalent to aiortc's loop.
+# signaling.adapters (MEDIA) checks PRIVATE_NAMES and the pinned aioice/pylibsrtp
+# versions; on a mismatch media is unavailable (chat and pages go on).
 _SENDER_STATS = (
     "_RTCRtpSender__ntp_timestamp",
     "_RTCRtpSender__rtp_timestamp",
     "_RTCRtpSender__packet_count",
     "_RTCRtpSender__octet_count",
 )
+_SENDER_RTT = "_RTCRtpSender__rtt"  # aiortc's smoothed round trip from receiver reports (read only)
 _DTLS_TX_BYTES = "_RTCDtlsTransport__tx_bytes"
 _DTLS_TX_PACKETS = "_RTCDtlsTransport__tx_packets"
-_REQUIRED_NAMES: tuple[tuple[Any, tuple[str, ...]], ...] = (
+PRIVATE_NAMES: tuple[tuple[Any, tuple[str, ...]], ...] = (
     (RTCRtpSender.__init__, _SENDER_STATS + ("_ssrc", "_rtx_ssrc", "_enabled")),
     (RTCRtpSender._run_rtcp, _SENDER_STATS),
+    (RTCRtpSender._handle_rtcp_packet, (_SENDER_RTT,)),
     (RTCRtpSender._handle_rtcp_packet, ("_retransmit", "_send_keyframe")),
     (RTCDtlsTransport.__init__, ("_state", "_tx_srtp", _DTLS_TX_BYTES, _DTLS_TX_PACKETS)),
     (RTCIceTransport.__init__, ("_connection",)),
@@ -109,14 +106,6 @@ _REQUIRED_NAMES: tuple[tuple[Any, tuple[str, ...]], ...] = (
     (Session.__init__, ("_cdata", "_buffer", "_srtp")),
     (Session._Session__process, ("_cdata", "_buffer", "_srtp")),  # type: ignore[attr-defined]
 )
-for _func, _names in _REQUIRED_NAMES:
-    _missing = set(_names) - set(_func.__code__.co_names)
-    if _missing:
-        raise RuntimeError(
-            f"aiortc/aioice internals changed ({_func.__qualname__} no longer uses "
-            f"{sorted(_missing)}): signaling.media.sendpath is out of date"
-        )
-
 RTP_COMPONENT = 1  # aioice component carrying RTP (and, muxed, RTCP)
 MAX_BACKLOG_BYTES = 64 * 1024  # datagrams the kernel would not take yet
 RECHECK_FRAMES = 8  # the C path re-checks connection, ICE pair and backlog this often
@@ -152,6 +141,8 @@ class FastSender:
         self.packets = 0
         self.octets = 0
         self.retransmissions = 0
+        self.resends_refused = 0
+        self.budget: RetransmitBudget | None = None  # the subscriber's (shared by its senders)
         # the wire, rebuilt when the DTLS transport, its SRTP session or the ICE pair change
         self._wire_key: tuple[object, ...] = ()
         self._wire_value: Wire | None = None
@@ -350,12 +341,22 @@ class FastSender:
         stream.packets = stream.octets = stream.wire_bytes = 0
         self._finish_counters(packets, octets, wire_bytes, ntp, stream.last_rtp_timestamp)
 
+    def round_trip(self) -> float | None:
+        """aiortc's round-trip estimate from the subscriber's receiver reports, if any yet."""
+        rtt = self._sender.__dict__.get(_SENDER_RTT)
+        return rtt if isinstance(rtt, float) else None
+
     # -- NACK ------------------------------------------------------------------
     def retransmit(self, sequence_number: int) -> bool:
-        """Resend a packet a subscriber reported lost (RTX-wrapped if negotiated)."""
+        """Resend a packet a subscriber reported lost (RTX-wrapped if negotiated), if its
+        retransmission budget (``downlink.RetransmitBudget``, per subscriber) allows."""
         packet = self._history[sequence_number % RTP_HISTORY_SIZE]
         if packet is None or _SEQ.unpack_from(packet, 2)[0] != sequence_number:
             return False  # too old: overwritten in the history
+        budget = self.budget
+        if budget is not None and not budget.allow(time.monotonic(), self._ssrc, sequence_number, len(packet)):
+            self.resends_refused += 1
+            return False
         wire = self._wire()
         if wire is None:
             return False

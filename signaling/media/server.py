@@ -16,6 +16,7 @@ from aiortc import RTCBundlePolicy, RTCConfiguration, RTCIceServer
 
 from . import errors
 from .captioning import CaptionService
+from .recording import RecordingService
 from .errors import MediaError
 from .forwarding import Publication
 from .ice import DEFAULT_HOST_ADDRESSES, LOOPBACK_PEER_NETWORKS, parse_networks, restrict_host_addresses
@@ -23,7 +24,7 @@ from .peer import Peer
 from .sdp_guard import check_labels
 from .selection import PubRef, select_publications
 from .signals import SignalOut
-from .spaces import DEFAULT_ACTIVE_SPEAKERS, PLENARY, Space
+from .spaces import DEFAULT_ACTIVE_SPEAKERS, PLENARY, Crossings, Space
 from .stats import ForwardStats
 from .tasks import TaskRegistry
 
@@ -71,6 +72,8 @@ class MediaServer:
         self.on_packed = self._stats.on_packed
         self._closed = False
         self.captions = captions
+        self.recording: RecordingService | None = None  # recording/, created by its first recording
+        self.crossings = Crossings()  # the control tower: listening in, speaking to rooms
 
     # -- membership -----------------------------------------------------------
     async def join(self, participant_id: str, space_id: str, send: Send, *, role: str = "participant") -> None:
@@ -129,6 +132,7 @@ class MediaServer:
         space = self._spaces.get(peer.space_id)
         for pub in peer.publications.values():
             pub.close()  # frees the slots of everyone receiving it
+        self._uncross(participant_id)
         if space is not None:
             space.remove(participant_id)
             self._touch(space)
@@ -142,6 +146,8 @@ class MediaServer:
         await self._tasks.close()
         if self.captions is not None:
             await self.captions.close()
+        if self.recording is not None:
+            await self.recording.close()
 
     # -- signaling --------------------------------------------------------------
     async def handle_offer(self, participant_id: str, sdp: str, track_labels: dict[str, str] | None = None) -> str:
@@ -149,6 +155,7 @@ class MediaServer:
         answer, added, removed = await peer.handle_offer(sdp, check_labels(track_labels), self._max_tracks)
         if added or removed:
             self._touch(self._spaces[peer.space_id], skip=participant_id)
+            self._touch_spoken_to(participant_id)
         return answer
 
     async def handle_answer(self, participant_id: str, sdp: str) -> None:
@@ -158,6 +165,10 @@ class MediaServer:
         if candidate is not None and not isinstance(candidate, dict):
             raise MediaError(errors.BAD_CANDIDATE, "candidate must be an object or null")
         await self._peer(participant_id).add_ice_candidate(candidate)
+
+    def set_hidden(self, participant_id: str, mids: list[str]) -> None:
+        """``media.visible``: the video m-lines off this participant's screen get no video."""
+        self._peer(participant_id).slots.set_hidden(set(mids))
 
     # -- PeerOwner callbacks ------------------------------------------------------
     def desired(self, peer: Peer) -> list[Publication]:
@@ -174,14 +185,78 @@ class MediaServer:
                 by_id[pub.pub_id] = pub
                 refs.setdefault(member, []).append(PubRef(pub.pub_id, member, pub.label))
         chosen = select_publications(peer.participant_id, space.view(), refs)
-        return [by_id[ref.pub_id] for ref in chosen]
+        crossings = self.crossings
+        wanted = [by_id[ref.pub_id] for ref in chosen
+                  if not (by_id[ref.pub_id].kind == "audio" and crossings.withheld(ref.participant_id, space.space_id))]
+        held = {p.pub_id for p in wanted}  # a moderator speaking to their own room is in it already
+        return wanted + [p for p in self._crossing_audio(peer, space) if p.pub_id not in held]
+
+    def _crossing_audio(self, peer: Peer, space: Space) -> list[Publication]:
+        """The control tower's audio for ``peer``: the space it listens in to, and moderators
+        speaking to its space (Crossings)."""
+        listened, speakers = self.crossings.audio_sources(peer.participant_id, space.space_id)
+        sources = list(speakers)
+        target = self._spaces.get(listened) if listened is not None else None
+        if target is not None:
+            sources += [m for m in target.members if m != peer.participant_id]
+            sources += [s for s in self.crossings.speakers_to(target.space_id) if s != peer.participant_id]
+        pubs: list[Publication] = []
+        for source in dict.fromkeys(sources):
+            other = self._peers.get(source)
+            if other is not None:
+                pubs += [p for p in other.publications.values() if p.kind == "audio"]
+        return pubs
+
+    # -- the control tower (Crossings) ------------------------------------------------
+    def set_listening(self, participant_id: str, space_id: str | None) -> None:
+        """``participant_id`` also hears ``space_id``'s microphones (None: stops)."""
+        peer = self._peer(participant_id)
+        if space_id is not None:
+            _check_id(space_id, "space_id")
+        self.crossings.listen(participant_id, space_id)
+        peer.request_reconcile()
+
+    def set_speaking(self, participant_id: str, space_ids: frozenset[str] | None) -> None:
+        """``participant_id``'s microphone goes to ``space_ids`` only (None: back to normal)."""
+        peer = self._peer(participant_id)
+        for space_id in space_ids or ():
+            _check_id(space_id, "space_id")
+        before = self.crossings.speaking.get(participant_id, frozenset())
+        self.crossings.speak(participant_id, space_ids)
+        for space_id in {peer.space_id, *before, *(space_ids or ())}:
+            space = self._spaces.get(space_id)
+            if space is not None:
+                self._touch(space, skip=participant_id)
+
+    def space_voices(self, space_id: str) -> tuple[list[str], dict[str, float]]:
+        """A space's members and when each active speaker was last heard (time.monotonic)."""
+        space = self._spaces.get(space_id)
+        if space is None:
+            return [], {}
+        return list(space.members), space.speakers.last_heard()
+
+    def _uncross(self, participant_id: str) -> None:
+        listened, spoken = self.crossings.forget(participant_id)
+        for space_id in spoken:
+            space = self._spaces.get(space_id)
+            if space is not None:
+                self._touch(space, skip=participant_id)
+
+    def _touch_spoken_to(self, participant_id: str) -> None:
+        for space_id in self.crossings.speaking.get(participant_id, ()):
+            space = self._spaces.get(space_id)
+            if space is not None:
+                self._touch(space, skip=participant_id)
 
     def on_audio_level(self, peer: Peer, level: int) -> None:
         space = self._spaces.get(peer.space_id)
-        captioned = self.captions is not None and space is not None and self.captions.captioned(space)
-        if space is not None and (space.large or captioned):  # a captioned room transcribes its speakers
-            if space.speakers.observe(peer.participant_id, level, time.monotonic()):
-                self._touch(space, skip=None)
+        if space is None or self.crossings.withheld(peer.participant_id, space.space_id):
+            return  # speaking to rooms: not a speaker of their own space
+        # Every space tracks its speakers (the control tower shows who speaks in each room);
+        # only large and captioned spaces (a captioned room transcribes its speakers) act on it.
+        changed = space.speakers.observe(peer.participant_id, level, time.monotonic())
+        if changed and (space.large or (self.captions is not None and self.captions.captioned(space))):
+            self._touch(space, skip=None)
 
     def on_connection_failed(self, peer: Peer) -> None:
         self._tasks.spawn(self._drop(peer), f"drop:{peer.participant_id}")
@@ -222,7 +297,9 @@ class MediaServer:
     def _touch(self, space: Space, skip: str | None = None) -> None:
         if self.captions is not None:
             self.captions.refresh(space, self._peers)
-        for member in space.members:
+        if self.recording is not None:
+            self.recording.refresh(space, self._peers)
+        for member in (*space.members, *self.crossings.listeners_of(space.space_id)):
             peer = self._peers.get(member)
             if peer is not None and member != skip:
                 peer.request_reconcile()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-SignalKind = Literal["offer", "error", "tracks"]
+SignalKind = Literal["offer", "error", "tracks", "video_paused"]
 TrackLabel = Literal["camera", "microphone", "screen"]
 TRACK_LABELS: frozenset[str] = frozenset({"camera", "microphone", "screen"})
 
@@ -29,6 +29,8 @@ class SignalOut:
                    m-lines as they will be once the offer is applied.
     kind="tracks": the mapping mid -> participant changed without an SDP change
                    (a recycled m-line now carries someone else's media).
+    kind="video_paused": ``paused`` says whether the participant's incoming video is held
+                   back because their connection cannot carry it (audio keeps flowing).
     kind="error":  asynchronous failure (``code``/``message``), e.g. the
                    connection failed and the participant was removed.
     """
@@ -39,6 +41,7 @@ class SignalOut:
     space_id: str | None = None
     code: str | None = None
     message: str | None = None
+    paused: bool | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:

@@ -9,15 +9,18 @@ their m-line: a later subscription reuses it without renegotiating.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from aiortc import RTCPeerConnection, RTCRtpTransceiver
 from aiortc.rtcrtpparameters import RTCRtpSendParameters
 
+from .feedback import SubscriberFeedback
 from .forwarding import Publication, SlotTrack
 from .passthrough import install_sender_hooks
 from .sdp_guard import codec_preferences
-from .sendpath import PackedSink, install_fast_sender
+from .sendpath import FastSender, PackedSink, install_fast_sender
 from .signals import TrackInfo
 
 logger = logging.getLogger(__name__)
@@ -31,10 +34,14 @@ class Slot:
 
 
 class SlotSet:
-    def __init__(self, pc: RTCPeerConnection, on_packed: PackedSink) -> None:
+    def __init__(
+        self, pc: RTCPeerConnection, on_packed: PackedSink, on_paused: Callable[[bool], None] = lambda _: None
+    ) -> None:
         self._pc = pc
         self._on_packed = on_packed
         self.slots: list[Slot] = []
+        # The subscriber's downlink: estimate, resend budget, video paused or not (feedback.py).
+        self.feedback = SubscriberFeedback(lambda: [s.track for s in self.slots], on_paused)
 
     def assign(self, desired: list[Publication]) -> tuple[bool, bool]:
         """Point slots at ``desired``; returns (sdp changed, assignment changed)."""
@@ -57,6 +64,7 @@ class SlotSet:
                 slot = self._new_slot(pub.kind)
                 sdp_changed = True
             slot.track.attach(pub)
+            self.feedback.apply_to(slot.track)
             assign_changed = True
         return sdp_changed, assign_changed
 
@@ -71,12 +79,28 @@ class SlotSet:
 
         def started(parameters: RTCRtpSendParameters) -> None:
             if track.readyState == "live":  # not stopped while aiortc was starting it
-                track.sink = install_fast_sender(sender, parameters, self._on_packed)
+                fast = install_fast_sender(sender, parameters, self._on_packed)
+                fast.budget = self.feedback.budget
+                track.sink = fast
 
-        install_sender_hooks(sender, track.request_keyframe, started)
+        def on_rtcp(packet: Any) -> None:
+            # Runs in aiortc's RTCP handling: a failure here must not stop it.
+            try:
+                sink = track.sink
+                rtt = sink.round_trip() if isinstance(sink, FastSender) else None
+                self.feedback.on_rtcp(sender._ssrc, packet, rtt)
+            except Exception:
+                logger.exception("subscriber feedback failed")
+
+        install_sender_hooks(sender, track.on_subscriber_pli, started, on_rtcp)
         slot = Slot(transceiver, track)
         self.slots.append(slot)
         return slot
+
+    def set_hidden(self, mids: set[str]) -> None:
+        """The receiver's tiles for these m-lines are off screen (``media.visible``)."""
+        by_track = {id(s.track): s.transceiver.mid for s in self.slots}
+        self.feedback.set_hidden(mids, lambda track: by_track.get(id(track)))
 
     def mids(self) -> set[str]:
         return {s.transceiver.mid for s in self.slots if s.transceiver.mid is not None}

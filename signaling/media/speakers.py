@@ -83,6 +83,10 @@ class SpeakerTracker:
             result.append(participant_id)
         return result
 
+    def last_heard(self) -> dict[str, float]:
+        """When each active speaker was last heard speaking (the control tower's room activity)."""
+        return dict(self._ranking)
+
     def forget(self, participant_id: str) -> bool:
         """Drop a participant (left the space). True if the watched top set changed."""
         self._voices.pop(participant_id, None)

@@ -1,9 +1,9 @@
 """aiortc adapter, the last step of the send path: SRTP and the ICE pair's socket.
 
-Part of the aiortc adapter (see ``sendpath.py``, which checks the pinned
-pylibsrtp internals used here). A ``Wire`` is where one subscriber's packets
-go: the DTLS transport's tx SRTP session and the nominated ICE pair's datagram
-transport and address. When the C module ``_wire`` is built (``make setup``)
+Part of the aiortc adapter (see ``sendpath.py``; signaling.adapters checks the
+pinned pylibsrtp internals used here, listed in PRIVATE_NAMES). A ``Wire`` is
+where one subscriber's packets go: the DTLS transport's tx SRTP session and
+the nominated ICE pair's datagram transport and address. When the C module ``_wire`` is built (``make setup``)
 and the pair is a plain UDP socket, a whole frame is packetized, protected
 and sent in one C call (``NativeWire``); otherwise (no compiler, a TURN-relayed
 pair, asyncio holding a backlog) the Python path below does the same steps.
@@ -31,6 +31,9 @@ try:
 except ImportError:  # no C compiler at setup: correct, only slower
     Stream = fan_out = send_frame = None
     logger.warning("signaling.media._wire is not built (make setup builds it): media uses the slower Python send path")
+
+# pylibsrtp's private binding (a Session's ``_srtp`` context: sendpath.PRIVATE_NAMES).
+PRIVATE_NAMES: tuple[tuple[Any, tuple[str, ...]], ...] = ((lib, ("srtp_protect", "srtp_err_status_ok")),)
 
 # CONVENE_NATIVE_SEND=0 keeps the Python path (to compare the two, or to rule the C out)
 NATIVE_ENABLED = os.environ.get("CONVENE_NATIVE_SEND", "1") != "0"

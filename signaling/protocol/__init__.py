@@ -1,7 +1,7 @@
 """Convene's live websocket protocol, written once and shared with the browser.
 
 Every message is a pydantic model with a ``type`` discriminator, registered by
-its family module (``plenary.py``; later ``breakouts.py``, ``media.py``). Each
+its family module (``plenary.py``, ``breakouts.py``, ``media.py`` …). Each
 module in this package is imported below, so adding a family means adding a
 module that calls :func:`register` — nothing else changes. ``docs/protocol.md``
 and ``/protocol.js`` are generated from these models (``signaling.protocol_export``).

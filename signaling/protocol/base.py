@@ -1,11 +1,12 @@
 """The envelope every live message shares, the protocol's limits and its error codes.
 
-Message families (``plenary.py`` now, ``breakouts.py`` and ``media.py`` later)
+Message families (one module each in this package: ``plenary.py``, ``breakouts.py``, ``media.py`` …)
 define pydantic models on top of :class:`ClientMessage` / :class:`ServerMessage`
 and call :func:`register` on them; nothing else needs editing.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from enum import IntEnum, StrEnum
 from typing import Annotated, Any, ClassVar, Literal, TypeVar
@@ -124,7 +125,8 @@ ERROR_MEANINGS: dict[ErrorCode, str] = {
     ErrorCode.ROOM_FULL: "The breakout room has no free place (its capacity is reached).",
     ErrorCode.ROOM_NOT_OPEN: "The breakout room is not open (draft or closed).",
     ErrorCode.NOT_IN_ROOM: "That person is in the plenary, not a breakout room (or you visit no room).",
-    ErrorCode.ILLEGAL_TRANSITION: "The rooms' state does not allow that now; the message names state and event.",
+    ErrorCode.ILLEGAL_TRANSITION: "The rooms' state does not allow that now; the message names state and event. "
+                                  "Polls: the poll is closed, or another is open (the message says which).",
     ErrorCode.NOTES_CONFLICT: "Your notes edit overlaps a newer one; the current text and version follow.",
     # Media: after any of these but glare and bad_candidate your media connection is closed
     # (the websocket stays): start over with an initial media.offer.
@@ -235,10 +237,11 @@ class Message(BaseModel):
         return str(cls.model_fields["type"].default)
 
     @classmethod
-    def example(cls) -> "Message":
+    def example(cls) -> Message:
         """One realistic instance, for docs/protocol.md (from the model's json_schema_extra)."""
-        examples = (cls.model_config.get("json_schema_extra") or {}).get("examples")  # type: ignore[union-attr]
-        if not examples:
+        extra = cls.model_config.get("json_schema_extra")
+        examples = extra.get("examples") if isinstance(extra, dict) else None
+        if not isinstance(examples, list) or not examples:
             raise TypeError(f"{cls.__name__} needs model_config json_schema_extra={{'examples': [...]}}")
         return cls.model_validate(examples[0])
 
@@ -277,7 +280,7 @@ CLIENT_TYPES: dict[str, type[ClientMessage]] = {}
 SERVER_TYPES: dict[str, type[ServerMessage]] = {}
 
 
-def register(family: str):  # noqa: ANN201 — a class decorator keeping the class's own type
+def register(family: str) -> Callable[[M], M]:
     """Class decorator: add a message model to the protocol under its ``type``."""
 
     def add(model: M) -> M:

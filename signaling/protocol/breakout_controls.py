@@ -57,7 +57,7 @@ class BreakoutSwap(ClientMessage):
     other_participant_id: ParticipantId
 
     @model_validator(mode="after")
-    def _two_people(self) -> "BreakoutSwap":
+    def _two_people(self) -> BreakoutSwap:
         if self.participant_id == self.other_participant_id:
             raise ValueError("a swap needs two different people")
         return self

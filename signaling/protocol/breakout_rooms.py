@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
 from signaling.protocol.base import WHOLE_UNICODE, ClientMessage, Count, Id, Limits, ServerMessage, examples, register
-from signaling.protocol.breakouts import AT, FAMILY, HelpCall, RoomKey
+from signaling.protocol.breakouts import AT, FAMILY, HelpCall, RankedItem, RoomKey
 from signaling.protocol.plenary import LimitedText, _check_text
 from signaling.protocol.shapes import Person
 
@@ -92,7 +92,7 @@ class ActionsUpdate(ClientMessage):
     at: Annotated[int, Field(ge=1, le=5)] | None = None
 
     @model_validator(mode="after")
-    def _fields_of_op(self) -> "ActionsUpdate":
+    def _fields_of_op(self) -> ActionsUpdate:
         needs = {"add": ("text",), "edit": ("item_id", "text")}.get(self.op, ("item_id",))
         missing = [name for name in needs if getattr(self, name) is None]
         if missing:
@@ -112,12 +112,6 @@ class ActionsSet(ClientMessage):
 
 
 # ---- server → client ----------------------------------------------------------------
-
-class RankedItem(BaseModel):
-    id: int
-    rank: int
-    text: str
-
 
 class RoomItems(BaseModel):
     key: str

@@ -13,7 +13,14 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
 from signaling.protocol.base import (
-    MAX_INT, SPACE_PATTERN, WHOLE_UNICODE, ClientMessage, Id, ServerMessage, examples, register,
+    MAX_INT,
+    SPACE_PATTERN,
+    WHOLE_UNICODE,
+    ClientMessage,
+    Id,
+    ServerMessage,
+    examples,
+    register,
 )
 from signaling.protocol.shapes import Person
 
@@ -44,10 +51,48 @@ class RoomStatus(RoomRef):
     visitors: list[int] = Field(default_factory=list, description="moderators visiting the room")
 
 
+class RankedItem(BaseModel):
+    id: int
+    rank: int
+    text: str
+
+
+class RoomNotesText(BaseModel):
+    version: int = Field(description="0: nobody wrote yet")
+    text: str
+    by: Person | None
+
+
+class RoomWork(BaseModel):
+    """What a breakout room holds besides chat and hands, as someone entering it finds it."""
+    notes: RoomNotesText = Field(description="as in `notes.updated`")
+    action_items: list[RankedItem] = Field(description="the room's Top 5, best first (as in `room.action_items`)")
+
+
 class HelpCall(Person):
     room: str
     room_name: str
     requested_at: dt.datetime
+
+
+RoundStrategy = Literal["topic", "role", "region", "random", "jigsaw", "rotation"]  # rooms.rounds.ROUND_STRATEGIES
+
+
+class RoundOut(BaseModel):
+    strategy: RoundStrategy
+    minutes: float
+
+
+class RoundsStatus(BaseModel):
+    """A multi-round sequence (``breakout.rounds.*``) and how far it got."""
+    state: Literal["defined", "running", "finished", "stopped"]
+    number: int = Field(description="the round running or last run (1-based); 0: not started")
+    total: int
+    rounds: list[RoundOut]
+    grace_s: float = Field(description="the wrap-up countdown between rounds")
+    room_keys: list[list[str]] = Field(description="each round's rooms, first round first: whose Top 5 is whose")
+    repeated_pairs: int = Field(description="pairs of people in the current round who met in an earlier one")
+    note: str = Field(description="what the planner said about the current round (e.g. why pairs repeat)")
 
 
 class BreakoutSnapshot(BaseModel):
@@ -60,6 +105,7 @@ class BreakoutSnapshot(BaseModel):
     closes_at: dt.datetime | None = Field(description="end of the grace countdown, once started")
     now: dt.datetime
     help_queue: list[HelpCall] | None = Field(description="moderators only; null for everyone else")
+    rounds: RoundsStatus | None = Field(None, description="a sequence of rounds, if one is defined")
 
 
 _SNAPSHOT = {"session_id": 2, "version": 7, "mode": "assigned", "now": AT, "ends_at": ENDS, "closes_at": None,
@@ -127,7 +173,7 @@ class BreakoutPlanEdit(ClientMessage):
     members_to: Literal["smallest", "unplaced"] = "smallest"
 
     @model_validator(mode="after")
-    def _fields_of_op(self) -> "BreakoutPlanEdit":
+    def _fields_of_op(self) -> BreakoutPlanEdit:
         missing = [name for name in EDIT_NEEDS[self.op] if getattr(self, name) is None]
         if missing:
             raise ValueError(f"{self.op} needs {', '.join(missing)}")
@@ -213,9 +259,34 @@ class BreakoutClosing(ServerMessage):
 
 @register(FAMILY)
 class BreakoutState(BreakoutSnapshot, ServerMessage):
-    """To everyone after every change (moderators' copy has the help queue)."""
+    """To everyone after a change of the rooms themselves (opened, closing, closed, the timer,
+    the mode), and in answer to ``breakout.resync`` (moderators' copy has the help queue)."""
     model_config = examples({"type": "breakout.state", **_SNAPSHOT})
     type: Literal["breakout.state"] = "breakout.state"
+
+
+@register(FAMILY)
+class BreakoutChanged(ServerMessage):
+    """To everyone after a change that only moved people (a move, a swap, a choice, a visit, a
+    late joiner placed): the rooms whose members or visitors changed, whole, replacing the
+    rooms with the same keys. Apply it to the snapshot whose ``version`` is ``base_version``;
+    ignore it if yours is at ``version`` or newer; otherwise (a gap) send ``breakout.resync``."""
+    model_config = examples({"type": "breakout.changed", "version": 8, "base_version": 7, "now": AT,
+                             "rooms": _SNAPSHOT["rooms"]})
+    type: Literal["breakout.changed"] = "breakout.changed"
+    version: int = Field(description="the snapshot's version after this change")
+    base_version: int = Field(description="the version this change applies to (several changes may be "
+                                          "merged into one: then it is older than ``version - 1``)")
+    rooms: list[RoomStatus]
+    now: dt.datetime
+
+
+@register(FAMILY)
+class BreakoutResync(ClientMessage):
+    """Send me the whole ``breakout.state`` (after a ``breakout.changed`` whose ``base_version``
+    is not the version you have)."""
+    model_config = examples({"type": "breakout.resync"})
+    type: Literal["breakout.resync"] = "breakout.resync"
 
 
 class FreeRoom(RoomRef):

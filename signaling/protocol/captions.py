@@ -16,7 +16,13 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
 from signaling.protocol.base import (
-    SPACE_PATTERN, WHOLE_UNICODE, ClientMessage, Id, ServerMessage, examples, register,
+    SPACE_PATTERN,
+    WHOLE_UNICODE,
+    ClientMessage,
+    Id,
+    ServerMessage,
+    examples,
+    register,
 )
 from signaling.protocol.shapes import Person
 
@@ -71,7 +77,7 @@ class CaptionsLine(ClientMessage):
     final: bool
 
     @model_validator(mode="after")
-    def _final_has_text(self) -> "CaptionsLine":
+    def _final_has_text(self) -> CaptionsLine:
         if self.final and not self.text.strip():
             raise ValueError("a final caption line needs text")
         return self

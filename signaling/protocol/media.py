@@ -94,6 +94,19 @@ class MediaIce(ClientMessage):
 
 
 @register(FAMILY)
+class MediaVisible(ClientMessage):
+    """Which of the videos you receive are off your screen (by mid: tiles scrolled away, a
+    collapsed grid, a hidden tab): the server sends none on them until a later
+    ``media.visible`` no longer lists them (the full list each time; ``[]`` = all on screen).
+    A mid that starts carrying someone else's video (``media.tracks``) is on screen again
+    until you say otherwise."""
+    model_config = examples({"type": "media.visible", "hidden": ["3", "5"]})
+    answers_later: ClassVar[bool] = True
+    type: Literal["media.visible"] = "media.visible"
+    hidden: list[Mid] = Field(default_factory=list, max_length=100, description="mids of video off screen")
+
+
+@register(FAMILY)
 class MediaLeave(ClientMessage):
     """Stop media for this connection (the websocket stays). Closing the websocket does it too."""
     model_config = examples({"type": "media.leave"})
@@ -179,3 +192,15 @@ class MediaDiagnostics(ServerMessage):
     sessions: int = Field(description="media sessions of connections on this web worker")
     servers: dict[str, dict[str, Any]]
     ref: str | None = None
+
+
+@register(FAMILY)
+class MediaVideoPaused(ServerMessage):
+    """Your connection cannot carry the video you receive (the server saw congestion in your
+    connection's own feedback): video to you is paused, audio keeps flowing — show "video
+    paused — weak connection". ``paused: false`` when it comes back (the server tries again
+    on its own, less often while the connection stays weak)."""
+    model_config = examples({"type": "media.video_paused", "paused": True, "reason": "weak_connection"})
+    type: Literal["media.video_paused"] = "media.video_paused"
+    paused: bool
+    reason: Literal["weak_connection"] = "weak_connection"

@@ -10,12 +10,27 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import Field, StringConstraints, model_validator
 
 from signaling.protocol.base import (
-    PROTOCOL_VERSION, SPACE_PATTERN, WHOLE_UNICODE, ClientMessage, Count, ErrorCode, Id, Limits, ProtocolError,
-    ServerMessage, examples, register,
+    PROTOCOL_VERSION,
+    SPACE_PATTERN,
+    WHOLE_UNICODE,
+    ClientMessage,
+    Count,
+    ErrorCode,
+    Id,
+    Limits,
+    ProtocolError,
+    ServerMessage,
+    examples,
+    register,
 )
-from signaling.protocol.breakouts import BreakoutSnapshot
+from signaling.protocol.breakouts import BreakoutSnapshot, RoomWork
 from signaling.protocol.shapes import (
-    ChatEntry, ConveningRef, HandEntry, Identity, Person, RosterEntry,
+    ChatEntry,
+    ConveningRef,
+    HandEntry,
+    Identity,
+    Person,
+    RosterEntry,
 )
 
 FAMILY = "plenary"
@@ -58,7 +73,7 @@ class PresenceUpdate(ClientMessage):
     mic: bool | None = None
 
     @model_validator(mode="after")
-    def _reports_something(self) -> "PresenceUpdate":
+    def _reports_something(self) -> PresenceUpdate:
         if self.camera is None and self.mic is None:
             raise ValueError("give camera, mic or both")
         return self
@@ -162,6 +177,8 @@ class Welcome(ServerMessage):
     chat: list[ChatEntry]
     limits: dict[str, float | int]
     breakouts: BreakoutSnapshot | None = Field(None, description="the live breakout rooms (as in `breakout.state`)")
+    room_work: RoomWork | None = Field(None, description=(
+        "in a breakout room: its notes and Top 5 (null in the plenary, or if not sent: ask `room.sync`)"))
 
 
 @register(FAMILY)
@@ -190,12 +207,16 @@ class PresenceLeft(ServerMessage):
 
 @register(FAMILY)
 class SpaceEntered(ServerMessage):
-    """You were moved to another space: its recent chat and hand queue."""
-    model_config = examples({"type": "space.entered", "space": "room-3", "chat": [], "hands": []})
+    """You were moved to another space: what it holds (recent chat, hand queue and, in a
+    breakout room, its notes and Top 5), in one message."""
+    model_config = examples({"type": "space.entered", "space": "room-3", "chat": [], "hands": [],
+                             "room_work": {"notes": {"version": 0, "text": "", "by": None}, "action_items": []}})
     type: Literal["space.entered"] = "space.entered"
     space: str
     chat: list[ChatEntry]
     hands: list[HandEntry]
+    room_work: RoomWork | None = Field(None, description=(
+        "in a breakout room: its notes and Top 5 (null in the plenary, or if not sent: ask `room.sync`)"))
 
 
 @register(FAMILY)

@@ -13,7 +13,7 @@ from tests.surveys.factories import make_convening, make_session, registered
 
 pytestmark = pytest.mark.django_db
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 NEW_YORK = zoneinfo.ZoneInfo("America/New_York")
 
 

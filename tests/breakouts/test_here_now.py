@@ -24,7 +24,8 @@ def stays_of(session: BreakoutSession) -> dict[str, list[tuple[str, str]]]:
 
 
 def members(state: dict, room: str) -> list[int]:
-    return next(r["members"] for r in state["rooms"] if r["key"] == room)
+    """A room's members in a ``breakout.state`` or a ``breakout.changed`` (which lists the rooms it touched)."""
+    return next((r["members"] for r in state["rooms"] if r["key"] == room), [])
 
 
 async def test_a_plan_places_the_people_here_and_counts_the_absent(connect: Connect,
@@ -51,9 +52,9 @@ async def test_a_late_joiner_is_placed_by_the_rule_and_told_their_room(connect: 
     aisha = await connect("aisha")  # arrives while rooms are open; wants Parent Engagement
     assert aisha.welcome["space"] == parent  # her welcome names her room: her connection is in it
     assert session.small.pid("aisha") in members(aisha.welcome["breakouts"], parent)
-    state = await jordan.expect("breakout.state", lambda m: session.small.pid("aisha") in members(m, parent))
+    state = await jordan.expect("breakout.changed", lambda m: session.small.pid("aisha") in members(m, parent))
     assert sorted(members(state, parent)) == sorted([session.small.pid("maria"), session.small.pid("aisha")])
-    await maria.expect("breakout.state", lambda m: session.small.pid("aisha") in members(m, parent))
+    await maria.expect("breakout.changed", lambda m: session.small.pid("aisha") in members(m, parent))
     await aisha.send("chat.send", text="Hello room")
     assert (await maria.expect("chat.message"))["text"] == "Hello room"  # the same room's chat
     stays = await stays_of(session)

@@ -27,9 +27,13 @@ async def test_a_moved_person_is_told_at_once_and_chats_in_the_new_room(opened: 
     assert (await maria.expect("space.entered", lambda m: m["space"] == pl))["chat"] == []
     await jordan.expect("presence.changed", lambda m: m["participant"]["participant_id"] == session.small.pid("maria")
                         and m["participant"]["space"] == pl)  # the roster shows where people are
-    state = await aisha.expect("breakout.state", lambda m: m["version"] >= 2)
-    members = {r["key"]: r["members"] for r in state["rooms"]}
-    assert session.small.pid("maria") in members[pl]
+    # Everyone hears what changed: the two rooms the move touched, not every room's members.
+    changed = await aisha.expect("breakout.changed", lambda m: m["version"] >= 2)
+    assert changed["base_version"] == changed["version"] - 1
+    members = {r["key"]: r["members"] for r in changed["rooms"]}
+    assert members.keys() == {pl, session.room_of_topic(PARENT)}
+    assert session.small.pid("maria") in members[pl] and session.small.pid("maria") not in members[
+        session.room_of_topic(PARENT)]
     await maria.send("chat.send", text="Hello from my new room")
     assert (await james.expect("chat.message"))["space"] == pl
     await aisha.barrier()

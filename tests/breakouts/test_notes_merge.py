@@ -16,7 +16,8 @@ from math import isqrt
 from pathlib import Path
 
 import pytest
-from hypothesis import example, given, settings, strategies as st
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from rooms.breakouts.merge import DIFF_BUDGET, Work, lines_of, merge3
 from tests.breakouts.conftest import Opened

@@ -36,7 +36,7 @@ async def test_two_racing_for_the_last_place_one_wins(opened: Opened, session: B
     pe = session.room_of_topic(PARENT)
     await asyncio.gather(maria.send("breakout.choose", id="m", room=pe), james.send("breakout.choose", id="j", room=pe))
     for client in (maria, james):  # the winner's notice comes before the new state
-        await client.expect("breakout.state", lambda m: any(r["count"] for r in m["rooms"]))
+        await client.expect("breakout.changed", lambda m: any(r["count"] for r in m["rooms"]))
         await client.barrier()
     won = [c for c in (maria, james) if c.take("breakout.assigned")]
     lost = [c for c in (maria, james) if any(e["code"] == "room_full" for e in c.take("error"))]

@@ -4,7 +4,7 @@ room, and video that plays (frames changing) or is absent."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from playwright.sync_api import Locator, Page, expect
 
@@ -223,3 +223,13 @@ def sees_no_video_of(page: Page, site: LiveSite, *usernames: str) -> None:
     for username in usernames:
         expect(tile(page, site, username)).to_have_count(0)
     expect(page.locator("#grid video")).to_have_count(1)  # your own camera only
+
+
+def moderator_in_plenary(new_page: Callable[..., Page], site: LiveSite, username: str) -> Iterator[Page]:
+    """A moderator's page in the plenary (for a fixture to yield from); breakouts left open by
+    anything are closed before and after ("End now": no further round opens either)."""
+    page = new_page()
+    enter_room_without_media(page, site, username)
+    close_rooms(page)
+    yield page
+    close_rooms(page)

@@ -18,9 +18,24 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import LiveSite, assert_accessible, load_axe, screenshot
-from tests.browser.helpers import (board, card, close_rooms, drag_beside, expect_in_room, expect_minutes_left,
-                                   generate_plan, move_by_keyboard, move_from_overview, name, open_console, open_rooms,
-                                   overview_row, pid, planned_room, send_chat)
+from tests.browser.helpers import (
+    board,
+    card,
+    drag_beside,
+    expect_in_room,
+    expect_minutes_left,
+    generate_plan,
+    moderator_in_plenary,
+    move_by_keyboard,
+    move_from_overview,
+    name,
+    open_console,
+    open_rooms,
+    overview_row,
+    pid,
+    planned_room,
+    send_chat,
+)
 from tests.browser.helpers import enter_room_without_media as enter_room
 
 pytestmark = pytest.mark.browser
@@ -29,11 +44,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def moderator(new_page, site: LiveSite) -> Iterator[Page]:
     """Jordan Ellis in the plenary; breakouts left open by anything are closed before and after."""
-    page = new_page()
-    enter_room(page, site, "moderator1")
-    close_rooms(page)
-    yield page
-    close_rooms(page)
+    yield from moderator_in_plenary(new_page, site, "moderator1")
 
 
 def test_moderator_plans_by_keyboard_opens_moves_and_answers_help(moderator: Page, new_page, site: LiveSite) -> None:
@@ -169,6 +180,8 @@ def test_room_work_notes_top_five_timer_and_share_out(moderator: Page, new_page,
     tag = uuid.uuid4().hex[:6]
     mod = moderator
     first, second = new_page(), new_page()
+    sent: list[str] = []  # what first's page sends: entering a room needs no room.sync
+    first.on("websocket", lambda ws: ws.on("framesent", lambda frame: sent.append(str(frame))))
     enter_room(first, site, "leader16")
     enter_room(second, site, "leader17")
     generate_plan(mod)
@@ -189,6 +202,7 @@ def test_room_work_notes_top_five_timer_and_share_out(moderator: Page, new_page,
     notes_a.fill(f"Ideas {tag}\nFamily tech nights\n")
     expect(first.locator("#notes-status")).to_have_text("Saved")
     expect(notes_b).to_have_value(f"Ideas {tag}\nFamily tech nights\n")
+    assert sent and not [f for f in sent if '"room.sync"' in f]  # space.entered brought what the room holds
 
     # A conflicting edit (same line, made offline) is not lost.
     second.context.set_offline(True)
@@ -218,10 +232,10 @@ def test_room_work_notes_top_five_timer_and_share_out(moderator: Page, new_page,
         expect(page.locator("#top5-list")).to_contain_text(text)
     rows = second.locator("#top5-list .top5-row .top5-text")
     expect(rows).to_have_text(list(items))
-    second.get_by_role("button", name=re.compile(f"^Edit: Lend hotspots")).focus()
+    second.get_by_role("button", name=re.compile("^Edit: Lend hotspots")).focus()
     second.keyboard.press("Alt+ArrowUp")
     expect(rows).to_have_text([items[1], items[0], items[2]])
-    expect(second.get_by_role("button", name=re.compile(f"^Edit: Lend hotspots"))).to_be_focused()
+    expect(second.get_by_role("button", name=re.compile("^Edit: Lend hotspots"))).to_be_focused()
     expect(second.locator("#announce-polite")).to_have_text(re.compile(r'^Moved "Lend hotspots.*" to number 1 of 3\.$'))
     expect(first.locator("#top5-list .top5-text")).to_have_text([items[1], items[0], items[2]])
     first.get_by_role("button", name=f"Remove: {items[2]}").click()

@@ -14,8 +14,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import PHONE, LiveSite, assert_accessible
-from tests.browser.helpers import close_rooms
 from tests.browser.helpers import enter_room_without_media as enter_room
+from tests.browser.helpers import moderator_in_plenary
 
 pytestmark = pytest.mark.browser
 
@@ -33,11 +33,7 @@ IN_VIEW = """() => {
 
 @pytest.fixture
 def moderator(new_page, site: LiveSite) -> Iterator[Page]:
-    page = new_page()
-    enter_room(page, site, "moderator2")
-    close_rooms(page)
-    yield page
-    close_rooms(page)
+    yield from moderator_in_plenary(new_page, site, "moderator2")
 
 
 def open_one_room(mod: Page) -> None:

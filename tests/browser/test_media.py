@@ -15,10 +15,26 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import DESKTOP, LiveSite, assert_accessible, enter_room, screenshot
-from tests.browser.helpers import (FRAMES_CHANGE, MEDIA_CONNECTED, card, close_rooms, enter_room_without_media, expect_in_room,
-                                   expect_minutes_left, generate_plan, move_by_keyboard, move_from_overview, name,
-                                   open_rooms, pid, planned_room, send_chat, sees_no_video_of,
-                                   sees_video_of, tile)
+from tests.browser.helpers import (
+    FRAMES_CHANGE,
+    MEDIA_CONNECTED,
+    card,
+    close_rooms,
+    enter_room_without_media,
+    expect_in_room,
+    expect_minutes_left,
+    generate_plan,
+    move_by_keyboard,
+    move_from_overview,
+    name,
+    open_rooms,
+    pid,
+    planned_room,
+    sees_no_video_of,
+    sees_video_of,
+    send_chat,
+    tile,
+)
 
 pytestmark = pytest.mark.browser
 TOPICS = {"Parent Engagement", "Professional Learning", "Technology Access and Equity", "Best Practices in Math"}

@@ -63,7 +63,10 @@ def test_organizer_creates_a_regional_meeting_edits_it_and_invites_a_speaker(new
     expect(speaker.get_by_text("(presenter)")).to_be_visible()
     with speaker.expect_navigation():
         speaker.get_by_role("button", name="Join as Rosa Delgado").click()
-    speaker.goto(f"/c/{slug}/speaker/")
+    # The link lands on the live page, whose header links to the speaker's own page.
+    own_page = speaker.get_by_role("navigation", name="Convening pages").get_by_role("link", name="Your speaker page")
+    expect(own_page).to_be_visible()
+    speaker.goto(own_page.get_attribute("href"))  # it opens a new tab; here, the same one
     expect(speaker.get_by_role("heading", name="Your sessions at Spring Regional Meeting")).to_be_visible()
     expect(speaker.locator(".speaker-session h2")).to_contain_text("Regional breakouts: sharing what works")
     assert_accessible(speaker, "the speaker page")

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from captions.access import was_there
 from captions.rules import LineStep, attribution, clean_line, line_step, takes_automatic
-from captions.transcript import Line, Transcript, plain_text, vtt_time, webvtt as to_webvtt
+from captions.transcript import Line, Transcript, plain_text, vtt_time
+from captions.transcript import webvtt as to_webvtt
 
 T0 = dt.datetime(2025, 10, 14, 16, 0, tzinfo=dt.UTC)
 

@@ -64,7 +64,7 @@ def proxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise AssertionError(f"nginx did not start: {process.stderr.read().decode() if process.stderr else ''}"
-                                         + (prefix / "logs" / "error.log").read_text())
+                                         + (prefix / "logs" / "error.log").read_text()) from None
                 time.sleep(0.05)
         yield f"http://127.0.0.1:{port}"
     finally:

@@ -78,7 +78,7 @@ def _unsaved(role: str = "participant", expires: dt.datetime | None = None) -> R
     return Registration(pk=7, participant=person, role=role, join_nonce="n1", join_expires_at=expires)
 
 
-NOON = dt.datetime(2030, 5, 6, 12, 0, tzinfo=dt.timezone.utc)
+NOON = dt.datetime(2030, 5, 6, 12, 0, tzinfo=dt.UTC)
 
 
 @pytest.mark.parametrize(("payload", "registration", "why"), [

@@ -20,7 +20,7 @@ def test_one_registration_per_person_per_convening(demo) -> None:
 
 
 def test_convening_must_end_after_it_starts() -> None:
-    now = dt.datetime(2026, 5, 1, 9, tzinfo=dt.timezone.utc)
+    now = dt.datetime(2026, 5, 1, 9, tzinfo=dt.UTC)
     with pytest.raises(IntegrityError), transaction.atomic():
         Convening.objects.create(title="Backwards", slug="backwards", kind="academy",
                                  starts_at=now, ends_at=now - dt.timedelta(hours=1))

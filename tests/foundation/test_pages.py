@@ -5,9 +5,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.utils import timezone
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from convenings.models import Convening, Material, Registration, Session, Topic
 from people.models import District, Participant, Region, School, SchoolLeadershipTeam

@@ -13,7 +13,7 @@ from tests.mail.smtp import SmtpServer
 from tests.services import free_port
 
 # A fixed clock for the pure and scheduling tests (tests pass ``now``; nothing reads the hour).
-START = dt.datetime(2031, 3, 11, 16, 0, tzinfo=dt.timezone.utc)
+START = dt.datetime(2031, 3, 11, 16, 0, tzinfo=dt.UTC)
 
 
 def use_smtp(settings, port: int, timeout: float = 3) -> None:  # noqa: ANN001

@@ -29,7 +29,9 @@ class Received:
 
     @property
     def subject(self) -> str:
-        return str(self.message["Subject"])
+        # As mail clients show it: a long encoded subject is folded onto the header's second
+        # line ("Subject:\n =?utf-8?q?…"), and Python's parser keeps that fold's space.
+        return str(self.message["Subject"]).strip()
 
     @property
     def body(self) -> str:

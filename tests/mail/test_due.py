@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import datetime as dt
 import smtplib
-import socket
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -76,7 +75,7 @@ def test_failures_say_what_the_server_said_and_whether_to_retry() -> None:
     assert refused == Failure("Refused by the mail server: 550 5.1.1 No such user", permanent=True)
     assert not classify(smtplib.SMTPDataError(452, b"Mailbox full")).permanent
     assert classify(smtplib.SMTPAuthenticationError(535, b"Bad credentials")).server
-    assert classify(socket.timeout("timed out")).server
+    assert classify(TimeoutError("timed out")).server
     assert classify(ConnectionRefusedError(111, "Connection refused")).server
     assert classify(smtplib.SMTPServerDisconnected("Connection unexpectedly closed")).server
 

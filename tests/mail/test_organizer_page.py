@@ -1,8 +1,6 @@
 """The organizer's email page: who reaches it, what it shows, what its forms change."""
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client

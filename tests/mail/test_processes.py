@@ -6,15 +6,13 @@ PostgreSQL when DATABASE_URL says so) and a real SMTP server:
 from __future__ import annotations
 
 import json
-import urllib.request
 import os
 import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from collections import Counter
-
-import pytest
 
 from tests.live import ROOT, DaphneServer, LiveDatabase, _env, manage
 from tests.mail.smtp import SmtpServer

@@ -19,10 +19,20 @@ from hypothesis import strategies as st
 
 from signaling.media.captioning import CaptionService, word_error_rate
 from signaling.media.captioning.engines import (
-    EngineSpec, Heard, PocketsphinxEngine, WhisperEngine, factory_for, select_engine,
+    EngineSpec,
+    Heard,
+    PocketsphinxEngine,
+    WhisperEngine,
+    factory_for,
+    select_engine,
 )
 from signaling.media.captioning.rules import (
-    EMBEDDED, WHISPER, caption_speakers, choose_engine, parse_space_key, partial_due,
+    EMBEDDED,
+    WHISPER,
+    caption_speakers,
+    choose_engine,
+    parse_space_key,
+    partial_due,
 )
 from signaling.media.forwarding import Publication
 from signaling.media.passthrough import EncodedFrame

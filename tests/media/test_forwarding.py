@@ -7,7 +7,7 @@ import asyncio
 import pytest
 from aiortc.mediastreams import MediaStreamError
 
-from signaling.media.forwarding import KEYFRAME_INTERVAL, Publication, SlotTrack
+from signaling.media.forwarding import KEYFRAME_INTERVAL, SUBSCRIBER_PLI_INTERVAL, Publication, SlotTrack, StreamState
 from signaling.media.passthrough import EncodedFrame
 
 pytestmark = pytest.mark.timeout(60)
@@ -190,3 +190,83 @@ async def test_a_failing_subscriber_does_not_stop_the_others() -> None:
     pub.deliver(frame(3000))
     assert broken.sink is None and good.sink.timestamps() == [0, 3000]  # type: ignore[union-attr]
     pub.close()
+
+
+@pytest.mark.asyncio
+async def test_a_paused_subscriber_gets_no_video_and_resumes_at_a_keyframe_without_a_timestamp_reset() -> None:
+    plis: list[int] = []
+    pub = publication(plis)
+    slot, sink = slot_with_sink()
+    slot.attach(pub)
+    pub.deliver(frame(0, key=True))
+    slot.pause()
+    assert slot.state is StreamState.PAUSED
+    pub.deliver(frame(3000, key=True))  # not even keyframes go to a paused subscriber
+    slot.on_subscriber_pli()  # nor do its keyframe requests reach the publisher
+    await asyncio.sleep(KEYFRAME_INTERVAL + 0.05)
+    assert sink.timestamps() == [0] and plis == [1]
+    other = publication(plis, "b/0")
+    slot.attach(other)  # a move keeps the pause (the subscriber's link has not changed)
+    assert slot.state is StreamState.PAUSED and len(plis) == 1
+    slot.attach(pub)
+    slot.resume()
+    assert slot.state is StreamState.AWAITING_KEYFRAME and len(plis) == 2  # asked for one
+    pub.deliver(frame(9000))
+    pub.deliver(frame(12000, key=True))
+    assert slot.state is StreamState.FORWARDING
+    assert sink.timestamps()[1] > sink.timestamps()[0]  # continuous, never back to an earlier value
+    pub.close()
+    other.close()
+
+
+@pytest.mark.asyncio
+async def test_a_subscribers_keyframe_requests_are_passed_on_at_most_once_per_interval() -> None:
+    plis: list[int] = []
+    now = [100.0]
+    pub = Publication("a/0", "a", "video", "camera", "0", send_pli=lambda: plis.append(1), clock=lambda: now[0])
+    slot = SlotTrack("video", clock=lambda: now[0])
+    slot.sink = FakeSink()
+    slot.attach(pub)
+    pub.deliver(frame(0, key=True))
+    for step in range(40):  # a weak viewer: a PLI every 100 ms for 4 s
+        now[0] += 0.1
+        slot.on_subscriber_pli()
+        pub.deliver(frame(3000 * (step + 1), key=False))
+    assert slot.plis_received == 40
+    assert slot.plis_passed <= 4 / SUBSCRIBER_PLI_INTERVAL + 1
+    assert len(plis) <= 1 + slot.plis_passed
+    pub.close()
+
+
+def test_one_owner_state_changes_leave_the_lane_and_count() -> None:
+    pub = publication([])
+    slot, _ = slot_with_sink("audio")
+    assert slot.state is StreamState.IDLE
+    slot.attach(pub)
+    assert slot.state is StreamState.FORWARDING  # audio needs no keyframe
+    slot.pause()
+    assert slot.state is StreamState.FORWARDING  # audio is never paused
+    slot.detach()
+    assert slot.state is StreamState.IDLE and slot.transitions == 2
+
+
+@pytest.mark.asyncio
+async def test_off_screen_and_weak_are_separate_reasons_and_a_new_source_is_on_screen() -> None:
+    plis: list[int] = []
+    pub, other = publication(plis), publication(plis, "b/0")
+    slot, sink = slot_with_sink()
+    slot.attach(pub)
+    pub.deliver(frame(0, key=True))
+    slot.pause("hidden")
+    slot.pause("weak")
+    slot.resume("hidden")  # back on screen, but the link still cannot carry it
+    assert slot.state is StreamState.PAUSED and slot.holds == {"weak"}
+    slot.pause("hidden")
+    slot.attach(other)  # someone else's video on this m-line: on screen until the client says
+    assert slot.holds == {"weak"} and slot.state is StreamState.PAUSED
+    slot.resume("weak")
+    assert slot.state is StreamState.AWAITING_KEYFRAME
+    other.deliver(frame(3000, key=True))
+    assert sink.timestamps()[-1] > sink.timestamps()[0]
+    pub.close()
+    other.close()

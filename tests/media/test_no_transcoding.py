@@ -82,7 +82,7 @@ async def test_server_never_encodes_or_decodes(
 
     transceivers = [t for pid in ("A", "B") for t in server.peer(pid).pc.getTransceivers()]
     server_senders = {id(t.sender) for t in transceivers}
-    server_queues = {id(getattr(t.receiver, "_RTCRtpReceiver__decoder_queue")) for t in transceivers}
+    server_queues = {id(t.receiver._RTCRtpReceiver__decoder_queue) for t in transceivers}
 
     # Clients did encode and decode ...
     assert sum(spy.calls[id(e)] for _, e in spy.encoders) > 0

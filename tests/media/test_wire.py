@@ -18,7 +18,7 @@ from aiortc.rtcrtpparameters import RTCRtcpParameters, RTCRtpCodecParameters, RT
 from pylibsrtp import Policy, Session
 
 from signaling.media import lane, wire
-from signaling.media.forwarding import KEYFRAME_INTERVAL, Publication, SlotTrack
+from signaling.media.forwarding import KEYFRAME_INTERVAL, Publication, SlotTrack, StreamState
 from signaling.media.passthrough import VP8_PACKET_MAX, EncodedFrame
 from signaling.media.sendpath import RECHECK_FRAMES, FastSender
 
@@ -357,7 +357,7 @@ async def test_a_failing_lane_hands_everyone_back_to_restart_at_a_keyframe(
     monkeypatch.setattr(lane, "fan_out", broken)
     pub.deliver(frames[2 * RECHECK_FRAMES])  # must not raise into the publisher's receive path
     assert slot not in pub.lane and not pub.lane.enabled
-    assert slot.sink is fast and slot._needs_keyframe  # back on its own path, waiting for a keyframe
+    assert slot.sink is fast and slot.state is StreamState.AWAITING_KEYFRAME  # back on its own path, waiting for a keyframe
     async with asyncio.timeout(KEYFRAME_INTERVAL + 1):
         while not plis:  # and asking for one (throttled: at most one per interval)
             await asyncio.sleep(0.02)

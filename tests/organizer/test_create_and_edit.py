@@ -162,6 +162,34 @@ def test_adding_a_session_and_a_topic(world: World) -> None:
     assert duplicate.status_code == 400 and "already exists" in duplicate.content.decode()
 
 
+def test_adding_or_removing_a_session_after_invitations_tells_everyone_once(world: World) -> None:
+    enqueue(to="alice@example.org", subject="Invitation", body="…", key="invitation:add-remove",
+            convening_id=world.convening.pk, kind="invitation")
+    client = world.client_for("organizer")
+    slug = world.convening.slug
+    added = client.post(reverse("organizer:session_new", args=[slug]), {
+        "title": "Family math night", "kind": "breakout", "date": "2026-10-14", "start_time": "12:00",
+        "end_time": "12:30"}, follow=True)
+    assert "2 registered people were emailed about the change" in added.content.decode()
+    new = OutboxMessage.objects.filter(kind="session_change", subject__startswith="New session: Family math night")
+    assert sorted(new.values_list("to", flat=True)) == ["alice@example.org", "mod@example.org"]
+    assert "New on the agenda: Breakout, Wed 14 Oct 2026, 12:00 PM – 12:30 PM (America/Los_Angeles)" in new.first().body
+    session = Session.objects.get(title="Family math night")
+    removed = client.post(reverse("organizer:session_delete", args=[slug, session.pk]), follow=True)
+    assert "Removed “Family math night” from the agenda. 2 registered people were emailed" in removed.content.decode()
+    gone = OutboxMessage.objects.filter(kind="session_change", subject__startswith="Removed: Family math night")
+    assert sorted(gone.values_list("to", flat=True)) == ["alice@example.org", "mod@example.org"]
+    assert "Removed from the agenda (it was Breakout, Wed 14 Oct 2026, 12:00 PM – 12:30 PM" in gone.first().body
+    assert not Session.objects.filter(pk=session.pk).exists()
+
+
+def test_removing_a_session_before_invitations_tells_nobody(world: World) -> None:
+    response = world.client_for("organizer").post(
+        reverse("organizer:session_delete", args=[world.convening.slug, world.session.pk]), follow=True)
+    assert "Removed “" in response.content.decode() and "emailed" not in response.content.decode()
+    assert not OutboxMessage.objects.filter(kind="session_change").exists()
+
+
 def test_people_who_cancelled_are_not_told(world: World) -> None:
     enqueue(to="x@example.org", subject="Invitation", body="…", key="invitation:cancel-test",
             convening_id=world.convening.pk, kind="confirmation")

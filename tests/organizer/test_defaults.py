@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from organizer.defaults import (BREAKOUT, KINDS, PLENARY, NoSuchLocalTime, defaults_for, local_start)
+from organizer.defaults import BREAKOUT, KINDS, PLENARY, NoSuchLocalTime, defaults_for, local_start
 from rooms.planning import STRATEGIES
 
 # Zones with daylight saving both ways, none, and a half-hour offset.

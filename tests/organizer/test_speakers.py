@@ -68,6 +68,18 @@ def test_inviting_a_speaker_creates_them_with_a_working_presenter_link(world: Wo
     assert OutboxMessage.objects.filter(to="grace@example.org").count() == 1
 
 
+def test_the_live_page_a_speakers_link_lands_on_links_to_their_speaker_page(world: World) -> None:
+    _, link = invite(world)
+    speaker = Client()
+    path = link.split("testserver", 1)[1]
+    landing = speaker.post(path, follow=True)  # Join: the link's POST goes on to the live page
+    speaker_page = reverse("organizer:speaker", args=[world.convening.slug])
+    assert landing.request["PATH_INFO"] == reverse("live", args=[world.convening.slug])
+    assert f'href="{speaker_page}"' in landing.content.decode() and "Your speaker page" in landing.content.decode()
+    others = world.client_for("participant").get(reverse("live", args=[world.convening.slug])).content.decode()
+    assert "Your speaker page" not in others and speaker_page not in others
+
+
 def test_a_speakers_link_opens_nothing_in_another_convening(world: World) -> None:
     _, link = invite(world)
     speaker = open_link(link)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+
 from tests.plenary.conftest import Connect
 from tests.plenary.factories import SmallConvening
 from tests.plenary.helpers import move_to_room

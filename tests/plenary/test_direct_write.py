@@ -1,5 +1,6 @@
 """Frames written straight to daphne's sockets (signaling.consumers.direct_write): the order on
-the wire, the fall-backs, and the loud failure when the pinned internals change."""
+the wire, the fall-backs, and a connection missing what the writer needs refused (the adapter's
+version and name checks, and the ASGI send they fall back to: tests/architecture/test_adapters.py)."""
 from __future__ import annotations
 
 import functools
@@ -123,9 +124,8 @@ def test_a_lost_connection_is_left_to_twisted() -> None:
 
 
 def test_daphnes_protocol_is_found_behind_the_session_middleware() -> None:
-    from channels.sessions import InstanceSessionWrapper
-
     import daphne.server
+    from channels.sessions import InstanceSessionWrapper
 
     protocol = object()
     server = daphne.server.Server.__new__(daphne.server.Server)
@@ -135,16 +135,6 @@ def test_daphnes_protocol_is_found_behind_the_session_middleware() -> None:
     assert direct_write._daphne_protocol(send) is protocol
     assert direct_write._daphne_protocol(wrapper.send) is protocol
     assert direct_write._daphne_protocol(lambda message: None) is None  # tests' communicator: ASGI send
-
-
-def test_the_pins_match_what_is_installed_and_a_mismatch_is_loud(monkeypatch: pytest.MonkeyPatch) -> None:
-    direct_write.check_pins.cache_clear()
-    direct_write.check_pins()
-    monkeypatch.setitem(direct_write.PINNED, "daphne", "0.0.1")
-    direct_write.check_pins.cache_clear()
-    with pytest.raises(UnpinnedVersion, match="daphne"):
-        direct_write.check_pins()
-    direct_write.check_pins.cache_clear()
 
 
 def test_a_protocol_missing_what_the_writer_needs_is_refused() -> None:

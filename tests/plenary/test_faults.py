@@ -76,7 +76,7 @@ class OwnRedis:
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self.process: subprocess.Popen[bytes] | None = None
 
-    def start(self) -> "OwnRedis":
+    def start(self) -> OwnRedis:
         self.process = subprocess.Popen(
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -149,7 +149,7 @@ async def test_a_worker_that_stayed_connected_hears_its_groups_again_after_a_red
             await sender.group_send("convening.1.person.7", {"type": "media.event", "n": 1})
             try:
                 personal.append(await asyncio.wait_for(worker.receive(own), 0.2))
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
 
         await _until_heard(to_person, lambda: bool(personal))
@@ -203,7 +203,7 @@ class Person:
                     return first
                 self.refusals.append(first.get("code", first["type"]))
                 await client.close()
-            except (OSError, ConnectionClosed, InvalidStatus, asyncio.TimeoutError):
+            except (TimeoutError, OSError, ConnectionClosed, InvalidStatus):
                 pass
             assert time.monotonic() < deadline, f"{self.row['name']} could not reconnect within {timeout}s"
             await asyncio.sleep(delay)
@@ -235,7 +235,7 @@ class Person:
                     self.unacked.pop(message["ref"], None)
                 if message["type"] == type_ and (predicate is None or predicate(message)):
                     return message
-        except (asyncio.TimeoutError, TimeoutError):
+        except TimeoutError:
             return None
         except ConnectionClosed:
             self.client = None

@@ -20,7 +20,8 @@ import pytest
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.db import connections
-from hypothesis import HealthCheck, given, settings as hypothesis_settings
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
 from websockets.exceptions import ConnectionClosed
 
 from signaling.protocol import CLIENT_TYPES, DEFAULT_LIMITS, ErrorCode
@@ -33,7 +34,8 @@ from tests.plenary.helpers import CommClient
 CODES = {code.value for code in ErrorCode}
 # Documented close codes a hostile client may provoke (docs/protocol.md, "Close codes").
 CLOSE_CODES = {1007, 1009}
-FINAL = {"ack", "error", "pong", "media.server_answer", "media.diagnostics", "captions.history"}  # + the last chat.history page
+FINAL = {"ack", "error", "pong", "media.server_answer", "media.diagnostics", "captions.history",
+         "poll.state", "tower.activity", "recording.state"}  # + the last chat.history page
 FUZZ_PROFILE = dict(deadline=None, derandomize=True, database=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                            HealthCheck.filter_too_much, HealthCheck.data_too_large])
@@ -58,7 +60,7 @@ async def next_matching(client: Expecting, wanted: Any, timeout: float) -> dict[
     while (remaining := deadline - loop.time()) > 0:
         try:
             message = await client._receive(remaining)  # noqa: SLF001 — Expecting's own reader
-        except (asyncio.TimeoutError, TimeoutError):
+        except TimeoutError:
             break
         if wanted(message):
             return message

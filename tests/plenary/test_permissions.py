@@ -25,6 +25,8 @@ MATRIX: dict[Action, set[str]] = {  # action → roles allowed
     Action.EDIT_PLAN: {O, M},
     Action.VIEW_RESULTS: {O, M},
     Action.ASSIGN_CAPTIONER: {O, M},
+    Action.RUN_POLLS: {O, M},
+    Action.RECORD: {O, M},
 }
 
 

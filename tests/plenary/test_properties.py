@@ -15,7 +15,9 @@ import pytest
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.db import connections
-from hypothesis import HealthCheck, assume, given, settings as hypothesis_settings, strategies as st
+from hypothesis import HealthCheck, assume, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from rooms.models import ChatMessage, Presence, RaisedHand
 from signaling.protocol import CLIENT_TYPES, ProtocolError, parse_client_message
@@ -25,7 +27,8 @@ from tests.plenary.helpers import CommClient
 
 KNOWN = sorted(CLIENT_TYPES)
 FIELDS = ["type", "id", "text", "space", "seq", "after_seq", "participant_id", "camera", "mic", "v"]
-SAFE_WHEN_VALID = {"ping", "chat.send", "chat.sync", "hand.raise", "presence.update", "captions.sync"}  # change state or reply
+SAFE_WHEN_VALID = {"ping", "chat.send", "chat.sync", "hand.raise", "presence.update", "captions.sync",
+                   "breakout.resync"}  # change state or reply
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers(-2**70, 2**70) | st.floats(allow_nan=False) | st.text(max_size=30),

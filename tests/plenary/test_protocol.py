@@ -7,8 +7,15 @@ import pytest
 from django.test import Client
 
 from signaling.protocol import (
-    CLIENT_TYPES, DEFAULT_LIMITS, PROTOCOL_VERSION, SERVER_TYPES, ClientMessage, ErrorCode, ProtocolError,
-    families, parse_client_message,
+    CLIENT_TYPES,
+    DEFAULT_LIMITS,
+    PROTOCOL_VERSION,
+    SERVER_TYPES,
+    ClientMessage,
+    ErrorCode,
+    ProtocolError,
+    families,
+    parse_client_message,
 )
 from signaling.protocol_export import DOC_PATH, render_doc
 from tests.plenary import schemas
@@ -22,9 +29,10 @@ EXPECTED_SERVER = {"pong", "error", "batch", "welcome", "presence.joined", "pres
 EXPECTED_CLIENT |= {"breakout.plan", "breakout.plan_get", "breakout.plan_edit", "breakout.open", "breakout.reopen",
                     "breakout.move", "breakout.swap", "breakout.recall", "breakout.choose", "breakout.visit",
                     "breakout.return", "breakout.mode", "breakout.timer", "breakout.close", "breakout.broadcast",
-                    "help.request", "help.withdraw", "notes.edit", "room.sync", "actions.update", "actions.set"}
+                    "help.request", "help.withdraw", "notes.edit", "room.sync", "actions.update", "actions.set",
+                    "breakout.resync"}
 EXPECTED_SERVER |= {"breakout.plan_ready", "breakout.assigned", "breakout.returned", "breakout.closing",
-                    "breakout.state", "breakout.rooms", "breakout.summary", "help.queue", "help.status",
+                    "breakout.state", "breakout.changed", "breakout.rooms", "breakout.summary", "help.queue", "help.status",
                     "notes.updated", "room.action_items"}
 
 

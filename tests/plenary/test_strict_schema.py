@@ -11,7 +11,8 @@ import typing
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings as hypothesis_settings
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
 from pydantic import BaseModel
 
 from signaling.protocol import CLIENT_TYPES, ErrorCode, Limits, ProtocolError, parse_client_message

@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from convenings.models import Session
 from rooms.actions import surveys as survey_actions
-from surveys.models import Response, Survey
 from surveys.identity import respondent_key
+from surveys.models import Response, Survey
 from tests.plenary.conftest import Connect
 from tests.plenary.factories import SmallConvening
 

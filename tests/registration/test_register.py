@@ -95,6 +95,20 @@ def test_registering_confirms_with_a_working_join_link_and_the_agenda(client: Cl
     assert events[0].decoded("dtstart") == academy.starts_at
 
 
+def test_a_confirmation_sent_weeks_ahead_carries_a_link_that_works_on_the_day(client: Client, academy: Convening,
+                                                                             settings) -> None:
+    """Join links last JOIN_LINK_MAX_AGE_DAYS from when they are issued; one emailed for a
+    convening further off than that must still open it on the day (and to its end)."""
+    settings.JOIN_LINK_MAX_AGE_DAYS = 3  # the academy is a week away
+    assert post(client, academy).status_code == 302
+    [message] = messages_to("maria.lopez@cedar.k12.ca.us")
+    token = join_path(message.body).strip("/").rsplit("/", 1)[1]
+    last_minute = academy.ends_at - dt.timedelta(minutes=1)
+    assert joinlinks.resolve(token, now=last_minute).participant.user.email == "maria.lopez@cedar.k12.ca.us"
+    with pytest.raises(joinlinks.JoinLinkError):  # not forever: it ends a day after the convening
+        joinlinks.resolve(token, now=academy.ends_at + dt.timedelta(days=1, minutes=1))
+
+
 def test_registering_again_with_the_same_email_updates_it(client: Client, academy: Convening) -> None:
     post(client, academy)
     response = post(client, academy, email="MARIA.Lopez@Cedar.k12.ca.us", name="Maria L. Lopez",

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from reports.intervals import clip, merge, minutes, total
 
-T0 = dt.datetime(2026, 3, 4, 16, 0, tzinfo=dt.timezone.utc)
+T0 = dt.datetime(2026, 3, 4, 16, 0, tzinfo=dt.UTC)
 
 
 def t(m: int) -> dt.datetime:

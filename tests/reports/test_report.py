@@ -200,7 +200,8 @@ def test_participants_get_403_on_the_report_and_its_downloads(meeting) -> None:
 def test_the_report_prints_without_navigation_and_with_page_breaks() -> None:
     from django.contrib.staticfiles import finders
 
-    css = open(finders.find("convene/site.css"), encoding="utf-8").read()
+    with open(finders.find("convene/site.css"), encoding="utf-8") as file:
+        css = file.read()
     print_rules = css[css.index("@media print"):]
     assert ".site-header" in print_rules.split("display:none")[0]
     assert ".report-section { break-before:page; }" in print_rules

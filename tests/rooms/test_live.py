@@ -8,8 +8,29 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 
 from rooms import live
 from rooms.lifecycle import CLOSED, CLOSING, LIVE_STATES, OPEN, IllegalTransition
-from rooms.live import (ASSIGNED, SELF_SELECT, Change, Effect, HelpRequest, LiveBreakouts, LiveError, NotInRoom,
-                        RoomFull, RoomNotOpen, UnknownRoom, WrongMode)
+from rooms.live import (
+    ASSIGNED,
+    SELF_SELECT,
+    Change,
+    HelpRequest,
+    HelpRequested,
+    HelpResolved,
+    HelpWithdrawn,
+    LiveBreakouts,
+    LiveError,
+    ModeChanged,
+    Moved,
+    NotInRoom,
+    ReturnedToPlenary,
+    RoomClosed,
+    RoomClosing,
+    RoomFull,
+    RoomNotOpen,
+    RoomOpened,
+    TimerChanged,
+    UnknownRoom,
+    WrongMode,
+)
 from rooms.planning import Plan, PlannedRoom, PlanStats, Unplaced
 
 T0 = 1_000_000.0
@@ -36,9 +57,9 @@ def test_open_all_sends_people_to_their_planned_rooms() -> None:
     assert dict(state.assignments) == {"ana": "r0", "ben": "r0", "cy": "r1", "dee": "r1", "mo": None}
     assert state.ends_at == T0 + 600 and state.grace_seconds == 60
     assert state.history[0] == Change("ana", None, "r0", T0, "opened") and len(state.history) == 4
-    assert effects[:4] == [Effect("room_opened", room="r0"), Effect("room_opened", room="r1"),
-                           Effect("room_opened", room="r2"), Effect("timer_changed", detail=T0 + 600)]
-    assert effects[4:] == [Effect("moved", p, r) for p, r in (("ana", "r0"), ("ben", "r0"), ("cy", "r1"),
+    assert effects[:4] == [RoomOpened("r0"), RoomOpened("r1"),
+                           RoomOpened("r2"), TimerChanged(T0 + 600)]
+    assert effects[4:] == [Moved(p, r) for p, r in (("ana", "r0"), ("ben", "r0"), ("cy", "r1"),
                                                                ("dee", "r1"))]
 
 
@@ -63,7 +84,7 @@ def test_move_records_one_change_and_leaves_the_old_state_alone() -> None:
     moved, effects = live.move(state, "ana", "r2", T0 + 5)
     assert moved.room_of("ana") == "r2" and state.room_of("ana") == "r0"
     assert moved.history[-1] == Change("ana", "r0", "r2", T0 + 5, "moved") and len(moved.history) == 5
-    assert effects == [Effect("moved", "ana", "r2")]
+    assert effects == [Moved("ana", "r2")]
     assert live.move(moved, "ana", "r2", T0 + 6) == (moved, [])  # already there: nothing happens
     assert live.move(state, "mo", "r2", T0)[0].members("r2") == ["mo"]
 
@@ -84,7 +105,7 @@ def test_swap_exchanges_rooms() -> None:
     swapped, effects = live.swap(state, "ana", "cy", T0 + 1)
     assert (swapped.room_of("ana"), swapped.room_of("cy")) == ("r1", "r0")
     assert [c.reason for c in swapped.history[-2:]] == ["swapped", "swapped"]
-    assert effects == [Effect("moved", "ana", "r1"), Effect("moved", "cy", "r0")]
+    assert effects == [Moved("ana", "r1"), Moved("cy", "r0")]
     assert live.swap(state, "ana", "ben", T0) == (state, [])
     with pytest.raises(NotInRoom, match="'mo' is in the plenary"):
         live.swap(state, "ana", "mo", T0)
@@ -95,7 +116,7 @@ def test_self_select_respects_mode_state_and_capacity() -> None:
         live.self_select(opened(), "ana", "r2", T0)
     state = opened(SELF_SELECT, capacity=1)
     state, effects = live.self_select(state, "ana", "r2", T0)
-    assert effects == [Effect("moved", "ana", "r2")] and state.history[-1].reason == "self_selected"
+    assert effects == [Moved("ana", "r2")] and state.history[-1].reason == "self_selected"
     with pytest.raises(RoomFull):
         live.self_select(state, "newcomer", "r2", T0)
     state = live.self_select(state, "newcomer", "r1", T0)[0]  # someone not in the plan may choose too
@@ -104,12 +125,12 @@ def test_self_select_respects_mode_state_and_capacity() -> None:
     with pytest.raises(RoomNotOpen, match="closed"):
         live.self_select(closed, "ben", "r0", T0)
     switched, effects = live.set_mode(opened(), SELF_SELECT)
-    assert switched.mode == SELF_SELECT and effects == [Effect("mode_changed", detail=SELF_SELECT)]
+    assert switched.mode == SELF_SELECT and effects == [ModeChanged(SELF_SELECT)]
 
 
 def test_recall_returns_one_person_to_the_plenary() -> None:
     state, effects = live.recall(opened(), "ben", T0 + 2)
-    assert state.room_of("ben") is None and effects == [Effect("returned_to_plenary", "ben", "r0")]
+    assert state.room_of("ben") is None and effects == [ReturnedToPlenary("ben", "r0")]
     assert state.history[-1] == Change("ben", "r0", None, T0 + 2, "recalled")
     assert live.recall(state, "ben", T0 + 3) == (state, [])
 
@@ -122,7 +143,7 @@ def test_extend_shorten_and_set_the_timer() -> None:
     assert live.shorten(state, 100, T0)[0].ends_at == T0 + 500
     assert live.shorten(state, 10_000, T0 + 50)[0].ends_at == T0 + 50  # never into the past
     new, effects = live.set_timer(state, T0 + 42, T0)
-    assert new.ends_at == T0 + 42 and effects == [Effect("timer_changed", detail=T0 + 42)]
+    assert new.ends_at == T0 + 42 and effects == [TimerChanged(T0 + 42)]
     with pytest.raises(LiveError, match="positive"):
         live.extend(state, 0, T0)
     with pytest.raises(RoomNotOpen):
@@ -134,11 +155,11 @@ def test_the_clock_starts_the_grace_countdown_then_closes_everything() -> None:
     assert live.advance_clock(state, T0 + 599) == (state, [])
     closing, effects = live.advance_clock(state, T0 + 600)
     assert {r.state for r in closing.rooms} == {CLOSING} and closing.closing_ends_at == T0 + 660
-    assert effects[0] == Effect("room_closing", room="r0", detail=T0 + 660)
+    assert effects[0] == RoomClosing("r0", T0 + 660)
     assert live.advance_clock(closing, T0 + 659) == (closing, [])
     closed, effects = live.advance_clock(closing, T0 + 660)
     assert {r.state for r in closed.rooms} == {CLOSED} and set(closed.assignments.values()) == {None}
-    assert Effect("returned_to_plenary", "ana", "r0") in effects and effects[-1] == Effect("room_closed", room="r2")
+    assert ReturnedToPlenary("ana", "r0") in effects and effects[-1] == RoomClosed("r2")
     assert closed.ends_at is None and [c.reason for c in closed.history[-4:]] == ["closed"] * 4
 
 
@@ -146,7 +167,7 @@ def test_extending_during_the_countdown_reopens_the_rooms() -> None:
     closing = live.start_closing(opened(), T0 + 600)[0]
     resumed, effects = live.extend(closing, 120, T0 + 610)
     assert {r.state for r in resumed.rooms} == {OPEN} and resumed.closing_ends_at is None
-    assert resumed.ends_at == T0 + 730 and Effect("room_opened", room="r1") in effects
+    assert resumed.ends_at == T0 + 730 and RoomOpened("r1") in effects
     with pytest.raises(RoomNotOpen):
         live.start_closing(closing, T0)
 
@@ -154,8 +175,8 @@ def test_extending_during_the_countdown_reopens_the_rooms() -> None:
 def test_close_room_returns_its_members_only() -> None:
     state, effects = live.close_room(opened(), "r0", T0 + 9)
     assert state.room("r0").state == CLOSED and state.members("r0") == [] and state.members("r1") == ["cy", "dee"]
-    assert effects == [Effect("returned_to_plenary", "ana", "r0"), Effect("returned_to_plenary", "ben", "r0"),
-                       Effect("room_closed", room="r0")]
+    assert effects == [ReturnedToPlenary("ana", "r0"), ReturnedToPlenary("ben", "r0"),
+                       RoomClosed("r0")]
     with pytest.raises(IllegalTransition, match="closed cannot close"):
         live.close_room(state, "r0", T0)
 
@@ -170,7 +191,7 @@ def test_reopen_after_closing_uses_the_new_plan() -> None:
     assert {r.key: r.state for r in state.rooms} == {"r0": OPEN, "r1": OPEN, "r9": OPEN, "r2": CLOSED}
     assert dict(state.assignments) == {"ana": "r0", "ben": "r1", "cy": "r0", "dee": "r9", "mo": None}
     assert state.ends_at == T0 + 1000 and state.history[-1] == Change("dee", None, "r9", T0 + 700, "reopened")
-    assert Effect("room_opened", room="r9") in effects
+    assert RoomOpened("r9") in effects
 
 
 # Help requests
@@ -178,7 +199,7 @@ def test_reopen_after_closing_uses_the_new_plan() -> None:
 def test_help_requests_queue_in_order_and_are_idempotent() -> None:
     state = live.request_help(opened(), "cy", T0 + 1)[0]
     state, effects = live.request_help(state, "ana", T0 + 2)
-    assert effects == [Effect("help_requested", "ana", "r0", detail=T0 + 2)]
+    assert effects == [HelpRequested("ana", "r0", T0 + 2)]
     assert live.request_help(state, "ana", T0 + 3) == (state, [])
     assert state.help_queue == (HelpRequest("cy", "r1", T0 + 1), HelpRequest("ana", "r0", T0 + 2))
     with pytest.raises(NotInRoom):
@@ -191,12 +212,12 @@ def test_help_is_withdrawn_resolved_or_dropped_when_the_asker_leaves() -> None:
     state = live.request_help(live.request_help(opened(), "cy", T0)[0], "ana", T0)[0]
     withdrawn, effects = live.withdraw_help(state, "cy")
     assert withdrawn.help_queue == (HelpRequest("ana", "r0", T0),)
-    assert effects == [Effect("help_withdrawn", "cy", "r1")]
+    assert effects == [HelpWithdrawn("cy", "r1")]
     resolved, effects = live.resolve_help_on_arrival(state, "mo", "r0")
     assert resolved.help_queue == (HelpRequest("cy", "r1", T0),)
-    assert effects == [Effect("help_resolved", "ana", "r0", detail="mo")]
+    assert effects == [HelpResolved("ana", "r0", "mo")]
     moved, effects = live.move(state, "ana", "r2", T0)
-    assert [h.person for h in moved.help_queue] == ["cy"] and Effect("help_withdrawn", "ana", "r0") in effects
+    assert [h.person for h in moved.help_queue] == ["cy"] and HelpWithdrawn("ana", "r0") in effects
     with pytest.raises(UnknownRoom):
         live.resolve_help_on_arrival(state, "mo", "nope")
 

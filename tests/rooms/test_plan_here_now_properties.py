@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rooms import live
-from rooms.planning import PlanOptions, Person, Topic, plan_breakouts, wants_of
+from rooms.planning import Person, PlanOptions, Topic, plan_breakouts, wants_of
 from tests.rooms.test_planning_properties import Roster, included, options, rosters
 
 ROLE_TOPICS = [Topic("r1", "Administrators", "role"), Topic("r2", "Coaches", "role"),

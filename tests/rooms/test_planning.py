@@ -5,8 +5,18 @@ import pytest
 
 from rooms.plan_csv import plan_from_csv, plan_to_csv
 from rooms.plan_edits import add_room, move_person, remove_room, rename_room, swap_people
-from rooms.planning import (Person, Plan, PlanEditError, PlanImportError, PlanOptions, PlanOptionsError,
-                            Topic, Unplaced, greedy_plan, plan_breakouts)
+from rooms.planning import (
+    Person,
+    Plan,
+    PlanEditError,
+    PlanImportError,
+    PlanOptions,
+    PlanOptionsError,
+    Topic,
+    Unplaced,
+    greedy_plan,
+    plan_breakouts,
+)
 from rooms.planning_strategies import room_budget
 
 PE = Topic("pe", "Parent Engagement")

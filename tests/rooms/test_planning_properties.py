@@ -7,8 +7,17 @@ from collections import defaultdict
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rooms.planning import (ROLE_GROUPS, STRATEGIES, TEAM_MODES, Person, Plan, PlanOptions, Topic,
-                            greedy_plan, plan_breakouts)
+from rooms.planning import (
+    ROLE_GROUPS,
+    STRATEGIES,
+    TEAM_MODES,
+    Person,
+    Plan,
+    PlanOptions,
+    Topic,
+    greedy_plan,
+    plan_breakouts,
+)
 from rooms.planning_strategies import room_budget
 
 CONVENING_ROLES = ["participant"] * 6 + ["moderator", "presenter", "organizer"]

@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from surveys.access import Viewer, can_respond, organizes, takes_part
+from convenings.access import Viewer, can_respond, organizes, takes_part
 from surveys.submit import submit_response
 from tests.surveys.conftest import World
 from tests.surveys.factories import make_person

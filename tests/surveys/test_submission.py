@@ -57,7 +57,7 @@ def test_invalid_submission_points_at_each_question(client: Client, world: World
     # What they did answer is kept, so nothing has to be typed twice.
     assert ">Device inventory</textarea>" in html
     presentation = world.question("rating", 0)
-    assert f'value="4" checked' in html and f'name="q{presentation.pk}"' in html
+    assert 'value="4" checked' in html and f'name="q{presentation.pk}"' in html
     assert "<title>Error: " in html
 
 

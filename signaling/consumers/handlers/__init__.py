@@ -19,6 +19,7 @@ from convenings.permissions import Action
 from rooms import spaces
 from rooms.actions import NotFound
 from signaling.consumers.connection import Connection
+from signaling.consumers.handlers._domain_errors import DOMAIN_ERRORS, translate
 from signaling.protocol import ClientMessage, ErrorCode, ProtocolError
 
 M = TypeVar("M", bound=ClientMessage)
@@ -58,6 +59,8 @@ async def dispatch(conn: Connection, message: ClientMessage) -> None:
         await route.handler(conn, message)
     except NotFound as exc:
         raise ProtocolError(ErrorCode.NOT_FOUND, str(exc), message.id) from exc
+    except DOMAIN_ERRORS as exc:  # the one place domain errors become protocol errors
+        raise translate(exc, message.id) from exc
 
 
 def db(function: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:

@@ -17,26 +17,25 @@ from rooms.models import PLENARY
 from rooms.planning import PlanOptions
 from signaling.consumers.connection import Connection
 from signaling.consumers.handlers import db, handles
-from signaling.consumers.handlers._breakout_errors import translated
 from signaling.protocol import Error, ErrorCode, ProtocolError
 from signaling.protocol.breakout_rooms import BreakoutBroadcast
 from signaling.protocol.breakout_controls import (
     BreakoutChoose, BreakoutClose, BreakoutMode, BreakoutMove, BreakoutOpen, BreakoutRecall, BreakoutReopen,
     BreakoutReturn, BreakoutSwap, BreakoutTimer, BreakoutVisit,
 )
-from signaling.protocol.breakouts import BreakoutPlan, BreakoutPlanEdit, BreakoutPlanGet
+from signaling.protocol.breakouts import BreakoutPlan, BreakoutPlanEdit, BreakoutPlanGet, BreakoutResync
+from signaling.consumers.welcome import breakout_state
 
 # ---- planning -----------------------------------------------------------------------------
 
 
 @handles(BreakoutPlan, requires=Action.EDIT_PLAN, what="plan breakout rooms")
 async def plan(conn: Connection, message: BreakoutPlan) -> None:
-    with translated(message.id):
-        options = PlanOptions(strategy=message.strategy, room_count=message.room_count, min_size=message.min_size,
-                              max_size=message.max_size, teams=message.teams,
-                              exclude_roles=frozenset(message.exclude_roles), seed=message.seed,
-                              everyone=message.everyone)
-        await db(breakout_plans.make)(conn.convening_id, message.session_id, options, conn.person)
+    options = PlanOptions(strategy=message.strategy, room_count=message.room_count, min_size=message.min_size,
+                          max_size=message.max_size, teams=message.teams,
+                          exclude_roles=frozenset(message.exclude_roles), seed=message.seed,
+                          everyone=message.everyone)
+    await db(breakout_plans.make)(conn.convening_id, message.session_id, options, conn.person)
 
 
 @handles(BreakoutPlanGet, requires=Action.EDIT_PLAN, what="see breakout plans")
@@ -49,8 +48,7 @@ async def plan_edit(conn: Connection, message: BreakoutPlanEdit) -> None:
     change = PlanEdit(op=message.op, person=message.participant_id, other=message.other_participant_id,
                       room=message.room, name=message.name, topic_id=message.topic_id, members_to=message.members_to)
     try:
-        with translated(message.id):
-            await db(breakout_plans.edit)(conn.convening_id, message.session_id, message.version, change, conn.person)
+        await db(breakout_plans.edit)(conn.convening_id, message.session_id, message.version, change, conn.person)
     except StalePlan as stale:
         # Nothing changed: say why, then show the plan the edit should have been made on.
         await conn.reply(Error(code=ErrorCode.STALE_PLAN, message=str(stale), ref=message.id))
@@ -61,48 +59,41 @@ async def plan_edit(conn: Connection, message: BreakoutPlanEdit) -> None:
 
 @handles(BreakoutOpen, requires=Action.OPEN_BREAKOUTS, what="open breakout rooms")
 async def open_rooms(conn: Connection, message: BreakoutOpen) -> None:
-    with translated(message.id):
-        await db(breakouts.open_rooms)(conn.convening_id, message.session_id, message.duration_s, message.mode,
-                                       message.capacity, message.grace_s, message.late_joiners)
+    await db(breakouts.open_rooms)(conn.convening_id, message.session_id, message.duration_s, message.mode,
+                                   message.capacity, message.grace_s, message.late_joiners)
 
 
 @handles(BreakoutReopen, requires=Action.OPEN_BREAKOUTS, what="reopen breakout rooms")
 async def reopen(conn: Connection, message: BreakoutReopen) -> None:
     anew = (lambda session: breakout_plans.reshuffle(session, conn.person)) if message.reshuffle else None
-    with translated(message.id):
-        await db(breakouts.reopen)(conn.convening_id, message.duration_s, message.capacity, anew)
+    await db(breakouts.reopen)(conn.convening_id, message.duration_s, message.capacity, anew)
 
 
 @handles(BreakoutMode, requires=Action.OPEN_BREAKOUTS, what="change how people get their rooms")
 async def mode(conn: Connection, message: BreakoutMode) -> None:
-    with translated(message.id):
-        await db(breakouts.set_mode)(conn.convening_id, message.mode)
+    await db(breakouts.set_mode)(conn.convening_id, message.mode)
 
 
 @handles(BreakoutTimer, requires=Action.SET_TIMER, what="change the breakout timer")
 async def timer(conn: Connection, message: BreakoutTimer) -> None:
-    with translated(message.id):
-        await db(breakouts.timer)(conn.convening_id, message.op, message.seconds)
+    await db(breakouts.timer)(conn.convening_id, message.op, message.seconds)
 
 
 @handles(BreakoutClose, requires=Action.CLOSE_BREAKOUTS, what="close breakout rooms")
 async def close(conn: Connection, message: BreakoutClose) -> None:
-    with translated(message.id):
-        await db(breakouts.close)(conn.convening_id, message.room, message.countdown)
+    await db(breakouts.close)(conn.convening_id, message.room, message.countdown)
 
 
 # ---- people ----------------------------------------------------------------------------------
 
 @handles(BreakoutMove, requires=Action.MOVE_PARTICIPANT, what="move people between rooms")
 async def move(conn: Connection, message: BreakoutMove) -> None:
-    with translated(message.id):
-        await db(breakouts.move)(conn.convening_id, message.participant_id, message.room)
+    await db(breakouts.move)(conn.convening_id, message.participant_id, message.room)
 
 
 @handles(BreakoutSwap, requires=Action.MOVE_PARTICIPANT, what="move people between rooms")
 async def swap(conn: Connection, message: BreakoutSwap) -> None:
-    with translated(message.id):
-        await db(breakouts.swap)(conn.convening_id, message.participant_id, message.other_participant_id)
+    await db(breakouts.swap)(conn.convening_id, message.participant_id, message.other_participant_id)
 
 
 def not_in_a_room(live: Live, person: int) -> str | None:
@@ -133,21 +124,24 @@ async def _refuse_if(conn: Connection, why: Callable[[Live, int], str | None], p
 @handles(BreakoutRecall, requires=Action.MOVE_PARTICIPANT, what="bring people back from rooms")
 async def recall(conn: Connection, message: BreakoutRecall) -> None:
     await _refuse_if(conn, not_in_a_room, message.participant_id, message.id)
-    with translated(message.id):
-        await db(breakouts.recall)(conn.convening_id, message.participant_id)
+    await db(breakouts.recall)(conn.convening_id, message.participant_id)
 
 
 @handles(BreakoutChoose)
 async def choose(conn: Connection, message: BreakoutChoose) -> None:
     """Anyone may choose, but only in self-select mode (else ``forbidden``)."""
-    with translated(message.id):
-        await db(breakouts.choose)(conn.convening_id, conn.participant_id, message.room)
+    await db(breakouts.choose)(conn.convening_id, conn.participant_id, message.room)
+
+
+@handles(BreakoutResync)
+async def resync(conn: Connection, message: BreakoutResync) -> None:
+    """A client that missed a ``breakout.changed`` (a version gap) gets the whole state."""
+    await conn.reply(await db(breakout_state)(conn.convening_id, conn.can(Action.JOIN_ANY_ROOM)))
 
 
 @handles(BreakoutVisit, requires=Action.JOIN_ANY_ROOM, what="visit breakout rooms")
 async def visit(conn: Connection, message: BreakoutVisit) -> None:
-    with translated(message.id):
-        await db(breakouts.visit)(conn.convening_id, conn.participant_id, message.room)
+    await db(breakouts.visit)(conn.convening_id, conn.participant_id, message.room)
 
 
 @handles(BreakoutReturn, requires=Action.JOIN_ANY_ROOM, what="visit breakout rooms")

@@ -26,6 +26,7 @@ from signaling.protocol import ErrorCode, ProtocolError
 from signaling.protocol.base import Ack
 from signaling.protocol.media import (
     MediaAllowScreen, MediaAnswer, MediaDiagnose, MediaDiagnostics, MediaIce, MediaLeave, MediaOffer,
+    MediaVisible,
 )
 
 
@@ -55,6 +56,12 @@ async def answer(conn: Connection, message: MediaAnswer) -> None:
 async def ice(conn: Connection, message: MediaIce) -> None:
     session = _existing(conn, message.id)
     session.submit(_acked(conn, lambda: session.candidate(message), message.id), message.id)
+
+
+@handles(MediaVisible)
+async def visible(conn: Connection, message: MediaVisible) -> None:
+    session = _existing(conn, message.id)
+    session.submit(_acked(conn, lambda: session.visible(message), message.id), message.id)
 
 
 @handles(MediaLeave)

@@ -14,7 +14,6 @@ from rooms.actions import NotFound, help, notes, top_five
 from rooms.breakouts import store
 from signaling.consumers.connection import Connection
 from signaling.consumers.handlers import db, handles
-from signaling.consumers.handlers._breakout_errors import translated
 from signaling.protocol import Error, ErrorCode, ProtocolError
 from signaling.protocol.breakout_rooms import ActionsSet, ActionsUpdate, HelpRequest, HelpWithdraw, NotesEdit, RoomSync
 
@@ -82,25 +81,21 @@ async def sync_room(conn: Connection, message: RoomSync) -> None:
 @handles(ActionsUpdate)
 async def update_actions(conn: Connection, message: ActionsUpdate) -> None:
     await _require_room(conn, message.room, message.id)
-    with translated(message.id):
-        await db(top_five.update)(conn.convening_id, message.room, message.op, conn.participant_id,
-                                  message.item_id, message.text, message.at)
+    await db(top_five.update)(conn.convening_id, message.room, message.op, conn.participant_id,
+                              message.item_id, message.text, message.at)
 
 
 @handles(ActionsSet)
 async def set_actions(conn: Connection, message: ActionsSet) -> None:
     await _require_room(conn, message.room, message.id)
-    with translated(message.id):
-        await db(top_five.replace_all)(conn.convening_id, message.room, message.items, conn.participant_id)
+    await db(top_five.replace_all)(conn.convening_id, message.room, message.items, conn.participant_id)
 
 
 @handles(HelpRequest)
 async def request_help(conn: Connection, message: HelpRequest) -> None:
-    with translated(message.id):
-        await db(help.request)(conn.convening_id, conn.participant_id)
+    await db(help.request)(conn.convening_id, conn.participant_id)
 
 
 @handles(HelpWithdraw)
 async def withdraw_help(conn: Connection, message: HelpWithdraw) -> None:
-    with translated(message.id):
-        await db(help.withdraw)(conn.convening_id, conn.participant_id)
+    await db(help.withdraw)(conn.convening_id, conn.participant_id)

@@ -18,6 +18,8 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from signaling import adapters
+from signaling.consumers.handlers.recording import on_fault
 from signaling.media.hub import create_hub
 from signaling.media.placement import Placement, get_placement
 from signaling.media.relay import MediaWorker
@@ -33,6 +35,9 @@ class Command(BaseCommand):
     def handle(self, *args: object, name: str, check: bool, **options: object) -> None:
         if not settings.REDIS_URL:
             raise CommandError("Media workers talk to the web workers through Redis: set REDIS_URL.")
+        if not check and not adapters.usable(adapters.MEDIA):  # logged: what no longer fits
+            raise CommandError("This media worker's libraries do not fit its adapter (see the log): not serving, "
+                               "so the web workers tell clients media is unavailable.")
         if check:
             beat = asyncio.run(_heartbeat(name))
             if beat is None:
@@ -57,6 +62,7 @@ async def _serve(name: str) -> None:
         loop.add_signal_handler(signum, stop.set)
     placement: Placement = get_placement()
     try:
-        await MediaWorker(name, create_hub(), get_channel_layer(), placement).run(stop)
+        # A recording this worker stops on its own (a full disk): the space and moderators are told.
+        await MediaWorker(name, create_hub(), get_channel_layer(), placement, on_recording_fault=on_fault).run(stop)
     finally:
         await placement.close()

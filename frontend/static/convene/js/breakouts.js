@@ -3,7 +3,8 @@
  *
  * Keeps in the store:
  *   - `breakouts`: the latest snapshot (`welcome.breakouts`, `breakout.state`; an older
- *     version never replaces a newer one), `clockSkew` (server − local ms),
+ *     version never replaces a newer one; `breakout.changed` patches the rooms a move
+ *     touched, and a version gap asks `breakout.resync`), `clockSkew` (server − local ms),
  *   - `room`: the room of your space ({key, name, topic}) or null in the plenary,
  *   - `view`: 'plenary' | 'moving' (the "Moving you to …" countdown) | 'room',
  *   - `summaries`: the closed rooms' Top 5 (`breakout.summary`), for the share-out.
@@ -45,7 +46,7 @@ export function rescueFocus(target) {
   }
 }
 
-export function mountBreakouts({ store, bus, config }) {
+export function mountBreakouts({ store, bus, config, net }) {
   const moveBanner = $('#move-banner');
   const closingBanner = $('#closing-banner');
   const countdownS = Number(config.breakout_move_countdown_s ?? 5);
@@ -128,6 +129,23 @@ export function mountBreakouts({ store, bus, config }) {
 
   bus.on('msg:welcome', (msg) => takeSnapshot(msg.breakouts, { force: true }));
   bus.on('msg:breakout.state', (msg) => takeSnapshot(msg));
+  // A change that only moved people: the rooms it touched, as they are at `version`. It holds
+  // for any snapshot from `base_version` on (merged changes list every room they touched); an
+  // older one missed a change: ask for the whole state, once per version we are stuck at.
+  let resyncFrom = null;
+  bus.on('msg:breakout.changed', (msg) => {
+    const have = store.state.breakouts;
+    if (!have || have.version >= msg.version) return;
+    if (have.version < msg.base_version) {
+      if (resyncFrom !== have.version) {
+        resyncFrom = have.version;
+        net?.trySend('breakout.resync', {}, { queue: false });
+      }
+      return;
+    }
+    const touched = new Map(msg.rooms.map((r) => [r.key, r]));
+    takeSnapshot({ ...have, version: msg.version, now: msg.now, rooms: have.rooms.map((r) => touched.get(r.key) || r) });
+  });
   bus.on('breakout:choosing', (key) => { choosing = key; });
 
   bus.on('msg:breakout.assigned', (msg) => {

@@ -1,5 +1,5 @@
 /**
- * Chat of the space you are in (the plenary now; a breakout room later).
+ * Chat of the space you are in (the plenary or a breakout room).
  *
  * Messages are kept by (space, seq), so a message that arrives twice — live, in
  * the welcome's recent history and in a `chat.sync` page — shows once, in seq

@@ -27,6 +27,7 @@ import { mountRoster } from './roster.js';
 import { mountStage } from './stage.js';
 import { createBus, createStore } from './store.js';
 import { mountTopFive } from './top-five.js';
+import { mountTower } from './tower.js';
 
 const config = JSON.parse($('#convene-config').textContent);
 const store = createStore({
@@ -74,9 +75,14 @@ async function join() {
   mountRoomView(ctx);
   mountNotes(ctx);
   mountTopFive(ctx);
+  mountTower(ctx); // the control tower: moderators' room activity; rooms told who listens or speaks
   mountRoomChoice(ctx);
   mountShareOut(ctx);
   import('./captions.js').then(({ mountCaptions }) => mountCaptions(ctx)); // captions under the stage
+  import('./recording.js').then(({ mountRecording }) => mountRecording(ctx)); // the "Recording" indicator
+  import('./auto-captions.js').then(({ mountAutoCaptions }) => mountAutoCaptions(ctx)); // moderators: machine captions
+  import('./polls.js').then(({ mountPolls }) => mountPolls(ctx)); // quick polls, below the captions
+  import('./rounds.js').then(({ mountRounds }) => mountRounds(ctx)); // "Round 2 of 3"; the console's Rounds
   if (config.can_run_breakouts) mountConsole(ctx);
 
   document.body.dataset.phase = 'room';

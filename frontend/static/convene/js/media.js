@@ -19,6 +19,7 @@ import { MediaPeer } from './media-peer.js';
 import { StatsSampler } from './media-stats.js';
 
 const STATS_EVERY_MS = 1000;
+const VISIBILITY_EVERY_MS = 1000;
 const RETRY_MS = [1000, 2000, 5000, 10000, 20000];
 // Media errors after which trying again cannot help (our own SDP is refused).
 const HOPELESS = new Set(['malformed_sdp', 'no_media', 'unsupported_media', 'bundle_required', 'no_common_codec']);
@@ -36,6 +37,7 @@ export function mountMedia({ store, bus, net, config }) {
   let failures = 0;
   let retryTimer = null;
   let sampler = new StatsSampler();
+  let visibility = offScreen();
 
   function tracks() {
     const stream = store.state.stream;
@@ -49,6 +51,7 @@ export function mountMedia({ store, bus, net, config }) {
       peer = new MediaPeer({ net, iceServers: config.ice_servers || [], onRemote, onState, onFailure, onRefused });
       peer.start(tracks());
       sampler = new StatsSampler();
+      visibility = offScreen();
     } catch (err) {
       console.error('[convene] media could not start', err);
       notice.show(`Media unavailable: ${err?.message || err}. Chat and everything else still work.`);
@@ -61,7 +64,8 @@ export function mountMedia({ store, bus, net, config }) {
     peer?.close();
     peer = null;
     onRemote(new Map());
-    store.set({ mediaState: 'closed', speaking: new Set() });
+    store.set({ mediaState: 'closed', speaking: new Set(), videoPaused: false });
+    document.getElementById('media-weak')?.setAttribute('hidden', '');
   }
 
   function onRemote(remote) {
@@ -114,6 +118,9 @@ export function mountMedia({ store, bus, net, config }) {
   bus.on('msg:media.server_offer', (msg) => peer?.onServerOffer(msg));
   bus.on('msg:media.tracks', (msg) => peer?.onTracks(msg));
   bus.on('msg:media.reconnect', () => start());
+  // The server paused the video it sends us: our connection showed it cannot carry it (audio goes on).
+  const weak = weakNotice();
+  bus.on('msg:media.video_paused', (msg) => { store.set({ videoPaused: msg.paused }); weak.set(msg.paused); });
   bus.on('msg:error', (msg) => {
     // Without a ref: the server dropped our media on its own (the connection failed).
     if (!msg.ref && ['connection_failed', 'server_closed', 'media_unavailable'].includes(msg.code) && peer) retry(msg.message);
@@ -144,7 +151,12 @@ export function mountMedia({ store, bus, net, config }) {
     }
   }, STATS_EVERY_MS);
 
-  return { active: true, stop: () => { clearInterval(timer); stop(); }, restart: start };
+  // Visible-only video: the server sends no video for tiles off screen (or a hidden tab).
+  const report = () => { if (peer?.pc.connectionState === 'connected') visibility.report(peer); };
+  const visibilityTimer = setInterval(report, VISIBILITY_EVERY_MS);
+  document.addEventListener('visibilitychange', report);
+
+  return { active: true, stop: () => { clearInterval(timer); clearInterval(visibilityTimer); stop(); }, restart: start };
 }
 
 function sameSet(a, b) {
@@ -173,6 +185,49 @@ function audioPlayer(store) {
       for (const [id, el] of elements) {
         if (!remote.get(id)?.microphone) { el.srcObject = null; el.remove(); elements.delete(id); }
       }
+    },
+  };
+}
+
+/**
+ * Which received videos are off screen, told to the server as `media.visible` when that changes.
+ * A video counts as off screen after two checks in a row (a new tile is not paused before it
+ * had the chance to render); a hidden tab hides them all.
+ */
+function offScreen() {
+  let before = new Set();
+  let told = '[]';
+  return {
+    report(peer) {
+      const shown = new Set();
+      if (!document.hidden) for (const el of document.querySelectorAll('video')) if (el.srcObject && onScreen(el)) shown.add(el.srcObject);
+      const off = new Set();
+      for (const [mid, info] of peer.labels) if (info.kind === 'video' && !shown.has(peer.streams.get(mid))) off.add(mid);
+      const hidden = [...off].filter((mid) => before.has(mid) || document.hidden).sort();
+      before = off;
+      const json = JSON.stringify(hidden);
+      if (json === told) return;
+      told = json;
+      peer.send('media.visible', { hidden });
+    },
+  };
+}
+
+function onScreen(el) {
+  const r = el.getBoundingClientRect();
+  return r.width > 0 && r.height > 0 && r.bottom > 0 && r.right > 0 && r.top < innerHeight && r.left < innerWidth
+    && !el.closest('[hidden]');
+}
+
+/** "Video paused — weak connection": shown while the server holds our incoming video back. */
+function weakNotice() {
+  const banner = h('div', { id: 'media-weak', class: 'banner banner-warn', role: 'status', hidden: true },
+    'Video paused — weak connection. You still hear everyone; video comes back when your connection allows.');
+  ($('#banners') || document.body).prepend(banner);
+  return {
+    set(paused) {
+      if (paused && banner.hidden) announce('Video paused — weak connection. Audio continues.');
+      banner.hidden = !paused;
     },
   };
 }

@@ -13,6 +13,7 @@ import { $, announce, clock, h, inlineError } from './dom.js';
 import { friendly } from './errors.js';
 import { PLENARY, liveRooms } from './breakouts.js';
 import { everySecond, formatLeft, secondsUntil } from './timekeeping.js';
+import { activityText } from './tower.js';
 
 export function mountOverview({ store, bus, net }, person) {
   const none = $('#ov-none');
@@ -44,6 +45,38 @@ export function mountOverview({ store, bus, net }, person) {
   };
 
   bus.on('msg:help.queue', (msg) => store.set({ helpQueue: msg.requests }));
+  bus.on('tower:error', (text) => inlineError(error, text, 0));
+
+  // The control tower (tower.js): each room's activity, listening in, speaking by voice.
+  const nameOf = (id) => person(id).name;
+  function activityLine(room, tower) {
+    const line = (store.state.towerActivity || new Map()).get(room.key);
+    if (!line) return null;
+    const trouble = line.trouble.map(nameOf);
+    return h('p', { class: `ov-activity${line.speaking.length ? ' speaking' : ''}`, dataset: { activityRoom: room.key } },
+      h('span', { class: 'ov-activity-text' }, activityText(line, nameOf, Date.now(), store.state.clockSkew || 0)),
+      h('span', { class: 'meta' }, ` · Top 5: ${line.top_five}/5`),
+      trouble.length ? h('span', { class: 'ov-trouble' }, ` · Connection trouble: ${trouble.join(', ')}`) : null,
+      tower.listening === room.key ? h('span', { class: 'badge' }, 'Listening') : null);
+  }
+  function towerButtons(room, tower) {
+    const listening = tower.listening === room.key;
+    return [
+      h('button', { type: 'button', class: `small${listening ? ' primary' : ''}`, dataset: { focusKey: `listen-${room.key}` },
+        'aria-pressed': listening ? 'true' : 'false', 'aria-label': listening ? `Stop listening to ${room.name}` : `Listen in to ${room.name}`,
+        onclick: () => bus.emit(listening ? 'tower:stop-listening' : 'tower:listen', room) }, listening ? 'Stop listening' : 'Listen'),
+      h('button', { type: 'button', class: 'small', dataset: { focusKey: `speak-${room.key}` }, 'aria-label': `Speak to room ${room.name} by voice`,
+        disabled: !!tower.speaking, onclick: () => bus.emit('tower:speak', [room.key]) }, 'Speak to room'),
+    ];
+  }
+  function speakAllButton(tower) {
+    const button = $('#ov-speak-all') || h('button', { type: 'button', class: 'small', id: 'ov-speak-all', dataset: { focusKey: 'speak-all' } });
+    button.textContent = tower.speaking ? 'Stop speaking' : 'Speak to all rooms';
+    button.classList.toggle('danger', !!tower.speaking);
+    button.setAttribute('aria-pressed', tower.speaking ? 'true' : 'false');
+    button.onclick = () => bus.emit(tower.speaking ? 'tower:stop-speaking' : 'tower:speak', 'all');
+    return button;
+  }
 
   function visit(room) {
     act('breakout.visit', { room: room.key }, () => {
@@ -108,6 +141,9 @@ export function mountOverview({ store, bus, net }, person) {
     modeButton.textContent = b.mode === 'self_select' ? 'Switch to assigned rooms' : 'Let people choose (self-select)';
     modeButton.onclick = () => act('breakout.mode', { mode: b.mode === 'self_select' ? 'assigned' : 'self_select' });
     if (!modeButton.isConnected) summary.after(modeButton);
+    const tower = s.tower || {};
+    const speakAll = speakAllButton(tower);
+    if (!speakAll.isConnected) modeButton.after(speakAll);
 
     // Help first.
     $('#help-count').textContent = String(calls.length);
@@ -132,7 +168,9 @@ export function mountOverview({ store, bus, net }, person) {
           room.topic && room.topic !== room.name ? h('p', { class: 'meta' }, room.topic) : null,
           h('p', { class: 'meta' }, `${room.count}${capacity} ${room.count === 1 ? 'person' : 'people'}`,
             (room.visitors || []).length ? ` · visiting: ${room.visitors.map((v) => person(v).name).join(', ')}` : ''),
+          activityLine(room, tower),
           h('p', { class: 'ov-room-actions' },
+            ...(visiting ? [] : towerButtons(room, tower)),
             visiting ? h('span', { class: 'badge' }, "You're here")
               : h('button', { type: 'button', class: 'small', dataset: { focusKey: `visit-${room.key}` }, 'aria-label': `Visit ${room.name}`,
                 onclick: () => visit(room) }, 'Visit'),
@@ -168,7 +206,7 @@ export function mountOverview({ store, bus, net }, person) {
   }
   // Roster changes come in bursts (a thousand people): redraw once per burst.
   let pending = null;
-  store.watch(['breakouts', 'helpQueue', 'people'], () => {
+  store.watch(['breakouts', 'helpQueue', 'people', 'towerActivity', 'tower'], () => {
     pending ??= setTimeout(() => { pending = null; render(store.state); }, 30);
   });
 
@@ -178,6 +216,11 @@ export function mountOverview({ store, bus, net }, person) {
     const closing = !!b.closes_at;
     const left = secondsUntil(closing ? b.closes_at : b.ends_at, store.state.clockSkew || 0);
     timeLabel.textContent = closing ? 'Rooms close in' : 'Time left';
+    for (const el of document.querySelectorAll('#ov-rooms [data-activity-room]')) { // "quiet for 4 min" moves on
+      const line = store.state.towerActivity?.get(el.dataset.activityRoom);
+      const text = $('.ov-activity-text', el);
+      if (line && text) text.textContent = activityText(line, nameOf, Date.now(), store.state.clockSkew || 0);
+    }
     time.textContent = left === null ? '–' : formatLeft(left);
   });
 

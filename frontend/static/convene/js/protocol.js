@@ -13,21 +13,18 @@ import { validate } from './validate.js';
 
 let counter = 0;
 
-/** Normalise one SCHEMAS entry to `{schema, toServer, toClient}`. */
+/** One SCHEMAS entry (`{direction: 'client' | 'server', family, schema}`, signaling/protocol_export.py)
+ * as `{schema, toServer, toClient}`. */
 function entryOf(type, entry) {
-  const schema = entry.schema || entry.json_schema || entry;
-  const dir = String(entry.direction || schema.direction || '').toLowerCase();
-  const toServer = /^(client|c2s|in|both|client_to_server|client->server|client→server)/.test(dir) || dir === 'both';
-  const toClient = /^(server|s2c|out|both|server_to_client|server->client|server→client)/.test(dir) || dir === 'both';
-  return { type, schema, toServer, toClient };
+  return { type, schema: entry.schema, toServer: entry.direction === 'client', toClient: entry.direction === 'server' };
 }
 
 export class Protocol {
   /** @param {object} mod the imported `/protocol.js` module */
   constructor(mod) {
     this.version = mod.PROTOCOL_VERSION;
-    this.limits = mod.LIMITS || mod.limits || {};
-    this.types = new Map(Object.entries(mod.SCHEMAS || {}).map(([t, e]) => [t, entryOf(t, e)]));
+    this.limits = mod.LIMITS;
+    this.types = new Map(Object.entries(mod.SCHEMAS).map(([t, e]) => [t, entryOf(t, e)]));
   }
 
   /** Load the server's protocol module (throws if it cannot be fetched). */
@@ -35,9 +32,9 @@ export class Protocol {
     return new Protocol(await import(url));
   }
 
-  /** A limit by name (e.g. 'CHAT_MAX_LENGTH'), or `fallback` when the server publishes none. */
+  /** A limit by its name in LIMITS (e.g. 'chat_max_chars'), or `fallback` when the server publishes none. */
   limit(name, fallback) {
-    const value = this.limits[name] ?? this.limits[name.toLowerCase()];
+    const value = this.limits[name];
     return value === undefined ? fallback : value;
   }
 

@@ -67,14 +67,32 @@ export function mountNotes({ store, bus, net }) {
 
   const sync = () => room && net.trySend('room.sync', { room }, { queue: false });
 
+  // What the room held when you entered it (`room_work` of `space.entered` / `welcome`): shown
+  // without asking `room.sync`. Used once; without it (e.g. a room nobody has used yet is
+  // entered without it), ask.
+  let entered = null; // {space, room_work, used}
+  const keep = (msg) => { entered = msg.room_work ? { space: msg.space, work: msg.room_work, used: false } : null; };
+  bus.on('msg:welcome', keep);
+  bus.on('msg:space.entered', keep);
+  function load() {
+    if (!room) return;
+    if (entered?.space !== room) { sync(); return; }
+    if (entered.used) return;
+    entered.used = true;
+    const { notes, action_items: items } = entered.work;
+    bus.emit('msg:notes.updated', { type: 'notes.updated', room, ...notes });
+    bus.emit('msg:room.action_items', { type: 'room.action_items', room, items });
+  }
+
   store.watch(['room'], (s) => {
     const key = s.room?.key || null;
     if (key === room) return;
     room = key;
     reset();
-    sync();
+    // After every module has handled the message that changed the room (its room_work too).
+    queueMicrotask(load);
   });
-  bus.on('net:ready', () => { if (room) sync(); });
+  bus.on('net:ready', () => { if (room) load(); });
 
   function scheduleSave(delay = SAVE_AFTER_MS) {
     clearTimeout(saveTimer);

@@ -5,7 +5,7 @@
  * subscribers which keys changed. `bus.on(type, fn)` / `bus.emit(type, data)`
  * carry events: every valid server message is emitted as `msg:<type>`, and
  * modules talk to each other with their own names (`room:join`, `net:state`...).
- * Feature modules (chat, roster, hands, later breakouts and media) only ever
+ * Feature modules (chat, roster, hands, breakouts, media, captions…) only ever
  * see `{store, bus, net, config}`, so new ones plug in without touching others.
  */
 

@@ -1,7 +1,7 @@
 """A minimal JSON-lines-over-TCP signaling transport for MediaServer.
 
-For benchmarks and demos that run the media server in its own process (the
-production transport is the websocket consumer). Loopback only. One JSON
+For the media benchmark (bench/media_forwarding.py), which runs the media server in its own
+process (production's transport is the websocket consumer). Not part of the app. Loopback only. One JSON
 object per line:
 
     request   {"id": 1, "op": "join", "pid": "a", "space": "room"}
@@ -20,8 +20,8 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from .errors import MediaError
-from .signals import SignalOut
+from signaling.media.errors import MediaError
+from signaling.media.signals import SignalOut
 
 logger = logging.getLogger(__name__)
 OnSignal = Callable[[SignalOut], Awaitable[None]]

@@ -1,8 +1,6 @@
-"""Breakout errors → protocol error codes (one table, used by the breakouts handlers)."""
+"""Domain errors → protocol error codes: one table, applied in one place (``dispatch``), so a
+handler lets rooms' and action items' errors rise and the sender gets the matching ``error``."""
 from __future__ import annotations
-
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from action_items.ranking import ListFull, NotInList
 from action_items.services import InvalidText
@@ -25,6 +23,7 @@ CODES: list[tuple[type[Exception], ErrorCode]] = [
     (ListFull, ErrorCode.INVALID_MESSAGE),
     (InvalidText, ErrorCode.INVALID_MESSAGE),
 ]
+DOMAIN_ERRORS = tuple(kind for kind, _ in CODES)
 # Errors whose own text is not a sentence for people.
 MESSAGES: dict[type[Exception], str] = {
     ListFull: "The list already has 5 items: remove one before adding another.",
@@ -36,12 +35,7 @@ def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
 
 
-@contextmanager
-def translated(ref: str | None) -> Iterator[None]:
-    """Re-raise the breakout errors as ProtocolError (the consumer replies ``error``)."""
-    try:
-        yield
-    except tuple(kind for kind, _ in CODES) as exc:
-        code = next(code for kind, code in CODES if isinstance(exc, kind))
-        text = MESSAGES.get(type(exc)) or _sentence(str(exc) or type(exc).__name__)
-        raise ProtocolError(code, text, ref) from exc
+def translate(exc: Exception, ref: str | None) -> ProtocolError:
+    """The protocol error for one of ``DOMAIN_ERRORS``."""
+    code = next(code for kind, code in CODES if isinstance(exc, kind))
+    return ProtocolError(code, MESSAGES.get(type(exc)) or _sentence(str(exc) or type(exc).__name__), ref)
