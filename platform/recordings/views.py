@@ -15,7 +15,7 @@ from convenings.models import Convening
 from recordings import actions
 from recordings.models import Recording, State
 from recordings.storage import recording_storage
-from surveys.access import deny, organizes, viewer_for
+from convenings.access import deny, organizes, viewer_for
 
 CLOSED = "Recordings are for the convening's organizers."
 
