@@ -36,9 +36,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from aiortc.codecs import opus  # noqa: E402
 
 from signaling.media import MediaServer, downlink, forwarding  # noqa: E402
-from tests.media.synthetic import DirectTransport, PatternVideoTrack, SyntheticParticipant, ToneAudioTrack  # noqa: E402
 from tests.media_networks import netns  # noqa: E402
-from tests.media_networks.remote import RemoteViewer, longest_gap, window  # noqa: E402
+from tests.media_networks.remote import longest_gap, window  # noqa: E402
+from tests.media_networks.scene import weak_viewer_room  # noqa: E402
 
 TAG = 11
 _opus_init = opus.OpusEncoder.__init__
@@ -72,58 +72,48 @@ async def run(rate: int, seconds: float, protected: bool) -> dict[str, Any]:
     with netns.shaped_link() as link:
         network = link.host_ip.rsplit(".", 1)[0] + ".0/30"
         server = MediaServer(host_addresses=[link.host_ip], peer_networks=[network])
-        direct = DirectTransport(server)
-        publisher = SyntheticParticipant("presenter", direct, decode=False)
-        publisher.publish("camera", PatternVideoTrack(TAG, 640, 360, fps=30, texture=True))
-        publisher.publish("microphone", ToneAudioTrack())
-        strong = SyntheticParticipant("strong", direct)
-        weak = RemoteViewer(server, link, "weak")
         result: dict[str, Any] = {}
         try:
-            await publisher.join("room")
-            await strong.join("room")
-            await strong.wait_video(TAG, timeout=20)
-            link.limit(rate)
-            limited_at = time.monotonic()
-            await weak.start()
-            camera = next(p for p in server._peers["presenter"].publications.values() if p.kind == "video")
-            keyframes_before = camera.keyframe_requests
-            strong_before = strong.video[TAG].count
-            paused_at = None
-            end = limited_at + seconds
-            while time.monotonic() < end:
-                if paused_at is None and weak.paused():
-                    paused_at = time.monotonic()
-                await asyncio.sleep(0.1)
-            report = await weak.report()
-            fast = next(s.track.sink for s in server._peers["weak"].slots if s.track.kind == "video")
-            elapsed = time.monotonic() - limited_at
-            result.update(
-                constrained_fps=len(window(report["video_at"], report["now"], elapsed)) / elapsed,
-                keyframes_per_30s=(camera.keyframe_requests - keyframes_before) * 30 / elapsed,
-                resends_per_s=getattr(fast, "retransmissions", 0) / elapsed,
-                strong_fps=(strong.video[TAG].count - strong_before) / elapsed,
-                downswitch_s=None if paused_at is None else paused_at - limited_at,
-            )
-            if paused_at is not None:
-                audio = [t for t in report["audio_at"] if t >= paused_at + 1.5]
-                result["audio_gap_ms_max"] = 1000 * longest_gap(audio) if len(audio) > 1 else None
-            if protected:
-                link.lift()
-                lifted = (await weak.report())["now"]
-                upswitch = None
-                async with asyncio.timeout(40):
-                    while upswitch is None:
-                        report = await weak.report()
-                        recent = window(report["video_at"], report["now"], report["now"] - lifted)
-                        if len(recent) >= 15:
-                            upswitch = recent[0] - lifted
-                        await asyncio.sleep(0.25)
-                result["upswitch_s"] = upswitch
+            async with weak_viewer_room(server, link, TAG) as room:
+                strong, weak = room.strong, room.weak
+                link.limit(rate)
+                limited_at = time.monotonic()
+                await weak.start()
+                camera = next(p for p in server._peers["presenter"].publications.values() if p.kind == "video")
+                keyframes_before = camera.keyframe_requests
+                strong_before = strong.video[TAG].count
+                paused_at = None
+                end = limited_at + seconds
+                while time.monotonic() < end:
+                    if paused_at is None and weak.paused():
+                        paused_at = time.monotonic()
+                    await asyncio.sleep(0.1)
+                report = await weak.report()
+                fast = next(s.track.sink for s in server._peers["weak"].slots if s.track.kind == "video")
+                elapsed = time.monotonic() - limited_at
+                result.update(
+                    constrained_fps=len(window(report["video_at"], report["now"], elapsed)) / elapsed,
+                    keyframes_per_30s=(camera.keyframe_requests - keyframes_before) * 30 / elapsed,
+                    resends_per_s=getattr(fast, "retransmissions", 0) / elapsed,
+                    strong_fps=(strong.video[TAG].count - strong_before) / elapsed,
+                    downswitch_s=None if paused_at is None else paused_at - limited_at,
+                )
+                if paused_at is not None:
+                    audio = [t for t in report["audio_at"] if t >= paused_at + 1.5]
+                    result["audio_gap_ms_max"] = 1000 * longest_gap(audio) if len(audio) > 1 else None
+                if protected:
+                    link.lift()
+                    lifted = (await weak.report())["now"]
+                    upswitch = None
+                    async with asyncio.timeout(40):
+                        while upswitch is None:
+                            report = await weak.report()
+                            recent = window(report["video_at"], report["now"], report["now"] - lifted)
+                            if len(recent) >= 15:
+                                upswitch = recent[0] - lifted
+                            await asyncio.sleep(0.25)
+                    result["upswitch_s"] = upswitch
         finally:
-            await weak.stop()
-            await strong.close()
-            await publisher.close()
             await server.close()
         return result
 

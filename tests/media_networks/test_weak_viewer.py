@@ -17,10 +17,10 @@ import pytest
 
 from signaling.media import MediaServer
 from signaling.media.downlink import FIRST_RETRY, MAX_RETRY
-from tests.media.synthetic import DirectTransport, PatternVideoTrack, SyntheticParticipant, ToneAudioTrack
 
 from .netns import Link
-from .remote import RemoteViewer, longest_gap, window
+from .remote import longest_gap, window
+from .scene import weak_viewer_room
 
 pytestmark = [pytest.mark.timeout(90), pytest.mark.usefixtures("browser_like_audio")]
 TAG = 11
@@ -36,16 +36,8 @@ async def wait_for(predicate, timeout: float, step: float = 0.25) -> None:  # ty
 async def test_a_viewer_behind_100_kbits_gets_audio_and_a_paused_notice_then_video_back(
     server: MediaServer, link: Link
 ) -> None:
-    direct = DirectTransport(server)
-    publisher = SyntheticParticipant("presenter", direct, decode=False)
-    publisher.publish("camera", PatternVideoTrack(TAG, 640, 360, fps=30, texture=True))
-    publisher.publish("microphone", ToneAudioTrack())
-    strong = SyntheticParticipant("strong", direct)
-    weak = RemoteViewer(server, link, "weak")
-    try:
-        await publisher.join("room")
-        await strong.join("room")
-        await strong.wait_video(TAG, timeout=20)
+    async with weak_viewer_room(server, link, TAG) as room:
+        strong, weak = room.strong, room.weak
         link.limit(100)
         await weak.start()
         camera = next(p for p in server._peers["presenter"].publications.values() if p.kind == "video")
@@ -87,7 +79,4 @@ async def test_a_viewer_behind_100_kbits_gets_audio_and_a_paused_notice_then_vid
                 if len(window(report["video_at"], report["now"], report["now"] - resumed_at)) >= 30:
                     break
                 await asyncio.sleep(0.5)
-    finally:
-        await weak.stop()
-        await strong.close()
-        await publisher.close()
+
