@@ -100,7 +100,10 @@ def test_room_header_and_timer_stay_in_view_while_typing_and_with_many_notices(
     visible = phone.locator("#notices > li:visible")
     expect(visible).to_have_count(1)
     expect(visible).to_contain_text(f"Notice 4 {tag}")  # the newest
-    more = phone.get_by_role("button", name="3 more notices")
+    # At least our other three; a notice an earlier test left in this convening folds in too.
+    folded = phone.locator("#notices > li").count() - 1
+    assert folded >= 3
+    more = phone.get_by_role("button", name=f"{folded} more notices")
     expect(more).to_have_attribute("aria-expanded", "false")
     expect_header_pinned(phone, "phone with four notices")
     assert_accessible(phone, "a breakout room on a phone with four notices")
@@ -113,7 +116,7 @@ def test_room_header_and_timer_stay_in_view_while_typing_and_with_many_notices(
     phone.wait_for_timeout(5000)
     expect(passing).to_be_visible()
     expect(passing).to_have_count(0, timeout=10_000)
-    expect(more).to_be_visible()  # back to "3 more notices"
+    expect(more).to_be_visible()  # back to "N more notices"
 
     # Opened, the notices scroll in a box of their own: the header and timer are still there.
     more.click()
