@@ -204,6 +204,9 @@ MEDIA_WORKERS = env_bool("MEDIA_WORKERS", default=False)
 # installs faster-whisper for); unset, the embedded pocketsphinx engine (no download).
 CAPTIONS_AUTOMATIC = env_bool("CAPTIONS_AUTOMATIC") if env_str("CAPTIONS_AUTOMATIC") else None
 CAPTIONS_MODEL = env_str("CAPTIONS_MODEL")
+# Where the media server's automatic caption lines go (a module with on_line/on_status): the
+# media core imports none of Convene's apps, this plugs the convening's captions in.
+CAPTION_SINK = "signaling.consumers.automatic_captions"
 # Recordings (platform/recordings, signaling/media/recording/). RECORDING_STORAGE_URL: where
 # rendered files go (file:///path, default VAR_DIR/recordings; s3://KEY:SECRET@host/bucket);
 # RECORDING_SPOOL_DIR: the media server's local disk for raw packets; kept RECORDING_RETENTION_DAYS.

@@ -20,6 +20,8 @@ Spaces. A convening space's media space is the key its chat and presence group u
 from __future__ import annotations
 
 import asyncio
+import importlib
+import logging
 import secrets
 import sys
 import time
@@ -31,6 +33,7 @@ from .captioning import CaptionService
 from .server import MediaServer
 from .signals import SignalOut
 
+logger = logging.getLogger(__name__)
 Send = Callable[[SignalOut], Awaitable[None]]
 # On the plenary's stage: presenters always; moderators and organizers while they share a screen.
 PRESENTER_ROLES = frozenset({"presenter"})
@@ -226,13 +229,35 @@ def _captions(settings: Any) -> CaptionService:
     """Automatic captions (captioning/): the plenary's stage is captioned by default when
     ``CAPTIONS_AUTOMATIC`` (unset: in production, not while developing); a moderator turns any
     space on or off. ``CAPTIONS_MODEL``: a faster-whisper model directory (else pocketsphinx)."""
-    from .captioning import publish
     from .captioning.engines import select_engine
 
     automatic = getattr(settings, "CAPTIONS_AUTOMATIC", None)
     engine = select_engine(getattr(settings, "CAPTIONS_ENGINE", ""), getattr(settings, "CAPTIONS_MODEL", "") or None)
-    return CaptionService(publish.on_line, publish.on_status, engine=engine,
+    sink = caption_sink(getattr(settings, "CAPTION_SINK", ""))
+    return CaptionService(sink.on_line, sink.on_status, engine=engine,
                           large_spaces=not settings.DEBUG if automatic is None else bool(automatic))
+
+
+class _NoCaptionSink:
+    """Without ``CAPTION_SINK``: lines are dropped (logged once, so an operator can see why)."""
+
+    warned = False
+
+    @classmethod
+    def on_line(cls, space: str, speaker: str, text: str, final: bool) -> None:
+        if not cls.warned:
+            cls.warned = True
+            logger.warning("automatic captions: no CAPTION_SINK is set, lines are dropped")
+
+    @staticmethod
+    def on_status(space: str, state: str, message: str) -> None:
+        return None
+
+
+def caption_sink(path: str) -> Any:
+    """The module (``on_line``, ``on_status``) the web side names in ``CAPTION_SINK``: the
+    media core imports none of Convene's apps, the setting plugs them in (as EMAIL_BACKEND)."""
+    return importlib.import_module(path) if path else _NoCaptionSink
 
 
 def get_hub() -> MediaHub:

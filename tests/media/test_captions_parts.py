@@ -321,3 +321,21 @@ def test_the_embedded_engine_recognizes_speech_with_no_network_at_all() -> None:
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split(), "the engine loaded its model but heard no words"  # its quality: test_captions.py
+
+
+def test_caption_lines_go_to_the_sink_the_settings_name(caplog: pytest.LogCaptureFixture) -> None:
+    """The media core imports no Convene app: CAPTION_SINK plugs the convening's captions in;
+    without one, lines are dropped with one warning instead of failing the media server."""
+    from django.conf import settings
+
+    from signaling.consumers import automatic_captions
+    from signaling.media.hub import caption_sink
+
+    assert caption_sink(settings.CAPTION_SINK) is automatic_captions
+    dropped = caption_sink("")
+    dropped.warned = False
+    with caplog.at_level(logging.WARNING, logger="signaling.media.hub"):
+        for _ in range(3):
+            dropped.on_line("convening-1-plenary", "m1", "hello", True)
+    assert [r.getMessage() for r in caplog.records].count(
+        "automatic captions: no CAPTION_SINK is set, lines are dropped") == 1

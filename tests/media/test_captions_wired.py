@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from rooms.actions.publish import space_group
-from signaling.media.captioning import publish
+from signaling.consumers import automatic_captions
 from signaling.media.hub import get_hub, new_media_id
 from signaling.media.spaces import Space
 from tests.plenary.conftest import Connect, connect, layer, small, transactional_db  # noqa: F401 — fixtures
@@ -31,7 +31,7 @@ async def test_a_moderator_turns_a_rooms_automatic_captions_on(connect: Connect,
     assert get_hub().server.captions.captioned(Space(key, large=False))
 
     # What the engine heard James say reaches his room, attributed, marked automatic.
-    await publish.on_line(key, new_media_id(small.pid("james")), "we will meet in small groups", True)
+    await automatic_captions.on_line(key, new_media_id(small.pid("james")), "we will meet in small groups", True)
     caption = await james.expect("captions.caption")
     assert (caption["space"], caption["source"], caption["text"], caption["final"]) == (
         room, "automatic", "we will meet in small groups", True)

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from convenings.permissions import Action
 from rooms.actions.publish import space_group
+from signaling.consumers import automatic_captions
 from signaling.consumers.connection import Connection
 from signaling.consumers.handlers import handles, space_for
-from signaling.media.captioning import publish
 from signaling.media.errors import MediaError
 from signaling.media.relay import caption_space
 from signaling.protocol import ErrorCode, ProtocolError
@@ -20,4 +20,4 @@ async def automatic(conn: Connection, message: CaptionsAutomatic) -> None:
         await caption_space(space_group(conn.convening_id, space), message.on)
     except MediaError as exc:
         raise ProtocolError(ErrorCode.UNAVAILABLE, exc.message, message.id) from exc
-    await publish.tell_space(conn.convening_id, space, message.on)
+    await automatic_captions.tell_space(conn.convening_id, space, message.on)

@@ -1,4 +1,8 @@
-"""Automatic captions into the convening: the service's callbacks, for the process's hub.
+"""Automatic captions into the convening: the media server's caption sink (``CAPTION_SINK``).
+
+The media server knows nothing of Convene's apps: its caption service hands each line and
+status to the module named by the ``CAPTION_SINK`` setting (this one), as Django hands mail to
+its ``EMAIL_BACKEND``; here they become the convening's captions.
 
 A line goes through ``captions.actions.automatic_line`` -- the captions app's one function for
 a caption line (``source="automatic"``): stored for the transcript, published to the space
@@ -11,7 +15,7 @@ import logging
 
 from channels.db import database_sync_to_async
 
-from .rules import parse_space_key
+from signaling.media.captioning.rules import parse_space_key
 
 logger = logging.getLogger(__name__)
 # What people read when the engine stumbles (the log has the technical reason).
