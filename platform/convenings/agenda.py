@@ -108,3 +108,8 @@ def choose_time_zone(requested: str | None, remembered: str | None) -> TimeZoneC
         return TimeZoneChoice(requested, remember=True)
     return TimeZoneChoice(fallback, error=f"“{requested[:64]}” is not a time zone we know. "
                                           "Pick one from the list, e.g. America/New_York.")
+
+
+def session_at(convening_id: int, at: dt.datetime) -> Session | None:
+    """The agenda item live at ``at`` (captions and recordings file their lines under it)."""
+    return Session.objects.filter(convening_id=convening_id, starts_at__lte=at, ends_at__gt=at).first()

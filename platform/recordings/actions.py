@@ -1,8 +1,8 @@
-"""Recordings: begin, end, fault, state. Write, then publish (rooms.actions.publish, the one door).
+"""Recordings: who may record where, the row the report lists, its state and captions.
 
 Synchronous (the handler calls these through ``database_sync_to_async``). The media server's
-part -- the packets on its disk -- is signaling.media.recording; this is the convening's part:
-who may record where, the row the report lists, and what people in the space are told.
+part -- the packets on its disk -- is signaling.media.recording; what people in the space are
+told when a recording starts, stops or fails is live-room work: rooms.actions.recording.
 """
 from __future__ import annotations
 
@@ -12,25 +12,16 @@ from pathlib import Path
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from captions.actions import session_at
+from convenings.agenda import session_at
 from captions.models import CaptionLine
-from convenings.models import Registration
 from recordings.models import Recording, RecordingPolicy, State
 from recordings.storage import spool_dir
-from rooms.actions.publish import participant_group, publish, space_group
 from signaling.protocol import PLENARY
-from signaling.protocol.recording import RecordingNotice, RecordingState
+from signaling.protocol.recording import RecordingState
 from signaling.protocol.shapes import Person
 
 STARTED = "This session is being recorded."
-STOPPED = "Recording stopped."
 NOT_RECORDING = "This space is not being recorded."
-FAULTS = {
-    "disk_full": "Recording of {space} stopped: the server's disk is full. What was recorded until now is kept.",
-    "write_failed": "Recording of {space} stopped: the server could not write it. What was recorded until now is kept.",
-    "media_unavailable": "Recording of {space} could not start: the media server is not available.",
-}
-MODERATING = ("moderator", "organizer")
 
 
 class AlreadyRecording(Exception):
@@ -71,49 +62,14 @@ def abandon(recording_id: int) -> None:
     Recording.objects.filter(pk=recording_id, state=State.RECORDING).delete()
 
 
-def announce(recording: Recording, by: Person | None) -> None:
-    publish(space_group(recording.convening_id, recording.space), _state(recording, by))
-
-
-def end(convening_id: int, space: str, by: Person | None, *, reason: str = "stopped",
-        gaps: list[tuple[str, float, float]] | None = None, dropped: int = 0) -> Recording | None:
-    """The recording of ``space`` stopped: waiting to be rendered. Everyone in the space is told."""
-    with transaction.atomic():
-        recording = (Recording.objects.select_for_update()
-                     .filter(convening_id=convening_id, space=space, state=State.RECORDING).first())
-        if recording is not None:
-            recording.state, recording.stopped_at, recording.stop_reason = State.STOPPED, timezone.now(), reason
-            recording.gaps = [[pub, round(a, 3), round(b, 3)] for pub, a, b in gaps or ()]
-            recording.dropped_frames = dropped
-            recording.save(update_fields=["state", "stopped_at", "stop_reason", "gaps", "dropped_frames"])
-    publish(space_group(convening_id, space), RecordingState(space=space, recording=False, since=None, by=by,
-                                                             message=STOPPED))
-    return recording
-
-
-def fault(convening_id: int, space: str, reason: str) -> Recording | None:
-    """The recording stopped on its own (a full disk): the space is told, the moderators why."""
-    recording = end(convening_id, space, None, reason=reason)
-    notify_moderators(convening_id, space, reason)
-    return recording
-
-
-def notify_moderators(convening_id: int, space: str, reason: str) -> None:
-    text = FAULTS.get(reason, FAULTS["write_failed"]).format(space="the plenary" if space == PLENARY else space)
-    notice = RecordingNotice(space=space, reason=reason if reason in FAULTS else "write_failed", message=text)
-    for pid in Registration.objects.filter(convening_id=convening_id, role__in=MODERATING).values_list(
-            "participant_id", flat=True):
-        publish(participant_group(convening_id, pid), notice)
-
-
 def state(convening_id: int, space: str) -> RecordingState:
     recording = live(convening_id, space)
     if recording is None:
         return RecordingState(space=space, recording=False, since=None, by=None, message=NOT_RECORDING)
-    return _state(recording, None)
+    return state_of(recording, None)
 
 
-def _state(recording: Recording, by: Person | None) -> RecordingState:
+def state_of(recording: Recording, by: Person | None) -> RecordingState:
     if by is None and recording.started_by is not None:
         by = Person(participant_id=recording.started_by.pk, name=recording.started_by.name)
     return RecordingState(space=recording.space, recording=True, since=recording.started_at, by=by, message=STARTED)

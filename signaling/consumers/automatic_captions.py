@@ -4,7 +4,7 @@ The media server knows nothing of Convene's apps: its caption service hands each
 status to the module named by the ``CAPTION_SINK`` setting (this one), as Django hands mail to
 its ``EMAIL_BACKEND``; here they become the convening's captions.
 
-A line goes through ``captions.actions.automatic_line`` -- the captions app's one function for
+A line goes through ``rooms.actions.captions.automatic_line`` -- the one function for
 a caption line (``source="automatic"``): stored for the transcript, published to the space
 only, and skipped while a person captions the space. The service awaits each call before the
 next, so a line's partial updates and its final line are written in order.
@@ -40,7 +40,7 @@ async def on_line(space_key: str, media_id: str, text: str, final: bool) -> None
     where = parse_space_key(space_key)
     if where is None:
         return
-    from captions.actions import automatic_line
+    from rooms.actions.captions import automatic_line
 
     await database_sync_to_async(automatic_line)(where[0], where[1], text, final, _speaker(media_id))
 

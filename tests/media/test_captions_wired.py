@@ -1,6 +1,6 @@
 """Automatic captions in the convening: a moderator turns them on for a room, the room is
 told, and the engine's lines reach that room only, as ``source: "automatic"`` captions
-attributed to the speaker (through captions.actions.automatic_line, the captions app's door)."""
+attributed to the speaker (through rooms.actions.captions.automatic_line)."""
 from __future__ import annotations
 
 import pytest

@@ -8,9 +8,9 @@ import pytest
 from channels.db import database_sync_to_async
 from django.utils import timezone
 
-from captions import actions
 from captions.models import CaptionLine
 from convenings.models import Session
+from rooms.actions import captions as actions
 from tests.plenary.conftest import Connect
 from tests.plenary.factories import SmallConvening
 from tests.plenary.helpers import CommClient, move_to_room

@@ -12,10 +12,11 @@ import numpy as np
 import pytest
 from channels.db import database_sync_to_async
 
-from captions.actions import automatic_line
 from recordings import actions, jobs
 from recordings.models import Recording, State
 from recordings.storage import recording_storage
+from rooms.actions import recording as announcing
+from rooms.actions.captions import automatic_line
 from rooms.actions.publish import space_group
 from signaling.media.hub import get_hub
 from tests.media.synthetic import DirectTransport, PatternVideoTrack, SyntheticParticipant, ToneAudioTrack
@@ -63,7 +64,7 @@ async def test_a_recorded_plenary_renders_with_notice_to_everyone(
         await jordan.send("recording.stop", id="r2")
         await jordan.expect("ack", lambda m: m["ref"] == "r2")
         stopped = await maria.expect("recording.state", lambda m: m.get("ref") is None)
-        assert stopped["recording"] is False and stopped["message"] == actions.STOPPED
+        assert stopped["recording"] is False and stopped["message"] == announcing.STOPPED
     finally:
         await presenter.close()
 

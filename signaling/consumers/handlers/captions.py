@@ -1,8 +1,8 @@
-"""captions.assign, captions.line and captions.sync: parse, authorize, delegate to captions.actions."""
+"""captions.assign, captions.line and captions.sync: parse, authorize, delegate to rooms.actions.captions."""
 from __future__ import annotations
 
-from captions import actions
 from convenings.permissions import Action
+from rooms.actions import captions as actions
 from signaling.consumers.connection import Connection
 from signaling.consumers.handlers import db, handles, space_for
 from signaling.protocol import ErrorCode, ProtocolError

@@ -1,6 +1,7 @@
 """recording.start, recording.stop and recording.sync: parse, authorize, delegate.
 
-The convening's part is recordings.actions (who may record where, the row, the announcements);
+The convening's part is recordings.actions (who may record where, the row) and
+rooms.actions.recording (what the space is told);
 the media server's part is signaling.media.recording (the packets on disk)."""
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 
 from convenings.permissions import Action
 from recordings import actions
+from rooms.actions import recording as announcing
 from rooms.actions.publish import space_group
 from signaling.consumers.connection import Connection
 from signaling.consumers.handlers import db, handles, space_for
@@ -24,11 +26,11 @@ ROOMS_CLOSED = "The organizer has not allowed recording breakout rooms."
 
 async def on_fault(space_key: str, reason: str, message: str) -> None:
     """The media server stopped a recording on its own (a full disk): the space and the
-    convening's moderators are told (recordings.actions.fault)."""
+    convening's moderators are told (rooms.actions.recording.fault)."""
     logger.error("recording of %s stopped: %s (%s)", space_key, reason, message)
     where = parse_space_key(space_key)
     if where is not None:
-        await db(actions.fault)(where[0], where[1], reason)
+        await db(announcing.fault)(where[0], where[1], reason)
 
 
 @handles(RecordingStart, requires=Action.RECORD, what="start recording")
@@ -46,7 +48,7 @@ async def start(conn: Connection, message: RecordingStart) -> None:
     except MediaError as exc:
         await db(actions.abandon)(recording.pk)
         raise ProtocolError(ErrorCode.UNAVAILABLE, exc.message, message.id) from exc
-    await db(actions.announce)(recording, conn.person)
+    await db(announcing.announce)(recording, conn.person)
 
 
 @handles(RecordingStop, requires=Action.RECORD, what="stop recording")
@@ -57,7 +59,7 @@ async def stop(conn: Connection, message: RecordingStop) -> None:
     except MediaError:  # the worker is gone (its files end where they are): the row ends all the same
         logger.warning("recording of %s: its media worker did not answer the stop", space, exc_info=True)
         live = None
-    await db(actions.end)(conn.convening_id, space, conn.person, gaps=live.gaps if live else None,
+    await db(announcing.end)(conn.convening_id, space, conn.person, gaps=live.gaps if live else None,
                           dropped=live.dropped if live else 0)
 
 

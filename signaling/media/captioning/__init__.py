@@ -7,7 +7,8 @@ never wait). A separate *process* (worker.py) decodes Opus to 16 kHz mono s16 wi
 feeds a speech engine (engines.py): the engines hold the GIL for long stretches (pocketsphinx
 stalls a thread's neighbours for ~300 ms), so a thread pool would stall the forwarding loop.
 Lines come back to the event loop and leave through ``on_line(space, speaker, text, final)``
-(publish.py hands them to ``captions.actions.automatic_line``).
+(the ``CAPTION_SINK`` module, signaling/consumers/automatic_captions.py, hands them to
+``rooms.actions.captions.automatic_line``).
 
 Nothing runs while no space is captioned: publications keep ``caption = None`` and the
 forwarding path pays one attribute test per frame.

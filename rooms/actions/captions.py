@@ -1,5 +1,8 @@
 """Live captions: who captions a space, and the lines they send. Write, then publish.
 
+Live-room work, so it lives in rooms (the captions app keeps the models, the pure rules and the
+transcripts people read afterwards).
+
 Synchronous (the consumers call these through ``database_sync_to_async``); every change
 happens in one transaction and is announced through ``rooms.actions.publish`` — the one door
 out — to the space's group only, so a room's captions never reach the plenary or another room.
@@ -9,14 +12,13 @@ same lines, the same messages, ``source="automatic"``, and nothing while a perso
 """
 from __future__ import annotations
 
-import datetime as dt
-
 from django.db import transaction
 from django.utils import timezone
 
 from captions.models import Captioner, CaptionLine
 from captions.rules import HISTORY_LINES, Source, clean_line, line_step, takes_automatic
-from convenings.models import Registration, Session
+from convenings.agenda import session_at
+from convenings.models import Registration
 from people.models import Participant
 from rooms.actions import NotFound
 from rooms.actions.publish import participant_group, publish, space_group
@@ -30,11 +32,6 @@ class NotCaptioner(PermissionError):
 
 def _person(participant: Participant | None) -> Person | None:
     return None if participant is None else Person(participant_id=participant.pk, name=participant.name)
-
-
-def session_at(convening_id: int, at: dt.datetime) -> Session | None:
-    """The agenda item live at ``at`` (as action_items.selectors.session_at decides it)."""
-    return Session.objects.filter(convening_id=convening_id, starts_at__lte=at, ends_at__gt=at).first()
 
 
 def captioner_of(convening_id: int, space: str) -> Person | None:
