@@ -26,11 +26,16 @@ share of the websockets. Once the join-time roster traffic has died down the mod
    own machine: otherwise the figure is this process reading 999 other sockets' state updates.
 
 Late joiners: ``--late-joiners`` more registered people (not connected when the plan is made,
-so not in it) connect one after another (``--late-every-ms`` apart, on a thread and event loop
-of their own) from the moment the moderator sends ``breakout.open``. Each is placed by the plan's rule as they connect (their
+so not in it) connect one after another (on a thread and event loop of their own) from the
+moment the moderator sends ``breakout.open``, in two arrival shapes (``--shapes``), each a run of
+its own (a fresh database and server, the same N people): *spread*, ``--late-every-ms`` apart
+(100 over 25 s), and *burst*, all within ``--late-burst-s`` (100 in 2 s: everyone back from a
+break at once, each join queueing on the worker's one database thread). Each is placed by the plan's rule as they connect (their
 ``welcome`` names their room) or, if they connected just before the rooms opened, by the
 opening itself (``breakout.assigned``): late_p99_ms is the time from starting to connect to
 knowing their room; ``late_placed`` counts those placed (all must be, or exit status 1).
+The last line's figures are the burst's (the harder shape) with the spread's under
+``late_spread_*`` (with both shapes; one shape alone: that shape's, and ``shape`` says which).
 
 Clocks: every process reads the same machine's time_ns. The last line is one JSON object.
 """
@@ -232,6 +237,17 @@ def give_interests(db_url: str) -> int:
     return int(session)
 
 
+async def _moderator(server: DaphneServer, cookie: str) -> WsClient:
+    """The moderator's socket, without keepalive pings: a daphne loop busy for 20 s on a loaded
+    box (the open's fan-outs) otherwise ended the run with "keepalive ping timeout"."""
+    from websockets.asyncio.client import connect
+
+    socket = await connect(server.ws_url(f"/ws/convenings/{DEMO_SLUG}/"), origin=server.http_url,  # type: ignore[arg-type]
+                           additional_headers={"Cookie": cookie}, max_size=16 * 1024 * 1024, open_timeout=60,
+                           ping_interval=None)
+    return WsClient(socket)
+
+
 async def _plan(moderator: WsClient, session: int, rooms: int, seed: int) -> tuple[float, dict]:
     started = time.perf_counter()
     await moderator.send("breakout.plan", session_id=session, strategy="topic", room_count=rooms, seed=seed)
@@ -249,7 +265,7 @@ async def _open(moderator: WsClient, session: int, clients: Clients, expected: s
     arrived: dict[int, int] = {}
     while not expected <= arrived.keys() and time.monotonic() < deadline:
         await asyncio.sleep(0.5)
-        for pid, _, at in clients.arrivals():
+        for pid, _, at in await asyncio.to_thread(clients.arrivals):  # the loop keeps answering pings
             arrived.setdefault(pid, at)
     return state, {pid: (at - started) / 1e6 for pid, at in arrived.items() if pid in expected}
 
@@ -298,7 +314,7 @@ async def _late_joiners(servers: list[DaphneServer], rows: list[dict[str, Any]],
 async def _told(clients: Clients, person: int, room: str, since: int, deadline: float) -> int | None:
     """When ``person`` was told they are in ``room`` (after ``since``), polling until ``deadline``."""
     while True:
-        found = [at for pid, to, at in clients.arrivals() if pid == person and to == room and at > since]
+        found = [at for pid, to, at in await asyncio.to_thread(clients.arrivals) if pid == person and to == room and at > since]
         if found or time.monotonic() >= deadline:
             return min(found) if found else None
         await asyncio.sleep(0.05)
@@ -319,7 +335,7 @@ async def _moves(moderator: WsClient, state: dict, clients: Clients, people: lis
         state = await moderator.expect("breakout.changed", lambda m, t=target, p=person: p in next(
             (r["members"] for r in m["rooms"] if r["key"] == t), []), 30)
         # Moves come at a person's pace: the next one after everyone has this one's state.
-        fanout_ms.append((max(h["at"] for h in clients.wait_version(state["version"])) - started) / 1e6)
+        fanout_ms.append((max(h["at"] for h in await asyncio.to_thread(clients.wait_version, state["version"])) - started) / 1e6)
         told = await _told(clients, person, target, started, deadline)
         await asyncio.sleep(max(0.0, pace_s - (time.time_ns() - started) / 1e9))
         if told is None:  # never told: counted at the wait, a number JSON can carry
@@ -355,7 +371,7 @@ async def measure(args: argparse.Namespace, servers: list[DaphneServer], tokens:
         clients.tell("settle")
         clients.hear("quiet")
         print(f"{args.participants} connected and quiet after {time.monotonic() - started:.1f}s", flush=True)
-        moderator = await WsClient.open(servers[0], cookie=moderator_cookie)
+        moderator = await _moderator(servers[0], moderator_cookie)
         await moderator.expect("welcome", timeout=60)
         plans = [await _plan(moderator, session, args.rooms, seed) for seed in range(3)]
         plan_ms, ready = statistics.median(ms for ms, _ in plans), plans[-1][1]
@@ -371,7 +387,8 @@ async def measure(args: argparse.Namespace, servers: list[DaphneServer], tokens:
         state, open_ms = await _open(moderator, session, clients, expected, args.wait_s)
         late = await late_task
         late_ms = [ms for ms in late if ms is not None]
-        print(f"late joiners: {len(late_ms)}/{len(late_rows)} placed, p99 {_rounded(late_ms, 'p99')} ms", flush=True)
+        print(f"late joiners, one every {args.late_every_ms:g} ms: {len(late_ms)}/{len(late_rows)} placed, "
+              f"p50 {_rounded(late_ms, 'p50')} ms, p99 {_rounded(late_ms, 'p99')} ms", flush=True)
         missing = sorted(expected - open_ms.keys())
         print(f"opened: {len(open_ms)}/{len(expected)} told their room", flush=True)
         if missing:
@@ -391,6 +408,7 @@ async def measure(args: argparse.Namespace, servers: list[DaphneServer], tokens:
             "told": len(told), "missing": len(missing), "move_p50_ms": _rounded(move_ms, "p50"),
             "move_p95_ms": _rounded(move_ms, "p95"), "move_max_ms": _rounded(move_ms, "max"),
             "move_timeouts": move_timeouts, "late_joiners": len(late_rows), "late_placed": len(late_ms),
+            "late_every_ms": args.late_every_ms, "late_p50_ms": _rounded(late_ms, "p50"),
             "late_p99_ms": _rounded(late_ms, "p99")}
 
 
@@ -421,6 +439,22 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         database.drop()
 
 
+def shapes(args: argparse.Namespace) -> dict[str, Any]:
+    """One run per arrival shape; the burst's figures (the harder shape) with the spread's as ``late_spread_*``."""
+    every = {"spread": args.late_every_ms, "burst": 1000 * args.late_burst_s / max(1, args.late_joiners)}
+    runs = {shape: run(argparse.Namespace(**{**vars(args), "late_every_ms": every[shape]}))
+            for shape in args.shapes.split(",")}
+    if set(runs) != {"spread", "burst"}:
+        (shape, result), = runs.items()
+        return {**result, "shape": shape}
+    spread = runs["spread"]
+    return {**runs["burst"], "late_spread_every_ms": spread["late_every_ms"], "late_spread_placed": spread["late_placed"],
+            "late_spread_p50_ms": spread["late_p50_ms"], "late_spread_p99_ms": spread["late_p99_ms"],
+            "missing": spread["missing"] + runs["burst"]["missing"],
+            "move_timeouts": spread["move_timeouts"] + runs["burst"]["move_timeouts"],
+            "all_late_placed": all(r["late_placed"] == r["late_joiners"] for r in runs.values())}
+
+
 def parse() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--participants", type=int, default=1000)
@@ -435,7 +469,9 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--connect-concurrency", type=int, default=10)
     parser.add_argument("--late-joiners", type=int, default=100, help="people connecting while the rooms open")
     parser.add_argument("--late-every-ms", type=float, default=250.0,
-                        help="between two late joiners' arrivals (default: 100 people over the open's first 25 s)")
+                        help="spread: between two late joiners' arrivals (default: 100 people over the open's first 25 s)")
+    parser.add_argument("--late-burst-s", type=float, default=2.0, help="burst: every late joiner arrives within this")
+    parser.add_argument("--shapes", default="spread,burst", help="late joiners' arrival shapes to run: spread, burst or both")
     parser.add_argument("--wait-s", type=float, default=60.0,
                         help="how long a participant may take to be told their room before counting as missing")
     parser.add_argument("--role", choices=["orchestrator", "clients"], default="orchestrator")
@@ -451,7 +487,8 @@ if __name__ == "__main__":
     if arguments.role == "clients":
         asyncio.run(clients_main(arguments))
     else:
-        result = run(arguments)
+        result = shapes(arguments)
         print(json.dumps(result, allow_nan=False))  # valid JSON: no NaN or Infinity
-        if result["missing"] or result["move_timeouts"] or result["late_placed"] < result["late_joiners"]:
+        if result["missing"] or result["move_timeouts"] or not result.get("all_late_placed", True) \
+                or result["late_placed"] < result["late_joiners"]:
             sys.exit(1)  # after the figures: someone never got their room

@@ -111,6 +111,9 @@ else:
     # and websocket with it. Connections are opened per request (conn_max_age=0), so this
     # bounds how long one hang blocks: such a websocket is refused with `unavailable`.
     DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env_int("DATABASE_CONNECT_TIMEOUT_S", 5)
+# How long the websockets' database thread keeps its connection (signaling/db_thread.py); pages
+# keep none (conn_max_age=0 above). 0: a new connection for every trip, as pages.
+DATABASE_THREAD_CONN_MAX_AGE_S = env_int("DATABASE_THREAD_CONN_MAX_AGE_S", 300)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL")
@@ -198,6 +201,10 @@ for _network in MEDIA_ALLOWED_PEER_NETWORKS:
     except ValueError as _exc:
         raise ImproperlyConfigured(f"MEDIA_ALLOWED_PEER_NETWORKS: {_exc}") from None
 MEDIA_WORKERS = env_bool("MEDIA_WORKERS", default=False)
+# The relay between media workers (signaling/media/cascade.py): the plenary spreads its viewers
+# over the workers, and each publication crosses once to every worker with viewers for it. The
+# address (of this worker, on the workers' private network) it listens on; empty: no cascading.
+MEDIA_RELAY_HOST = env_str("MEDIA_RELAY_HOST") or "127.0.0.1"
 # Automatic captions (signaling/media/captioning/). CAPTIONS_AUTOMATIC: caption the plenary's
 # stage by default (unset: yes in production, no while developing; moderators turn any space
 # on or off). CAPTIONS_MODEL: a faster-whisper model directory the operator provides (and

@@ -96,4 +96,5 @@ class RaisedHand(models.Model):
 
     def __str__(self) -> str:
         return f"{self.participant_id} in {self.space}"
+from rooms.attendance_models import *  # noqa: E402,F401,F403
 from rooms.breakout_models import *  # noqa: E402,F401,F403

@@ -59,10 +59,25 @@ def _entries(rows: Iterable[Row], raised: set[int]) -> list[RosterEntry]:
     return [_entry(fields) for fields in by_person.values()]
 
 
-def roster(convening_id: int) -> list[RosterEntry]:
+def roster(convening_id: int, raised: set[int] | None = None) -> list[RosterEntry]:
+    """Everyone here, once each; ``raised``: whose hands are up, if already read (``hands``)."""
     rows = Presence.objects.filter(convening_id=convening_id).order_by("connected_at", "id").values_list(*_ROW)
-    raised = set(RaisedHand.objects.filter(convening_id=convening_id).values_list("participant_id", flat=True))
+    if raised is None:
+        raised = set(RaisedHand.objects.filter(convening_id=convening_id).values_list("participant_id", flat=True))
     return sorted(_entries(rows, raised), key=lambda e: e.name)
+
+
+def hands(convening_id: int) -> list[RaisedHand]:
+    """Every raised hand of the convening, queue order, with names: one read for both the
+    roster's raised hands and a space's queue (a welcome needs both)."""
+    return list(RaisedHand.objects.filter(convening_id=convening_id).select_related(*_PEOPLE)
+                .order_by("raised_at", "id"))
+
+
+def queue_of(raised: list[RaisedHand], space: str) -> list[HandEntry]:
+    """A space's hand queue from ``hands``."""
+    return [HandEntry(participant_id=h.participant_id, name=h.participant.name, raised_at=h.raised_at)
+            for h in raised if h.space == space]
 
 
 def roster_entry(convening_id: int, participant_id: int) -> RosterEntry | None:
@@ -74,9 +89,8 @@ def roster_entry(convening_id: int, participant_id: int) -> RosterEntry | None:
 
 
 def hand_queue(convening_id: int, space: str) -> list[HandEntry]:
-    hands = RaisedHand.objects.filter(convening_id=convening_id, space=space).select_related(*_PEOPLE)
-    return [HandEntry(participant_id=h.participant_id, name=h.participant.name, raised_at=h.raised_at)
-            for h in hands.order_by("raised_at", "id")]
+    return queue_of(list(RaisedHand.objects.filter(convening_id=convening_id, space=space).select_related(*_PEOPLE)
+                         .order_by("raised_at", "id")), space)
 
 
 def chat_entry(message: ChatMessage) -> ChatEntry:

@@ -6,7 +6,8 @@ later connections find them running.
 
 * heartbeat: every ``PRESENCE_HEARTBEAT_S`` vouch for this worker's connections
   (``last_seen``) and sweep connections nobody has vouched for in
-  ``PRESENCE_TIMEOUT_S`` — those of a worker that died.
+  ``PRESENCE_TIMEOUT_S`` — those of a worker that died. The same loop checks the breakout
+  deadlines every BREAKOUT_TICK_S; when each is due is decided by ``rooms.clock``.
 * outbox: sends the events actions publish, in commit order (rooms.actions.publish).
 * email: a round of the mail app every MAIL_TICK_S, on another thread (``start_mail_round``),
   started by the heartbeat's tick, and by a loop of its own that the first HTTP request starts
@@ -30,6 +31,7 @@ from mail import tick as mail_tick
 from recordings import jobs as recording_jobs
 from rooms.actions import breakouts, presence, surveys
 from rooms.actions.publish import OUTBOX
+from rooms.clock import BREAKOUTS, HEARTBEAT, worker_clock
 from signaling.ratelimit import RateLimiter
 
 logger = logging.getLogger("convene.signaling")
@@ -108,23 +110,21 @@ class WorkerTasks:
     # ---- presence heartbeat -----------------------------------------------------------
 
     async def _heartbeat_loop(self) -> None:
-        # The breakout timer ticks in this same loop (more often than the heartbeat):
-        # rooms close on time with no client action, and no task is started per timer.
+        # The breakout timer ticks in this same loop (more often than the heartbeat): what is
+        # due when is rooms.clock's decision; this loop only sleeps and runs it.
         loop = asyncio.get_running_loop()
-        next_beat = loop.time() + float(settings.PRESENCE_HEARTBEAT_S)
+        clock = worker_clock(loop.time(), tick_s=breakout_tick_s(), heartbeat_s=float(settings.PRESENCE_HEARTBEAT_S))
+        jobs = {BREAKOUTS: (self.tick, "breakout timer tick failed; retrying"),
+                HEARTBEAT: (self.beat, "presence heartbeat failed; retrying")}
         while True:
-            await asyncio.sleep(max(0.0, min(breakout_tick_s(), next_beat - loop.time())))
-            try:
-                await self.tick()
-            except Exception:  # noqa: BLE001 — nor a timer failure
-                logger.exception("breakout timer tick failed; retrying")
-            if loop.time() < next_beat:
-                continue
-            next_beat = loop.time() + float(settings.PRESENCE_HEARTBEAT_S)
-            try:
-                await self.beat()
-            except Exception:  # noqa: BLE001 — a database hiccup must not end the heartbeat
-                logger.exception("presence heartbeat failed; retrying in %ss", settings.PRESENCE_HEARTBEAT_S)
+            await asyncio.sleep(clock.sleep_s(loop.time()))
+            for name in clock.due(loop.time()):
+                run, failed = jobs[name]
+                try:
+                    await run()
+                except Exception:  # noqa: BLE001 — a database hiccup must not end the timer or the heartbeat
+                    logger.exception(failed)
+                clock = clock.ran(name, loop.time())
 
     async def tick(self) -> None:
         """Deadlines that passed (any convening): breakout countdowns start, rooms close,

@@ -10,7 +10,6 @@ from captions.models import CaptionLine, TranscriptAccess
 from captions.transcript import Line, Transcript
 from convenings.models import Convening, Session
 from people.models import Participant
-from reports.models import Attendance
 from rooms.breakout_models import RoomAssignment
 from signaling.protocol import PLENARY
 
@@ -64,8 +63,9 @@ def transcripts(convening: Convening) -> list[TranscriptRef]:
 def readable(convening: Convening, participant: Participant) -> list[TranscriptRef]:
     """The transcripts of spaces ``participant`` was in while they were captioned."""
     stays: dict[str, list[Interval]] = {}
-    for space, joined, left in Attendance.objects.filter(convening=convening, participant=participant
-                                                         ).values_list("space", "joined_at", "left_at"):
+    # Attendance rows are rooms' live state, read through the convening (platform apps never import rooms).
+    for space, joined, left in convening.attendance.filter(participant=participant
+                                                           ).values_list("space", "joined_at", "left_at"):
         stays.setdefault(space, []).append((joined, left))
     return [ref for ref in transcripts(convening) if was_there(stays.get(ref.space, []), ref.first, ref.last)]
 

@@ -214,7 +214,7 @@ def check(payload: Mapping[str, Any], registration: Registration | None, now: dt
 
 
 def _registrations(pks: list[int]) -> dict[int, Registration]:
-    found = Registration.objects.select_related("participant__user", "convening").filter(pk__in=pks)
+    found = Registration.objects.select_related("participant__user", "participant__school", "convening").filter(pk__in=pks)
     return {registration.pk: registration for registration in found}
 
 

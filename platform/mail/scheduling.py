@@ -27,7 +27,6 @@ from mail import messages
 from mail.due import SURVEY_NUDGE_WINDOW, due_reminder, survey_nudge_due
 from mail.models import OutboxMessage, ReminderSettings
 from mail.outbox import enqueue
-from reports.models import Attendance
 from surveys.identity import respondent_key
 from surveys.models import Response, Survey
 
@@ -111,7 +110,8 @@ def evaluation_survey(convening: Convening) -> Survey | None:
 
 
 def _unanswered_attendees(convening: Convening, survey: Survey) -> list[Registration]:
-    attended = set(Attendance.objects.filter(convening=convening).order_by().values_list("participant_id", flat=True).distinct())
+    # Attendance rows are rooms' live state, read through the convening (platform apps never import rooms).
+    attended = set(convening.attendance.order_by().values_list("participant_id", flat=True).distinct())
     answered = set(Response.objects.filter(survey=survey).values_list("respondent_key", flat=True))
     registrations = (convening.registrations.filter(participant_id__in=attended)
                      .select_related("participant__user", "convening").order_by("pk"))

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from reports.intervals import minutes
-from reports.models import Attendance
+from rooms.models import Attendance
 
 
 @admin.register(Attendance)

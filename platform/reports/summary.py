@@ -4,12 +4,23 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from convenings.models import Convening, Session
 from people.models import Participant
 from reports import intervals
 from reports.intervals import Interval
-from reports.models import Attendance
+
+
+class Attendance(Protocol):
+    """What a report reads of an attendance row. The rows are rooms' live state
+    (rooms.models.Attendance), read through ``convening.attendance``: certificates build on this
+    module, and platform apps never import rooms."""
+
+    participant_id: int
+    space: str
+    joined_at: dt.datetime
+    left_at: dt.datetime | None
 
 
 @dataclass(frozen=True)

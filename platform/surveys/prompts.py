@@ -17,10 +17,12 @@ from surveys.identity import respondent_key
 from surveys.models import Response, Survey
 
 
-def surveys_due(participant: Participant, convening: Convening, now: dt.datetime) -> list[Survey]:
+def surveys_due(participant: Participant, convening: Convening, now: dt.datetime, *,
+                registered: bool = False) -> list[Survey]:
     """Open surveys whose session has ended (the convening's own survey: once its closing
-    session has begun) that this registered participant hasn't answered, earliest first."""
-    if not Registration.objects.filter(convening=convening, participant=participant).exists():
+    session has begun) that this registered participant hasn't answered, earliest first.
+    ``registered``: the caller knows they are (a live connection was admitted): not read again."""
+    if not registered and not Registration.objects.filter(convening=convening, participant=participant).exists():
         return []
     due_at = {s: _due_at(s) for s in _open_surveys(now).filter(convening=convening)}
     keys = {respondent_key(s.pk, participant.pk): s for s, at in due_at.items() if now >= at}

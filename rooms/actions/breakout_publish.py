@@ -1,14 +1,14 @@
 """How a breakouts change reaches browsers: few channel-layer messages, serialized once.
 
 One change (opening a hundred rooms for a thousand people, or moving one person)
-is published as consumer events (``breakouts.event``, handled by
-signaling.consumers.breakout_events):
+is published as consumer events (``breakouts.event``, defined in
+signaling.protocol.internal.breakouts, handled by signaling.consumers.breakout_events):
 
 * People who change space and are few: one event each to their participant group,
-  sent first — and the convening event SETTLE_S later — so the moved person's
+  sent first (``Follow``) — and the convening event SETTLE_S later — so the moved person's
   connection is woken, told and flushed before a thousand others wake up.
 * People who change space and are many (opening, closing): their destinations ride
-  in the one convening event as a JSON map; each connection picks its own line.
+  in the one convening event (``Lines.moves``); each connection picks its own line.
 * Everyone: the convening event carries the already-serialized messages for
   participants (``public``) and for moderators (``staff``: with the help queue).
 
@@ -17,7 +17,6 @@ builds its ``space.entered`` without asking the database.
 """
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -39,8 +38,9 @@ from rooms.live import Effect, RoomClosing
 from rooms.models import PLENARY, RaisedHand, SpaceCounter
 from signaling.protocol import ServerMessage
 from signaling.protocol.breakouts import BreakoutChanged, BreakoutClosing
+from signaling.protocol.internal.breakouts import Follow as FollowEvent
+from signaling.protocol.internal.breakouts import Lines
 
-EVENT = "breakouts.event"
 BULK = 5  # this many people moving at once ride in the convening event
 SETTLE_S = 0.005  # measured: Channels needs ~25 ms to wake 1,000 consumers (docs/benchmarks.md)
 
@@ -75,7 +75,7 @@ def to_staff(convening_id: int, *messages: ServerMessage) -> None:
     thousand participants' connections are not woken for nothing."""
     roles = [role for role in ROLES if allowed(role, Action.JOIN_ANY_ROOM)]
     staff = Registration.objects.filter(convening_id=convening_id, role__in=roles).values_list("participant_id", flat=True)
-    event = {"type": EVENT, "public": [], "staff": _texts(messages)}
+    event = Lines(staff=_texts(messages))
     for person in staff:
         publish_event(participant_group(convening_id, person), event)
 
@@ -94,9 +94,9 @@ def _merge(older: tuple[BreakoutChanged, ServerMessage | None], newer: tuple[Bre
     return second.model_copy(update={"base_version": first.base_version, "rooms": list(rooms.values())}), choices
 
 
-def _changed_event(held: tuple[BreakoutChanged, ServerMessage | None]) -> dict[str, object]:
+def _changed_event(held: tuple[BreakoutChanged, ServerMessage | None]) -> Lines:
     texts = _texts(held)
-    return {"type": EVENT, "version": held[0].version, "public": texts, "staff": texts}
+    return Lines(version=held[0].version, public=texts, staff=texts)
 
 
 def publish_change(after: Live, follows: list[Follow], effects: list[Effect], now: float,
@@ -113,30 +113,32 @@ def publish_change(after: Live, follows: list[Follow], effects: list[Effect], no
     if supersedable:  # nobody it moved is connected (a late joiner before their welcome): no one to follow
         follows = []
     fresh = _fresh(cid, {f.space for f in follows})
-    event: dict[str, object] = {"type": EVENT, "version": after.version}
+    moves: dict[str, str] = {}  # participant id -> space, when many move at once
+    notices: dict[str, str] = {}
     if len(follows) < BULK:
         for f in follows:
-            publish_event(participant_group(cid, f.person), {
-                "type": EVENT, "follow": f.space, "notice": f.notice.to_json() if f.notice else None,
-                "fresh": f.space in fresh, "version": after.version})
+            publish_event(participant_group(cid, f.person), FollowEvent(
+                space=f.space, notice=f.notice.to_json() if f.notice else None,
+                fresh=f.space in fresh, version=after.version))
     else:
-        event["moves"] = json.dumps({str(f.person): f.space for f in follows})
-        event["notices"] = {f.space: f.notice.to_json() for f in follows if f.notice is not None}
-        event["fresh"] = sorted(fresh)
+        moves = {str(f.person): f.space for f in follows}
+        notices = {f.space: f.notice.to_json() for f in follows if f.notice is not None}
     closing = [BreakoutClosing(closes_at=snapshot.moment(e.closes_at), now=snapshot.moment(now))
                for e in effects if isinstance(e, RoomClosing)][:1]
     choices = snapshot.free_rooms(after) if after.state.mode == "self_select" and after.live_rooms() else None
     extra = list(extra)
-    quiet = supersedable and "moves" not in event and not extra and not closing
+    quiet = supersedable and not moves and not extra and not closing
     if delta is not None and quiet:
         publish_merged(convening_group(cid), key, (delta, choices), _merge, _changed_event)
         return
     if delta is not None:
-        event["public"] = event["staff"] = _texts([*closing, delta, choices, *extra])
+        public = staff = _texts([*closing, delta, choices, *extra])
     else:
-        public, staff, queue = snapshot.state_messages(after, now)
-        event["public"] = _texts([*closing, public, choices, *extra])
-        event["staff"] = _texts([*closing, staff, queue if help_changed else None, choices, *extra])
+        public_state, staff_state, queue = snapshot.state_messages(after, now)
+        public = _texts([*closing, public_state, choices, *extra])
+        staff = _texts([*closing, staff_state, queue if help_changed else None, choices, *extra])
+    event = Lines(version=after.version, public=public, staff=staff, moves=moves, notices=notices,
+                  fresh=sorted(fresh) if moves else [])
     if quiet:
         publish_latest(convening_group(cid), event, key=key)
         return

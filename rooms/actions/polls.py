@@ -40,8 +40,9 @@ from polls.rules import (
     scope_refusal,
 )
 from rooms.actions import NotFound
-from rooms.actions.publish import DELIVER, convening_group, participant_group, publish, publish_latest
+from rooms.actions.publish import convening_group, participant_group, publish, publish_latest
 from rooms.breakouts import store
+from signaling.protocol.internal import Deliver
 from signaling.protocol.polls import (
     PollClosed,
     PollCount,
@@ -90,7 +91,7 @@ def _staff(convening_id: int) -> list[int]:
 def _publish_results(poll: Poll) -> None:
     """The newest results to whoever may see them (call inside the transaction)."""
     text = PollResults(**results(poll).model_dump()).to_json()
-    event = {"type": DELIVER, "text": text}
+    event = Deliver(text=text)
     if poll.results_shared:
         publish_latest(convening_group(poll.convening_id), event, key=f"poll.{poll.pk}.results")
         return
@@ -183,7 +184,7 @@ def share(convening_id: int, poll_id: int, shared: bool) -> None:
         # To everyone either way: shared, they show the results; not shared, they hide them
         # (moderators keep showing theirs).
         text = PollResults(**results(poll).model_dump()).to_json()
-        publish_latest(convening_group(convening_id), {"type": DELIVER, "text": text}, key=f"poll.{poll.pk}.results")
+        publish_latest(convening_group(convening_id), Deliver(text=text), key=f"poll.{poll.pk}.results")
 
 
 def state(convening_id: int, person: int, staff: bool) -> PollState:

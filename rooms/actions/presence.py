@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from reports.attendance import attendance_closed, attendance_moved, attendance_opened
 from rooms import snapshots
 from rooms.actions.publish import convening_group, forget_connection, participant_group, publish
+from rooms.attendance import attendance_closed, attendance_moved, attendance_opened
 from rooms.breakouts import history
 from rooms.breakouts import store as breakout_store
 from rooms.models import PLENARY, Presence

@@ -34,11 +34,9 @@ from channels.layers import BaseChannelLayer, get_channel_layer
 from django.db import transaction
 
 from signaling.protocol import ServerMessage
+from signaling.protocol.internal import Deliver, InternalEvent
 
 logger = logging.getLogger("convene.signaling")
-
-# The consumer method that forwards a serialized client message (ConveningConsumer.deliver).
-DELIVER = "deliver"
 
 Send = Callable[[BaseChannelLayer], Awaitable[None]]
 COALESCE_S = 0.25
@@ -49,11 +47,11 @@ class Held:
     """A change waiting to be merged with newer ones (``publish_merged``), then sent as one event."""
 
     def __init__(self, group: str, item: Any, merge: Callable[[Any, Any], Any | None],
-                 event_of: Callable[[Any], dict[str, Any]]) -> None:
+                 event_of: Callable[[Any], InternalEvent]) -> None:
         self.group, self.item, self.merge, self.event_of = group, item, merge, event_of
 
     def send(self) -> Send:
-        group, event = self.group, self.event_of(self.item)
+        group, event = self.group, self.event_of(self.item).to_event()
 
         async def send(layer: BaseChannelLayer) -> None:
             await layer.group_send(group, event)
@@ -74,7 +72,7 @@ def participant_group(convening_id: int, participant_id: int) -> str:
 
 def _deliver(group: str, text: str) -> Send:
     async def send(layer: BaseChannelLayer) -> None:
-        await layer.group_send(group, {"type": DELIVER, "text": text})
+        await layer.group_send(group, Deliver(text=text).to_event())
 
     return send
 
@@ -98,6 +96,10 @@ class Outbox:
     def open(self) -> None:
         """Start accepting events on the running loop; ``run()`` must follow."""
         self._loop, self._queue = asyncio.get_running_loop(), asyncio.Queue()
+
+    def here(self) -> bool:
+        """Is this worker's outbox open on the running loop (a consumer's handler, not a test's loop)?"""
+        return self._loop is not None and self._loop is asyncio.get_running_loop()
 
     def close(self) -> None:
         """Stop queueing (events are sent at once again); the run() task is cancelled by its owner."""
@@ -220,16 +222,17 @@ def publish(group: str, message: ServerMessage, *, coalesce: bool = False) -> No
     if coalesce:
         transaction.on_commit(partial(OUTBOX.put_coalesced, group, message.to_json()), robust=True)
     else:
-        publish_event(group, {"type": DELIVER, "text": message.to_json()})
+        publish_event(group, Deliver(text=message.to_json()))
 
 
-def publish_event(group: str, event: dict[str, Any], *, after_s: float = 0.0, after_held: str | None = None) -> None:
-    """Send a consumer event (not a client message) to ``group`` after commit.
+def publish_event(group: str, internal: InternalEvent, *, after_s: float = 0.0, after_held: str | None = None) -> None:
+    """Send a consumer event (not a client message: signaling.protocol.internal) to ``group`` after commit.
 
     ``after_s``: wait that long first (the events queued after this one wait too, so the
     order is kept), e.g. to let a few people's own notices go out before a big fan-out.
     ``after_held``: send what ``publish_merged`` holds under this key first.
     """
+    event = internal.to_event()
 
     async def send(layer: BaseChannelLayer) -> None:
         if after_s:
@@ -242,20 +245,36 @@ def publish_event(group: str, event: dict[str, Any], *, after_s: float = 0.0, af
 
 
 def publish_merged(group: str, key: str, item: T, merge: Callable[[T, T], T | None],
-                   event_of: Callable[[T], dict[str, Any]]) -> None:
+                   event_of: Callable[[T], InternalEvent]) -> None:
     """Send ``event_of(item)`` to ``group`` after commit, within COALESCE_S; items published
     meanwhile under ``key`` are merged into it (``merge(older, newer)``, on the worker's loop),
     so a burst of small changes costs each connection one frame, not one per change."""
     transaction.on_commit(partial(OUTBOX.put_merged, key, Held(group, item, merge, event_of)), robust=True)
 
 
-def publish_latest(group: str, event: dict[str, Any], key: str) -> None:
+def publish_latest(group: str, internal: InternalEvent, key: str) -> None:
     """Send a consumer event carrying a whole snapshot to ``group`` after commit, within
     COALESCE_S; a newer one for the same ``key`` sent meanwhile replaces it (versions let
     clients ignore an older snapshot that another path delivered later)."""
+    event = internal.to_event()
+
     async def send(layer: BaseChannelLayer) -> None:
         await layer.group_send(group, event)
     transaction.on_commit(partial(OUTBOX.put_latest, key, send), robust=True)
+
+
+async def publish_now(group: str, internal: InternalEvent) -> None:
+    """From the event loop (a consumer's handler with nothing to commit): send a consumer event
+    to ``group`` in order behind the events committed before it."""
+    event = internal.to_event()
+
+    async def send(layer: BaseChannelLayer) -> None:
+        await layer.group_send(group, event)
+
+    if OUTBOX.here():
+        OUTBOX.put(send)
+    else:  # no worker's outbox on this loop (a test's own loop): send at once
+        await send(get_channel_layer())
 
 
 def forget_connection(channel_name: str, groups: list[str]) -> None:

@@ -17,10 +17,11 @@ def _prompt(survey: Survey) -> SurveyPrompt:
 
 
 def prompts_for(convening_id: int, participant_id: int) -> list[SurveyPrompt]:
-    """What to ask a person who has just connected: due surveys they have not answered."""
-    convening = Convening.objects.get(pk=convening_id)
-    participant = Participant.objects.get(pk=participant_id)
-    return [_prompt(survey) for survey in surveys_due(participant, convening, timezone.now())]
+    """What to ask a person who has just connected (so admitted: registered): due surveys they
+    have not answered."""
+    # Only their keys are read (filters, the respondent key): three queries fewer on each join.
+    convening, participant = Convening(pk=convening_id), Participant(pk=participant_id)
+    return [_prompt(survey) for survey in surveys_due(participant, convening, timezone.now(), registered=True)]
 
 
 def prompt_newly_due() -> int:

@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
-from channels.db import database_sync_to_async
 from django.utils import timezone
 
 from convenings import joinlinks, opening
 from convenings.models import Convening, Registration
+from signaling.db_thread import DatabaseTrip
 from signaling.protocol.base import CloseCode
 
 
@@ -34,23 +34,29 @@ def _token(scope: dict[str, Any]) -> str | None:
     return values[0] if values else None
 
 
-def _by_link(token: str, convening: Convening) -> int | Refused:
-    """The participant a link token stands for, if it is for this convening."""
+def _by_link(token: str, slug: str) -> Registration | Refused:
+    """The registration a link token stands for, if it is for this convening: the one read
+    that also brings its person and convening (a burst of joins queues on these reads)."""
     try:
         registration = joinlinks.resolve(token)
     except joinlinks.JoinLinkError as exc:
-        return Refused(CloseCode.UNAUTHENTICATED, str(exc))
-    if registration.convening_id != convening.pk:
-        return Refused(CloseCode.NOT_REGISTERED,
-                       f"This join link is for {registration.convening.title}, not {convening.title}.")
-    return registration.participant_id
+        convening = _convening(slug)  # an unknown convening is said first, as for a session
+        return convening if isinstance(convening, Refused) else Refused(CloseCode.UNAUTHENTICATED, str(exc))
+    if registration.convening.slug != slug:
+        convening = _convening(slug)
+        return convening if isinstance(convening, Refused) else Refused(
+            CloseCode.NOT_REGISTERED, f"This join link is for {registration.convening.title}, not {convening.title}.")
+    return registration
+
+
+def _convening(slug: str) -> Convening | Refused:
+    convening = Convening.objects.filter(slug=slug).first()
+    return convening if convening is not None else Refused(CloseCode.NO_CONVENING, f"There is no convening {slug!r}.")
 
 
 def _by_session(scope: dict[str, Any], convening: Convening) -> int | Refused:
-    """The participant a signed-in browser acts as in this convening."""
-    user = scope.get("user")
-    if user is None or not user.is_authenticated:
-        return Refused(CloseCode.UNAUTHENTICATED, "Sign in first: open your personal join link.")
+    """The participant a signed-in browser (``_registered`` checked that it is) acts as in this convening."""
+    user = scope["user"]
     session = scope.get("session")
     if session is not None and joinlinks.is_link_session(session):
         links = joinlinks.held(session, user)
@@ -66,23 +72,30 @@ def _by_session(scope: dict[str, Any], convening: Convening) -> int | Refused:
     return participant_id
 
 
-def _admit(scope: dict[str, Any]) -> Registration | Refused:
-    token = _token(scope)
-    if not token:  # no link: the session must be signed in before anything else is said
-        user = scope.get("user")
-        if user is None or not user.is_authenticated:
-            return Refused(CloseCode.UNAUTHENTICATED, "Sign in first: open your personal join link.")
-    slug = scope["url_route"]["kwargs"]["slug"]
-    convening = Convening.objects.filter(slug=slug).first()
-    if convening is None:
-        return Refused(CloseCode.NO_CONVENING, f"There is no convening {slug!r}.")
-    participant_id = _by_link(token, convening) if token else _by_session(scope, convening)
+def _registered(scope: dict[str, Any], slug: str) -> Registration | Refused:
+    """A signed-in browser's registration for this convening."""
+    user = scope.get("user")
+    if user is None or not user.is_authenticated:  # nothing else is said before signing in
+        return Refused(CloseCode.UNAUTHENTICATED, "Sign in first: open your personal join link.")
+    convening = _convening(slug)
+    if isinstance(convening, Refused):
+        return convening
+    participant_id = _by_session(scope, convening)
     if isinstance(participant_id, Refused):
         return participant_id
     registration = (Registration.objects.select_related("participant__user", "participant__school", "convening")
                     .filter(convening=convening, participant_id=participant_id).first())
     if registration is None:
         return Refused(CloseCode.NOT_REGISTERED, f"You are not registered for {convening.title}.")
+    return registration
+
+
+def _admit(scope: dict[str, Any]) -> Registration | Refused:
+    token, slug = _token(scope), scope["url_route"]["kwargs"]["slug"]
+    registration = _by_link(token, slug) if token else _registered(scope, slug)
+    if isinstance(registration, Refused):
+        return registration
+    convening = registration.convening
     if not registration.takes_a_place:
         return Refused(CloseCode.NOT_REGISTERED,
                        f"Your registration for {convening.title} is {registration.get_status_display().lower()}.")
@@ -93,7 +106,7 @@ def _admit(scope: dict[str, Any]) -> Registration | Refused:
     return registration
 
 
-@database_sync_to_async
+@DatabaseTrip
 def admit(scope: dict[str, Any]) -> Registration | Refused:
     """The registration this connection acts under, or why it is refused."""
     return _admit(scope)

@@ -1,24 +1,23 @@
 """A breakouts event arriving at one connection (sent by rooms.actions.breakout_publish).
 
-Two shapes of ``breakouts.event``:
+Two kinds of ``breakouts.event`` (signaling.protocol.internal.breakouts):
 
-* ``follow``: to one person's tabs — their notice (``breakout.assigned`` /
+* ``Follow``: to one person's tabs — their notice (``breakout.assigned`` /
   ``breakout.returned``, or none for a moderator's own visit), then the switch
   of space (groups, then ``space.entered``).
-* lines: the serialized messages for everyone (``public``) or for moderators
-  (``staff``); the convening's event also names who moves (``moves``, a JSON map
-  person → space, with ``notices[space]``).
+* ``Lines``: the serialized messages for everyone (``public``) or for moderators
+  (``staff``); the convening's event also names who moves (``moves``, person → space,
+  with ``notices[space]``).
 
 The convening event reaches a worker once (signaling.consumers.fanout) and is split
-per connection by ``fan_out`` into ``follow`` events and lines; ``handle`` is one
-connection's share of what reaches its consumer (``follow``, and a moderator's own lines
-sent to their participant group).
+per connection by ``fan_out`` into ``Follow`` events and lines; ``handle`` is one
+connection's share of what reaches its consumer (``Follow``, and a moderator's own lines
+sent to their participant group). Both validate the event first: a malformed one is
+logged and dropped.
 """
 from __future__ import annotations
 
 import asyncio
-import json
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Protocol
 
 from convenings.permissions import Action
@@ -28,6 +27,8 @@ from signaling.consumers.handlers import db
 from signaling.consumers.welcome import space_entered
 from signaling.protocol import PLENARY
 from signaling.protocol.breakouts import RoomNotesText, RoomWork
+from signaling.protocol.internal import parse
+from signaling.protocol.internal.breakouts import BREAKOUTS_EVENT, Follow, Lines
 from signaling.protocol.plenary import SpaceEntered
 
 if TYPE_CHECKING:
@@ -46,12 +47,6 @@ class Host(Protocol):
 def is_staff(conn: Connection) -> bool:
     """Moderators (and organizers): they get the help queue and plans."""
     return conn.can(Action.JOIN_ANY_ROOM)
-
-
-@lru_cache(maxsize=8)
-def _moves(text: str) -> dict[str, str]:
-    # The same map reaches every connection of this worker: parse it once.
-    return json.loads(text)
 
 
 # What a fresh room (no chat, hands, notes or Top 5 yet: breakout_publish._fresh) holds.
@@ -76,57 +71,61 @@ async def _space_entered(conn: Connection, space: str, version: int) -> SpaceEnt
         raise
 
 
-async def _follow(host: Host, conn: Connection, space: str, notice: str | None, fresh: bool,
-                  version: int) -> None:
-    if notice:
-        await host.send(text_data=notice)  # first: the person learns where they are going at once
+async def _follow(host: Host, conn: Connection, follow: Follow) -> None:
+    if follow.notice:
+        await host.send(text_data=follow.notice)  # first: the person learns where they are going at once
+    space = follow.space
     if space != conn.space:
         entered = (SpaceEntered(space=space, chat=[], hands=[], room_work=EMPTY_ROOM if space != PLENARY else None)
-                   if fresh else await _space_entered(conn, space, version))
+                   if follow.fresh else await _space_entered(conn, space, follow.version))
         await host.enter_space(space, entered)
 
 
 async def handle(host: Host, event: dict[str, Any]) -> None:
     conn = host.conn
-    if conn is None:
+    parsed = parse(BREAKOUTS_EVENT, event, "a connection")
+    if conn is None or parsed is None:
         return
-    version = int(event.get("version", 0))
-    if "follow" in event:
-        await _follow(host, conn, event["follow"], event.get("notice"), bool(event.get("fresh")), version)
+    if isinstance(parsed, Follow):
+        await _follow(host, conn, parsed)
         return
-    for text in event["staff"] if is_staff(conn) else event["public"]:
+    for text in parsed.staff if is_staff(conn) else parsed.public:
         await host.send(text_data=text)
 
 
-async def fan_out(members: list[Member], event: dict[str, Any]) -> None:
+async def fan_out(members: list[Member], raw: dict[str, Any]) -> None:
     """The convening event to this worker's connections, each in its lane (fanout.Member).
 
     The moved people first: their notice is written at once (before anyone's state copy),
     their switch of space waits its turn in their lane; then everyone's lines, each text
     framed once. A moved person's lines queue behind their ``space.entered``.
     """
-    if "follow" in event:  # a person's event: not expected on a shared group, but keep its meaning
-        for member in members:
-            member.offer_event(event)
+    event = parse(BREAKOUTS_EVENT, raw, "a worker's fan-out")  # once per worker, not per connection
+    if event is None:
         return
-    if event.get("moves"):
+    if isinstance(event, Follow):  # a person's event: not expected on a shared group, but keep its meaning
+        for member in members:
+            member.offer_event(raw)
+        return
+    if event.moves:
         await _fan_out_moves(members, event)
-    public, staff = [Frame(t) for t in event["public"]], [Frame(t) for t in event["staff"]]
+    public, staff = [Frame(t) for t in event.public], [Frame(t) for t in event.staff]
     for member in members:
         for frame in staff if member.staff else public:
             await member.offer(frame)
 
 
-async def _fan_out_moves(members: list[Member], event: dict[str, Any]) -> None:
-    moves = _moves(event["moves"])
-    notices = {space: Frame(text) for space, text in event["notices"].items()}
-    fresh, version = set(event["fresh"]), int(event.get("version", 0))
+async def _fan_out_moves(members: list[Member], event: Lines) -> None:
+    notices = {space: Frame(text) for space, text in event.notices.items()}
+    fresh = set(event.fresh)
+    follows: dict[str, dict[str, Any]] = {}  # one event per destination, shared by who goes there
     for member in members:
-        space = moves.get(str(member.participant_id))
+        space = event.moves.get(str(member.participant_id))
         if space is None:
             continue
         if (notice := notices.get(space)) is not None:
             await member.offer(notice)
         # The consumer switches space (groups, space.entered) through the ``follow`` path.
-        member.offer_event({"type": event["type"], "follow": space, "notice": None, "fresh": space in fresh,
-                            "version": version})
+        if space not in follows:
+            follows[space] = Follow(space=space, fresh=space in fresh, version=event.version).to_event()
+        member.offer_event(follows[space])

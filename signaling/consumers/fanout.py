@@ -41,11 +41,11 @@ from typing import Any
 from channels.layers import BaseChannelLayer
 from django.conf import settings
 
-from rooms.actions.breakout_publish import EVENT as BREAKOUTS
-from rooms.actions.publish import DELIVER
 from signaling.consumers import breakout_events
 from signaling.consumers.connection import ConnectionTasks
 from signaling.consumers.direct_write import Frame
+from signaling.protocol.internal import DELIVER, DELIVER_EVENT, parse
+from signaling.protocol.internal.breakouts import BREAKOUTS
 
 logger = logging.getLogger("convene.signaling")
 
@@ -283,7 +283,10 @@ async def route(members: Iterable[Member], event: dict[str, Any]) -> None:
     """One group event to this worker's members of that group."""
     kind = event.get("type")
     if kind == DELIVER:
-        frame = Frame(event["text"])  # framed once, for everyone
+        deliver = parse(DELIVER_EVENT, event, "a worker's fan-out")
+        if deliver is None:
+            return
+        frame = Frame(deliver.text)  # framed once, for everyone
         for member in members:
             await member.offer(frame)
     elif kind == BREAKOUTS:

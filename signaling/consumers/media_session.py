@@ -27,12 +27,15 @@ from signaling.consumers.connection import Connection
 from signaling.media import errors, sdp_guard
 from signaling.media.errors import MediaError
 from signaling.media.hub import new_media_id, roster_id
-from signaling.media.relay import Backend, backend_for, resolve_call
+from signaling.consumers import media_failover
+from signaling.media.relay import Backend, RemoteBackend, backend_for, resolve_call
 from signaling.media.signals import SignalOut, TrackInfo
 from signaling.protocol import PLENARY, Error, ErrorCode, ProtocolError
+from signaling.protocol.internal import parse
+from signaling.protocol.internal.media import MEDIA_EVENTS, AllowScreen, Result, Signal
 from signaling.protocol.media import (
     MediaAnswer, MediaIce, MediaOffer, MediaReconnect, MediaScreenAllowed, MediaServerAnswer,
-    MediaServerOffer, MediaTracks, MediaVideoPaused, MediaVisible, TrackOut,
+    MediaLayers, MediaServerOffer, MediaTracks, MediaVideoPaused, MediaVisible, TrackOut,
 )
 
 logger = logging.getLogger("convene.media")
@@ -59,6 +62,12 @@ def session_of(conn: Connection) -> MediaSession:
     return session
 
 
+def _on_workers() -> list[tuple[str, Callable[[], None]]]:
+    """This process's media sessions on media workers (media_failover.py watches them)."""
+    return [(session.backend.name, session.worker_lost) for session in SESSIONS.values()
+            if isinstance(session.backend, RemoteBackend)]
+
+
 def follow(conn: Connection) -> None:
     """The connection changed space: move its media along (if it has any)."""
     session = SESSIONS.get(conn.channel_name)
@@ -67,19 +76,27 @@ def follow(conn: Connection) -> None:
 
 
 async def on_event(conn: Connection, event: dict[str, Any]) -> None:
-    """A ``media.event`` for this connection from the channel layer."""
-    kind = event.get("kind")
-    if kind == "result":
-        resolve_call(event)
-    elif kind == "signal":
+    """A ``media.event`` for this connection from the channel layer (a malformed one: logged, dropped)."""
+    parsed = parse(MEDIA_EVENTS, event, "a connection")
+    if isinstance(parsed, Result):
+        resolve_call(parsed)
+    elif isinstance(parsed, Signal):
         session = SESSIONS.get(conn.channel_name)
-        if session is not None:
-            signal = SignalOut.from_dict(event["signal"])
-            session.submit(lambda: session.signal(event["media_id"], signal))
-    elif kind == "allow_screen":
+        signal = _signal(parsed)
+        if session is not None and signal is not None:
+            session.submit(lambda: session.signal(parsed.media_id, signal))
+    elif isinstance(parsed, AllowScreen):
         key = (conn.convening_id, conn.participant_id)
-        (SCREEN_ALLOWED.add if event["allowed"] else SCREEN_ALLOWED.discard)(key)
-        await conn.reply(MediaScreenAllowed(allowed=bool(event["allowed"])))
+        (SCREEN_ALLOWED.add if parsed.allowed else SCREEN_ALLOWED.discard)(key)
+        await conn.reply(MediaScreenAllowed(allowed=parsed.allowed))
+
+
+def _signal(event: Signal) -> SignalOut | None:
+    try:
+        return SignalOut.from_dict(event.signal)
+    except (TypeError, ValueError):
+        logger.warning("dropped a malformed media signal for %s", event.media_id[:80], exc_info=True)
+        return None
 
 
 class MediaSession:
@@ -124,7 +141,8 @@ class MediaSession:
             await self.leave()
             await self._join()
         media_id, backend = self._joined()
-        answer = await backend.offer(media_id, _without_mdns(message.sdp), dict(message.tracks))
+        layers = {mid: spec.model_dump() for mid, spec in message.layers.items()} or None
+        answer = await backend.offer(media_id, _without_mdns(message.sdp), dict(message.tracks), layers)
         await self.conn.reply(MediaServerAnswer(sdp=answer, ref=message.id))
 
     async def answer(self, message: MediaAnswer) -> None:
@@ -139,7 +157,7 @@ class MediaSession:
 
     async def visible(self, message: MediaVisible) -> None:
         media_id, backend = self._joined()
-        await backend.visible(media_id, list(message.hidden))
+        await backend.visible(media_id, list(message.hidden), dict(message.sizes))
 
     async def client_leave(self) -> None:
         self._joined()
@@ -157,12 +175,25 @@ class MediaSession:
         if self.media_id is None or self.backend is None:
             return
         key = self._key()
-        target = await backend_for(key, self.conn.channel_name)
+        target = await backend_for(key, self.conn.channel_name, large=self.conn.space == PLENARY,
+                                   role=self.conn.role, current=self.backend.name)
         if target.name != self.backend.name:
             await self.leave()
             await self.conn.reply(MediaReconnect(reason="moved"))
             return
         await self.backend.move(self.media_id, key, large=self.conn.space == PLENARY)
+
+    def worker_lost(self) -> None:
+        """This session's media worker died (media_failover.py): start over on a live one."""
+        lost = self.backend
+
+        async def restart() -> None:
+            if self.backend is not lost:
+                return  # already started over (the watch may tell twice)
+            self.media_id = self.backend = None  # nobody to leave: the worker is gone
+            await self.conn.reply(MediaReconnect(reason="worker_lost"))
+
+        self.submit(restart)
 
     async def signal(self, media_id: str, signal: SignalOut) -> None:
         if media_id != self.media_id:
@@ -173,6 +204,8 @@ class MediaSession:
             await self.conn.reply(MediaTracks(tracks=_tracks(signal.tracks), space=self.conn.space))
         elif signal.kind == "video_paused":
             await self.conn.reply(MediaVideoPaused(paused=bool(signal.paused)))
+        elif signal.kind == "layers":
+            await self.conn.reply(MediaLayers(active=list(signal.active)))
         elif signal.kind == "error":
             self.media_id = self.backend = None  # the media server dropped it already
             code = signal.code or errors.CONNECTION_FAILED
@@ -189,7 +222,9 @@ class MediaSession:
 
     async def _join(self) -> None:
         key = self._key()
-        backend = await backend_for(key, self.conn.channel_name)
+        backend = await backend_for(key, self.conn.channel_name, large=self.conn.space == PLENARY, role=self.conn.role)
+        if isinstance(backend, RemoteBackend):
+            media_failover.watch(_on_workers)
         media_id = new_media_id(self.conn.participant_id)
         # Set first: the server may signal while join is still running.
         self.media_id, self.backend = media_id, backend
@@ -216,10 +251,11 @@ class MediaSession:
             return
         if conn.space != PLENARY and (conn.convening_id, conn.participant_id) in SCREEN_ALLOWED:
             return
-        # An unlabelled second video would default to "screen": count sending videos too.
+        # An unlabelled second video would default to "screen": count sending videos too
+        # (a camera's simulcast layers, declared in ``layers``, are one camera).
         videos = sum(m.kind == "video" and (m.direction or "sendrecv") in sdp_guard.SENDING
                      for m in sdp_guard.parse(message.sdp).media)
-        if "screen" in message.tracks.values() or videos > 1:
+        if "screen" in message.tracks.values() or videos - max(0, len(message.layers) - 1) > 1:
             raise ProtocolError(ErrorCode.FORBIDDEN, f"Your role ({conn.role}) cannot share a screen here.",
                                 message.id)
 

@@ -90,11 +90,12 @@ def arrive(arrival: presence.Arrival, you: Identity, convening: ConveningRef, li
     and one roster read that both the welcome and everyone's ``presence.joined`` come from."""
     presence.join(arrival, announce=False)
     cid, space, pid = arrival.convening_id, arrival.space, arrival.participant_id
-    roster = snapshots.roster(cid)
+    raised = snapshots.hands(cid)  # one read for the roster's hands and this space's queue
+    roster = snapshots.roster(cid, {h.participant_id for h in raised})
     presence.announce_entry(cid, pid, next((e for e in roster if e.participant_id == pid), None), arriving=True)
     live = breakout_store.load(cid)
     welcome = Welcome(protocol_version=PROTOCOL_VERSION, convening=convening, you=you, space=space,
-                      roster=roster, hands=snapshots.hand_queue(cid, space),
+                      roster=roster, hands=snapshots.queue_of(raised, space),
                       chat=snapshots.recent_chat(cid, space, limits.chat_history),
                       limits=limits.as_dict(), breakouts=_breakouts(live, _staff(you)),
                       room_work=room_work(live, space))

@@ -12,7 +12,7 @@ Three decisions per subscriber, from the feedback its own receiver sends (RTCP):
   the estimate.
 * ``VideoGate``: whether its video is forwarded at all. Audio comes first: when the
   link shows congestion (REMB fell below what its video needs and stayed there for
-  ``LOW_FOR``, or heavy loss in consecutive receiver reports), its
+  ``LOW_FOR``, or heavy loss in consecutive samples of ``LOSS_SAMPLE`` packets), its
   video is paused and audio keeps flowing; it is tried again after a back-off that
   doubles while the link stays weak, and stays on once it held.
 
@@ -28,6 +28,14 @@ LOSS_TTL = 3.0  # receiver-report loss older than this no longer counts
 HEAVY_LOSS = 0.10  # fraction lost (before retransmission) that counts as congestion
 LIGHT_LOSS = 0.02
 LOSS_STEP = 1.0  # the loss factor changes at most once per this many seconds
+# Heavy loss is judged over at least this many packets: one receiver report covers ~30-60,
+# over which 5 % random loss (NACK/RTX repairs it) reads > 10 % every few reports.
+LOSS_SAMPLE = 100
+# A link too slow loses far more: a sample of at least SURE_SAMPLE packets with SURE_LOSS lost
+# is judged at once (5 % random loss almost never reads 30 % over 20: ~1e-4), so a congested
+# link still pauses within two receiver reports.
+SURE_SAMPLE, SURE_LOSS = 20, 0.3
+DROP = 0.1  # a REMB this much lower than the one before: the receiver's estimator saw overuse
 
 RESEND_SHARE = 0.25  # retransmissions may use this share of the estimate
 RESEND_BURST = 0.5  # seconds of that share that may go at once
@@ -37,7 +45,7 @@ DEDUP_MEMORY = 1024  # resent sequence numbers remembered at most
 
 PAUSE_MARGIN = 0.7  # REMB below this share of what video needs ...
 LOW_FOR = 3.0  # ... for this long (s) pauses: one low REMB may be a busy receiver, not its link
-HEAVY_STREAK = 2  # receiver reports in a row with heavy loss that pause
+HEAVY_STREAK = 2  # samples in a row with heavy loss that pause (reports, when counts are unknown)
 RESUME_MARGIN = 1.2  # resume at once when REMB is this far above the need
 # Paused: video is tried again after this back-off, doubling while the link stays weak. A
 # try costs a keyframe and, on a link that still cannot carry it, about a second of that
@@ -56,21 +64,34 @@ class DownlinkEstimate:
         # (a total), aiortc one per video stream (summed).
         self._remb: dict[frozenset[int], tuple[float, int]] = {}
         self._loss: dict[int, tuple[float, float]] = {}  # ssrc -> (when, fraction lost)
-        self._heavy: dict[int, int] = {}  # ssrc -> receiver reports in a row with heavy loss
+        self._heavy: dict[int, int] = {}  # ssrc -> samples in a row with heavy loss
+        self._sampled: dict[int, tuple[int, int]] = {}  # ssrc -> (highest seq, lost) where its sample began
         self.factor = 1.0  # scales REMB down while the receiver reports loss
         self._factor_at = float("-inf")
         self.falling = False  # the latest REMB was lower than the one before (the link congested)
+        self._drops: list[float] = []  # when a REMB fell by more than DROP (for layers.py)
 
     def on_remb(self, now: float, bitrate: int, ssrcs: list[int]) -> None:
         key = frozenset(ssrcs)
         before = self._remb.get(key)
+        if before is None:  # a REMB naming some of the same streams supersedes theirs (aiortc adds
+            # the RTX SSRC to its list once padding or a resend arrived on it): never count twice
+            for other in [k for k in self._remb if k & key]:
+                before = self._remb.pop(other)
         self.falling = before is not None and bitrate < before[1]
+        if before is not None and bitrate < (1 - DROP) * before[1]:
+            self._drops = [*self._drops[-7:], now]
         self._remb[key] = (now, bitrate)
 
-    def on_loss(self, now: float, ssrc: int, fraction_lost: int) -> None:
-        """A receiver report's loss for one of our streams (``fraction_lost`` in 1/256)."""
+    def on_loss(
+        self, now: float, ssrc: int, fraction_lost: int, highest: int | None = None, lost: int | None = None
+    ) -> None:
+        """A receiver report's loss for one of our streams (``fraction_lost`` in 1/256;
+        ``highest``/``lost``: its extended highest sequence number and cumulative packets lost)."""
         self._loss[ssrc] = (now, fraction_lost / 256)
-        self._heavy[ssrc] = self._heavy.get(ssrc, 0) + 1 if fraction_lost / 256 > HEAVY_LOSS else 0
+        heavy = fraction_lost / 256 > HEAVY_LOSS if highest is None or lost is None else self._sample(ssrc, highest, lost)
+        if heavy is not None:
+            self._heavy[ssrc] = self._heavy.get(ssrc, 0) + 1 if heavy else 0
         if now - self._factor_at < LOSS_STEP:
             return
         self._factor_at = now
@@ -80,6 +101,19 @@ class DownlinkEstimate:
         elif loss < LIGHT_LOSS:
             self.factor = min(1.0, self.factor * 1.08)
 
+    def _sample(self, ssrc: int, highest: int, lost: int) -> bool | None:
+        """Heavy loss over the packets since ``ssrc``'s sample began; None until the sample is
+        big enough to tell (``LOSS_SAMPLE``, or ``SURE_SAMPLE`` when it lost ``SURE_LOSS``)."""
+        begun = self._sampled.setdefault(ssrc, (highest, lost))
+        expected, missing = highest - begun[0], lost - begun[1]
+        if expected < 0:  # the receiver started over
+            self._sampled[ssrc] = (highest, lost)
+            return None
+        if expected < LOSS_SAMPLE and not (expected >= SURE_SAMPLE and missing > SURE_LOSS * expected):
+            return None
+        self._sampled[ssrc] = (highest, lost)
+        return missing / expected > HEAVY_LOSS
+
     def loss(self, now: float) -> float:
         """The worst recent loss fraction over our streams."""
         return max((f for at, f in self._loss.values() if now - at <= LOSS_TTL), default=0.0)
@@ -87,6 +121,11 @@ class DownlinkEstimate:
     def heavy_loss(self, now: float) -> bool:
         """Heavy loss on one of our streams in ``HEAVY_STREAK`` reports in a row."""
         return any(self._heavy.get(ssrc, 0) >= HEAVY_STREAK for ssrc, (at, _) in self._loss.items() if now - at <= LOSS_TTL)
+
+    def drops(self, now: float, within: float) -> int:
+        """How often the receiver's estimate fell by more than DROP in the last ``within`` s:
+        one such fall may be a busy receiver; two are its link."""
+        return sum(1 for t in self._drops if now - t <= within)
 
     def remb(self, now: float) -> float | None:
         fresh = [b for at, b in self._remb.values() if now - at <= REMB_TTL]
@@ -100,8 +139,11 @@ class DownlinkEstimate:
         """Drop feedback older than ``when`` (it described traffic that has since changed)."""
         self._remb = {k: v for k, v in self._remb.items() if v[0] >= when}
         self._loss = {k: v for k, v in self._loss.items() if v[0] >= when}
-        self._heavy = {k: n for k, n in self._heavy.items() if k in self._loss}
+        # Streaks and samples counted that traffic too (a paused stream sends nothing to reset them).
+        self._heavy.clear()
+        self._sampled.clear()
         self.falling = False
+        self._drops = [t for t in self._drops if t >= when]
 
 
 class RetransmitBudget:

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .captioning import CaptionService
+from .remote import RemotePublisher
 from .server import MediaServer
 from .signals import SignalOut
 
@@ -80,6 +81,7 @@ class MediaHub:
         self.loop = asyncio.get_running_loop()
         self.closed = False
         self._members: dict[str, Member] = {}
+        self._remote: dict[str, Member] = {}  # people whose media another worker receives (cascade.py)
         self._large: set[str] = set()
         self._stages: dict[str, tuple[str, ...]] = {}
 
@@ -89,8 +91,8 @@ class MediaHub:
         self._members[media_id] = Member(key, role)
         await self._restage(key)
 
-    async def offer(self, media_id: str, sdp: str, labels: dict[str, str]) -> str:
-        answer = await self.server.handle_offer(media_id, sdp, labels)
+    async def offer(self, media_id: str, sdp: str, labels: dict[str, str], layers: dict[str, Any] | None = None) -> str:
+        answer = await self.server.handle_offer(media_id, sdp, labels, layers)
         member = self._members.get(media_id)
         if member is not None:  # a screen share may have started or ended
             await self._restage(member.space_key)
@@ -102,8 +104,10 @@ class MediaHub:
     async def candidate(self, media_id: str, candidate: dict[str, Any] | None) -> None:
         await self.server.add_ice_candidate(media_id, candidate)
 
-    async def visible(self, media_id: str, hidden: list[str]) -> None:
+    async def visible(self, media_id: str, hidden: list[str], sizes: dict[str, int] | None = None) -> None:
         self.server.set_hidden(media_id, hidden)
+        if sizes is not None:
+            self.server.set_sizes(media_id, sizes)
 
     async def move(self, media_id: str, key: str, *, large: bool) -> None:
         self._prepare(key, large)
@@ -169,6 +173,25 @@ class MediaHub:
         """Automatic captions of a space on or off (a moderator's ``captions.automatic``)."""
         self.server.caption_space(key, on)
 
+    # -- cascading: people of a large space whose media another worker receives ---------
+    async def add_remote(self, publisher: RemotePublisher) -> None:
+        self.server.add_remote(publisher)
+        self._remote[publisher.participant_id] = Member(publisher.space_id, publisher.role)
+        await self._restage(publisher.space_id)
+
+    async def remote_changed(self, participant_id: str) -> None:
+        """Their publications changed (a screen share may put them on the stage)."""
+        self.server.remote_changed(participant_id)
+        member = self._remote.get(participant_id)
+        if member is not None:
+            await self._restage(member.space_key)
+
+    async def remove_remote(self, participant_id: str) -> None:
+        self.server.remove_remote(participant_id)
+        member = self._remote.pop(participant_id, None)
+        if member is not None:
+            await self._restage(member.space_key)
+
     # -- the stage ----------------------------------------------------------------------
     def _prepare(self, key: str, large: bool) -> None:
         if large and key not in self._large:
@@ -178,7 +201,10 @@ class MediaHub:
     async def _restage(self, key: str) -> None:
         if key not in self._large:
             return
-        stage = tuple(m for m, member in self._members.items() if member.space_key == key and self._on_stage(m, member))
+        # Local and remote members alike: every worker of a cascaded space derives the same stage
+        # from the same facts (each person's role and publications, owned by their own worker).
+        everyone = {**self._members, **self._remote}
+        stage = tuple(m for m, member in everyone.items() if member.space_key == key and self._on_stage(m, member))
         if self._stages.get(key) != stage:
             self._stages[key] = stage
             await self.server.set_stage(key, list(stage))
@@ -188,11 +214,7 @@ class MediaHub:
             return True
         if member.role not in SHARING_ROLES:
             return False
-        try:
-            publications = self.server.peer(media_id).publications.values()
-        except Exception:  # noqa: BLE001 — already gone: not on the stage
-            return False
-        return any(pub.label == "screen" for pub in publications)
+        return any(pub.label == "screen" for pub in self.server.publications_of(media_id))
 
     def _watched(self, media_id: str, send: Send) -> Send:
         async def watched(signal: SignalOut) -> None:

@@ -48,6 +48,8 @@ from .tasks import TaskRegistry
 logger = logging.getLogger(__name__)
 # A transceiver created for a new client m-line, with its tap if it publishes.
 Created = tuple[sdp_guard.OfferedTrack, RTCRtpTransceiver, ReceiverTap | None]
+# Simulcast layers of the camera, by mid: (rank, height) (media.offer ``layers``).
+Layers = dict[str, tuple[int, int]]
 
 
 class PeerOwner(Protocol):
@@ -76,7 +78,8 @@ class Peer:
         self.pc = RTCPeerConnection(configuration)
         self.tasks = TaskRegistry(f"peer:{participant_id}")
         self.candidates = PeerCandidates(participant_id, peer_networks)
-        self.publications: dict[str, Publication] = {}  # mid -> publication
+        self.publications: dict[str, Publication] = {}  # mid -> publication (a layered camera: its top layer)
+        self.lower_layers: dict[str, Publication] = {}  # mid -> a layered camera's other layers
         self.slots = SlotSet(self.pc, owner.on_packed, self._on_video_paused)
         self.negotiations = 0
         self.closed = False
@@ -85,6 +88,7 @@ class Peer:
         self._mlines: dict[str, str] = {}  # negotiated mid -> kind, in m-line order
         self._offered: list[tuple[str, str]] | None = None  # outstanding server offer
         self._told: tuple[TrackInfo, ...] = ()  # the mapping mid -> source last signalled
+        self._layers_told: tuple[str, ...] | None = None  # the active layers last signalled
         self._lock = asyncio.Lock()
         self._wake = asyncio.Event()
         self._dirty = False
@@ -96,21 +100,24 @@ class Peer:
 
     # -- client-initiated negotiation -------------------------------------
     async def handle_offer(
-        self, sdp: str, labels: dict[str, str], max_tracks: int
+        self, sdp: str, labels: dict[str, str], max_tracks: int, layers: Layers | None = None
     ) -> tuple[str, list[Publication], list[Publication]]:
-        """Apply a client offer; returns (answer, new publications, ended ones)."""
+        """Apply a client offer; returns (answer, new publications, ended ones). ``layers``:
+        the camera's simulcast layers (a layered camera counts as one track)."""
+        layers = layers or {}
         async with self._lock:
             self._check_usable()
             if self.pc.signalingState == "have-local-offer":
                 raise MediaError(errors.GLARE, "server offer outstanding: roll back and answer it")
-            remaining = max_tracks - len(self.publications)
+            new_layers = [mid for mid in layers if mid not in self._mlines]
+            remaining = max_tracks - len(self.publications) + max(0, len(new_layers) - 1)
             _, offer = sdp_guard.check_offer(sdp, self._mlines, remaining)
             self._check_slot_directions(offer)
             created = self._precreate(offer.new)
             sdp = sdp_guard.drop_candidates(sdp, self.candidates.allows)
             await self._apply(lambda: self._answer(sdp))
             self._mlines = {t.mid: t.kind for t in offer.media}
-            added = self._adopt(created, labels)
+            added = self._group_layers(self._adopt(created, labels), layers)
             removed = self._unpublish(offer)
             if self._dirty or self._force_offer:
                 self._wake.set()
@@ -168,16 +175,45 @@ class Peer:
         self.publications[track.mid] = pub
         return pub
 
+    def _group_layers(self, added: list[Publication], layers: Layers) -> list[Publication]:
+        """New camera publications named in ``layers`` become one layered camera: the space
+        sees its top layer; the others are reached through it."""
+        cameras = [p for p in added if p.mid in layers and p.kind == "video" and p.label == "camera"]
+        if len(cameras) < 2:
+            return added
+        cameras.sort(key=lambda p: layers[p.mid][0])
+        for pub in cameras:
+            pub.height = layers[pub.mid][1]
+            pub.on_demand = self._layers_needed
+        cameras[-1].group(cameras)
+        for pub in cameras[:-1]:
+            self.lower_layers[pub.mid] = self.publications.pop(pub.mid)
+        self._layers_needed()
+        return [p for p in added if p not in cameras[:-1]]
+
+    def _layers_needed(self) -> None:
+        """Which of its layers anyone needs may have changed: tell the publisher if it did."""
+        active = tuple(sorted(layer.mid for pub in self.publications.values() if pub.layered
+                              for layer in pub.needed_layers()))
+        if active == self._layers_told or self.closed:
+            return
+        self._layers_told = active
+        self.tasks.spawn(self.notify(SignalOut(kind="layers", active=active, space_id=self.space_id)), "layers")
+
     def _spawn_pli(self, tap: ReceiverTap) -> None:
         self.tasks.spawn(tap.request_keyframe(), "pli")
 
     def _unpublish(self, offer: sdp_guard.CheckedOffer) -> list[Publication]:
         removed = []
         for track in offer.media:
-            pub = self.publications.get(track.mid)
-            if pub is not None and not track.publishes:
-                pub.close()
-                removed.append(self.publications.pop(track.mid))
+            pub = self.publications.get(track.mid) or self.lower_layers.get(track.mid)
+            if pub is None or track.publishes or pub.top.mid not in self.publications:
+                continue
+            top = self.publications.pop(pub.top.mid)  # a layer gone ends the whole camera
+            top.close()
+            for layer in top.layers[:-1]:
+                self.lower_layers.pop(layer.mid, None)
+            removed.append(top)
         return removed
 
     # -- server-initiated negotiation -------------------------------------

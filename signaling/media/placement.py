@@ -2,26 +2,40 @@
 
 Redis keys, under ``<CHANNEL_PREFIX>:media:``:
 
-* ``worker:<name>`` — a worker's heartbeat: JSON ``{channel, at, stats}``, refreshed every
-  ``HEARTBEAT_S`` and expiring after ``HEARTBEAT_TTL_S``: a worker without one is dead.
+* ``worker:<name>`` — a worker's heartbeat: JSON ``{channel, at, stats, relay}``, refreshed every
+  ``HEARTBEAT_S`` and expiring after ``HEARTBEAT_TTL_S``: a worker without one is dead (the web
+  side then moves its connections: signaling/consumers/media_failover.py). ``relay``: the
+  worker's address for the relay between workers (cascade.py).
 * ``workers`` — the set of worker names ever seen (the heartbeats say which are alive).
 * ``placement`` — hash space key → worker name. A space stays on its worker for as long as
   that worker lives (entries are never removed on empty spaces: a join could be racing);
   one on a dead worker is placed again, atomically (a Lua script), on the live worker with
-  the fewest spaces.
+  the fewest spaces. That worker is the space's *home*.
+* ``spread:<space>:<name>`` — connections of a large space sent to a worker in the last
+  ``SPREAD_MEMORY_S`` (a sorted set by time): those sent after its last heartbeat are not counted
+  in it yet. A large space (the plenary) places each connection, not the space
+  (``worker_for_connection``).
+* ``cascade:<space>`` — cascade.py: who is connected to which worker in a large space.
 """
 from __future__ import annotations
 
 import asyncio
 import json
+import secrets
 import time
 from collections import Counter
 from typing import Any
 
 import redis.asyncio as aioredis
 
-HEARTBEAT_S = 2.0
-HEARTBEAT_TTL_S = 8
+# A dead worker's people are moved within ~HEARTBEAT_TTL_S + the web side's watch interval
+# (media_failover.py); the issue asks for 5 s.
+HEARTBEAT_S = 1.0
+HEARTBEAT_TTL_S = 3
+SPREAD_MEMORY_S = 3
+# On the home worker of a large space: the roles whose media the whole space receives (the
+# stage), so recording and captions, which run there, see them.
+HOME_ROLES = frozenset({"presenter", "moderator", "organizer"})
 # Keep the space where it is if its worker lives; else put it on ARGV[2].
 _PLACE = """
 local current = redis.call('HGET', KEYS[1], ARGV[1])
@@ -69,6 +83,35 @@ class Placement:
         placed = await self._place(keys=[self._key("placement")], args=[space_key, candidate, self._key("worker:")])
         return str(placed)
 
+    async def worker_for_connection(self, space_key: str, *, role: str, current: str | None = None) -> str | None:
+        """Where one connection to large space ``space_key`` goes: the stage's roles to the space's
+        home worker; anyone else stays on ``current`` (their worker, if alive), else goes to the
+        live worker with the fewest of this space's connections (the home one on a tie)."""
+        home = await self.worker_for(space_key)
+        if home is None:
+            return None
+        alive = await self.alive()
+        if role not in HOME_ROLES and current in alive:
+            return current
+        if role in HOME_ROLES:
+            chosen = home
+        else:
+            load = {n: await self._load(space_key, n, beat) for n, beat in alive.items()}
+            chosen = min(sorted(alive), key=lambda n: (load[n], n != home, n))
+        now = time.time()
+        key = self._key(f"spread:{space_key}:{chosen}")
+        await self.redis.zadd(key, {f"{now}:{secrets.token_hex(4)}": now})
+        await self.redis.zremrangebyscore(key, "-inf", now - SPREAD_MEMORY_S)
+        await self.redis.expire(key, SPREAD_MEMORY_S)
+        return chosen
+
+    async def _load(self, space_key: str, name: str, beat: dict[str, Any]) -> int:
+        """A worker's connections in a space: its last heartbeat's count, plus the connections
+        sent to it since that heartbeat (which it could not count yet)."""
+        counted = int(beat.get("stats", {}).get("space_peers", {}).get(space_key, 0))
+        since = await self.redis.zcount(self._key(f"spread:{space_key}:{name}"), float(beat.get("at", 0)), "+inf")
+        return counted + int(since)
+
     async def place_with(self, space_key: str, preferred: str) -> str:
         """Where ``space_key`` lives: its live worker if it has one, else it is placed on
         ``preferred`` now (the control tower puts an unplaced room with the moderator's media)."""
@@ -92,8 +135,8 @@ class Placement:
         return {n: json.loads(b) for n, b in zip(names, beats, strict=True) if b}
 
     # ---- worker side ------------------------------------------------------------------------
-    async def beat(self, name: str, stats: dict[str, Any]) -> None:
-        payload = json.dumps({"channel": worker_channel(name), "at": time.time(), "stats": stats})
+    async def beat(self, name: str, stats: dict[str, Any], relay: str = "") -> None:
+        payload = json.dumps({"channel": worker_channel(name), "at": time.time(), "stats": stats, "relay": relay})
         await self.redis.set(self._key(f"worker:{name}"), payload, ex=HEARTBEAT_TTL_S)
         await self.redis.sadd(self._key("workers"), name)
 

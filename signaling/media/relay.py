@@ -5,20 +5,19 @@ By default every web process runs its own ``MediaHub`` (hub.py). With ``MEDIA_WO
 space is placed on one worker (placement.py) and the web process relays signaling to it
 over the channel layer.
 
-web → worker, on the worker's channel ``media-worker.<name>``::
+The messages are defined once in signaling.protocol.internal.media (both sides import them).
 
-    {"type": "media.rpc", "op": "join"|"offer"|"answer"|"candidate"|"move"|"leave",
-     "call": <id> | null, "reply": <the websocket connection's channel>, "media_id": ..., ...}
+web → worker, on the worker's channel ``media-worker.<name>``: a ``media.rpc`` per op (``Join``,
+``Offer``, ``Answer``, ``Candidate``, ``Visible``, ``Move``, ``Leave``), each with ``call`` (None:
+no reply), ``reply`` (the websocket connection's channel) and ``media_id``; and, for the space
+that worker hosts: ``Captions`` (on/off), and (relay_spaces.py) recording and the control
+tower's ops: the worker writes the files, into a folder the web process must see too, and on a
+full disk calls the convening's fault handler itself.
 
-and, for the space that worker hosts: ``captions`` (on/off), and (relay_spaces.py) recording
-and the control tower's ops: the worker writes the files, into a folder the web process must
-see too, and on a full disk calls the convening's fault handler itself.
-
-worker → web, on that connection's channel (``ConveningConsumer.media_event``)::
-
-    {"type": "media.event", "kind": "result", "call": <id>, "ok": true, "result": ...}
-    {"type": "media.event", "kind": "result", "call": <id>, "ok": false, "code": ..., "message": ...}
-    {"type": "media.event", "kind": "signal", "media_id": ..., "signal": SignalOut.to_dict()}
+worker → web, on that connection's channel (``ConveningConsumer.media_event``): a ``media.event``,
+``Result`` (``ok`` and ``result``, or the media error's ``code`` and ``message``) or ``Signal``
+(``SignalOut.to_dict()`` for ``media_id``). A malformed message is logged and dropped on either
+side (one the worker cannot read but can answer gets a ``bad_request`` result).
 
 Results and signals leave a worker through one FIFO sender, so the answer to a client offer
 always precedes a later server offer. ``leave`` expects no reply (``call`` null): it is also
@@ -35,8 +34,11 @@ from typing import Any, Protocol
 from channels.layers import BaseChannelLayer, get_channel_layer
 
 from signaling import adapters
+from signaling.protocol.internal import parse
+from signaling.protocol.internal import media as rpc
 
 from . import errors
+from .cascade import Cascade
 from .errors import MediaError
 from .hub import MediaHub, get_hub
 from .placement import HEARTBEAT_S, Placement, get_placement, worker_channel
@@ -57,10 +59,10 @@ class Backend(Protocol):
     name: str
 
     async def join(self, media_id: str, key: str, *, large: bool, role: str, send: Send) -> None: ...
-    async def offer(self, media_id: str, sdp: str, labels: dict[str, str]) -> str: ...
+    async def offer(self, media_id: str, sdp: str, labels: dict[str, str], layers: dict[str, Any] | None = None) -> str: ...
     async def answer(self, media_id: str, sdp: str) -> None: ...
     async def candidate(self, media_id: str, candidate: dict[str, Any] | None) -> None: ...
-    async def visible(self, media_id: str, hidden: list[str]) -> None: ...
+    async def visible(self, media_id: str, hidden: list[str], sizes: dict[str, int] | None = None) -> None: ...
     async def move(self, media_id: str, key: str, *, large: bool) -> None: ...
     async def leave(self, media_id: str) -> None: ...
 
@@ -80,12 +82,17 @@ def require_adapter() -> None:
         raise MediaError(errors.MEDIA_UNAVAILABLE, ADAPTER_MISMATCH)
 
 
-async def backend_for(key: str, reply_to: str) -> Backend:
-    """The media server of space ``key``; ``reply_to``: the connection's channel (workers)."""
+async def backend_for(key: str, reply_to: str, *, large: bool = False, role: str = "",
+                      current: str | None = None) -> Backend:
+    """The media server of space ``key`` for one connection; ``reply_to``: the connection's channel
+    (workers). A large space spreads its connections over the workers (cascade.py): ``role`` and
+    the connection's ``current`` worker decide where this one goes (placement.py)."""
     require_adapter()
     if not workers_enabled():
         return get_hub()
-    name = await get_placement().worker_for(key)
+    placement = get_placement()
+    name = await (placement.worker_for_connection(key, role=role, current=current) if large
+                  else placement.worker_for(key))
     if name is None:
         raise MediaError(errors.MEDIA_UNAVAILABLE, "no media worker is running")
     return RemoteBackend(name, reply_to)
@@ -101,8 +108,7 @@ async def caption_space(key: str, on: bool) -> None:
     if name is None:
         raise MediaError(errors.MEDIA_UNAVAILABLE, "no media worker is running")
     try:
-        await get_channel_layer().send(worker_channel(name), {"type": "media.rpc", "op": "captions", "call": None,
-                                                              "reply": "", "media_id": "", "key": key, "on": on})
+        await get_channel_layer().send(worker_channel(name), rpc.Captions(key=key, on=on).to_event())
     except Exception as exc:  # noqa: BLE001 — Redis down or the worker's channel full
         raise MediaError(errors.MEDIA_UNAVAILABLE, f"media worker {name} unreachable") from exc
 
@@ -118,36 +124,32 @@ class RemoteBackend:
         self.reply_to = reply_to
 
     async def join(self, media_id: str, key: str, *, large: bool, role: str, send: Send) -> None:
-        await self._call("join", media_id, key=key, large=large, role=role)
+        await self._call(rpc.Join(media_id=media_id, key=key, large=large, role=role))
 
-    async def offer(self, media_id: str, sdp: str, labels: dict[str, str]) -> str:
-        return str(await self._call("offer", media_id, sdp=sdp, labels=labels))
+    async def offer(self, media_id: str, sdp: str, labels: dict[str, str], layers: dict[str, Any] | None = None) -> str:
+        return str(await self._call(rpc.Offer(media_id=media_id, sdp=sdp, labels=labels, layers=layers)))
 
     async def answer(self, media_id: str, sdp: str) -> None:
-        await self._call("answer", media_id, sdp=sdp)
+        await self._call(rpc.Answer(media_id=media_id, sdp=sdp))
 
     async def candidate(self, media_id: str, candidate: dict[str, Any] | None) -> None:
-        await self._call("candidate", media_id, candidate=candidate)
+        await self._call(rpc.Candidate(media_id=media_id, candidate=candidate))
 
-    async def visible(self, media_id: str, hidden: list[str]) -> None:
-        await self._call("visible", media_id, hidden=hidden)
+    async def visible(self, media_id: str, hidden: list[str], sizes: dict[str, int] | None = None) -> None:
+        await self._call(rpc.Visible(media_id=media_id, hidden=hidden, sizes=sizes))
 
     async def move(self, media_id: str, key: str, *, large: bool) -> None:
-        await self._call("move", media_id, key=key, large=large)
+        await self._call(rpc.Move(media_id=media_id, key=key, large=large))
 
     async def leave(self, media_id: str) -> None:
-        await self._send({"op": "leave", "call": None, "media_id": media_id})
+        await _send(self.name, rpc.Leave(media_id=media_id, reply=self.reply_to))
 
-    async def _call(self, op: str, media_id: str, **fields: Any) -> Any:
-        return await call_worker(self.name, self.reply_to, op, media_id=media_id, **fields)
-
-    async def _send(self, fields: dict[str, Any]) -> None:
-        await _send(self.name, {"reply": self.reply_to, **fields})
+    async def _call(self, request: rpc.Rpc) -> Any:
+        return await call_worker(self.name, self.reply_to, request)
 
 
-async def call_worker(name: str, reply_to: str | None, op: str, *, media_id: str = "",
-                      timeout: float = CALL_TIMEOUT_S, **fields: Any) -> Any:
-    """Op ``op`` on worker ``name``; its result comes back as a ``media.event`` on ``reply_to``
+async def call_worker(name: str, reply_to: str | None, request: rpc.Rpc, *, timeout: float = CALL_TIMEOUT_S) -> Any:
+    """``request`` on worker ``name``; its result comes back as a ``media.event`` on ``reply_to``
     (a websocket connection's channel, whose consumer hands it to :func:`resolve_call`), or
     (None) on this process's own reply channel: a handler awaiting an answer holds up its own
     consumer, which could not take the answer in until the handler returned."""
@@ -156,7 +158,7 @@ async def call_worker(name: str, reply_to: str | None, op: str, *, media_id: str
     call = next(_calls)
     future = _pending[call] = asyncio.get_running_loop().create_future()
     try:
-        await _send(name, {"op": op, "call": call, "reply": reply_to, "media_id": media_id, **fields})
+        await _send(name, request.model_copy(update={"call": call, "reply": reply_to}))
         async with asyncio.timeout(timeout):
             return await future
     except TimeoutError:
@@ -195,8 +197,9 @@ class _Replies:
                 logger.warning("media replies: the channel layer failed; retrying", exc_info=True)
                 await asyncio.sleep(1.0)
                 continue
-            if event.get("kind") == "result":
-                resolve_call(event)
+            result = parse(rpc.MEDIA_EVENTS, event, "the media replies channel")
+            if isinstance(result, rpc.Result):
+                resolve_call(result)
 
 
 _replies: _Replies | None = None
@@ -213,22 +216,22 @@ async def _process_replies() -> str:
         raise MediaError(errors.MEDIA_UNAVAILABLE, "the media workers are unreachable") from exc
 
 
-async def _send(name: str, fields: dict[str, Any]) -> None:
+async def _send(name: str, request: rpc.Rpc) -> None:
     try:
-        await get_channel_layer().send(worker_channel(name), {"type": "media.rpc", **fields})
+        await get_channel_layer().send(worker_channel(name), request.to_event())
     except Exception as exc:  # noqa: BLE001 — Redis down or the worker's channel full
         raise MediaError(errors.MEDIA_UNAVAILABLE, f"media worker {name} unreachable") from exc
 
 
-def resolve_call(event: dict[str, Any]) -> None:
+def resolve_call(event: rpc.Result) -> None:
     """A worker's ``result`` event: wake the call waiting for it (if it has not timed out)."""
-    future = _pending.get(event.get("call"))  # type: ignore[arg-type]
+    future = _pending.get(event.call)
     if future is None or future.done():
         return
-    if event.get("ok"):
-        future.set_result(event.get("result"))
+    if event.ok:
+        future.set_result(event.result)
     else:
-        future.set_exception(MediaError(str(event.get("code")), str(event.get("message"))))
+        future.set_exception(MediaError(event.code, event.message))
 
 
 # ---- worker side --------------------------------------------------------------------------------
@@ -237,7 +240,7 @@ class MediaWorker:
     """Serves one ``MediaHub`` to the web processes: ``manage.py media_worker``."""
 
     def __init__(self, name: str, hub: MediaHub, layer: BaseChannelLayer, placement: Placement,
-                 on_recording_fault: OnFault | None = None) -> None:
+                 on_recording_fault: OnFault | None = None, relay_host: str | None = None) -> None:
         self.name = name
         # A full disk stops a recording here: this process tells the convening (the web process
         # that started it may be gone).
@@ -245,10 +248,14 @@ class MediaWorker:
         self.channel = worker_channel(name)
         self.hub, self.layer, self.placement = hub, layer, placement
         self.tasks = TaskRegistry(f"media-worker:{name}")
-        self._out: asyncio.Queue[tuple[str, dict[str, Any]]] = asyncio.Queue()
+        # The relay to the other workers, for large spaces spread over them (None: not cascading).
+        self.cascade = Cascade(name, hub, placement, relay_host) if relay_host else None
+        self._out: asyncio.Queue[tuple[str, rpc.Result | rpc.Signal]] = asyncio.Queue()
 
     async def run(self, stop: asyncio.Event) -> None:
-        await self.placement.beat(self.name, self.hub.stats())  # placeable before the first request
+        if self.cascade is not None:
+            await self.cascade.start()  # its sync task is its own: stopped by close()
+        await self._beat()  # placeable before the first request
         for work, label in ((self._receive(), "receive"), (self._heartbeat(), "heartbeat"), (self._sender(), "send")):
             self.tasks.spawn(work, label)
         logger.info("media worker %s listening on %s", self.name, self.channel)
@@ -256,68 +263,89 @@ class MediaWorker:
             await stop.wait()
         finally:
             await self.placement.retire(self.name)  # its spaces may go elsewhere at once
+            if self.cascade is not None:
+                await self.cascade.close()
             await self.hub.close()
             await self.tasks.close()
 
     async def _receive(self) -> None:
         while True:
             message = await self.layer.receive(self.channel)
-            self.tasks.spawn(self._handle(message), f"rpc:{message.get('op')}")
+            request = parse(rpc.MEDIA_RPCS, message, f"media worker {self.name}")
+            if request is None:
+                self._refuse(message)
+                continue
+            self.tasks.spawn(self._handle(request), f"rpc:{request.op}")
 
     async def _heartbeat(self) -> None:
         while True:
             await asyncio.sleep(HEARTBEAT_S)
             try:
-                await self.placement.beat(self.name, self.hub.stats())
+                await self._beat()
             except Exception:  # noqa: BLE001 — Redis hiccup: try again next beat
                 logger.exception("media worker %s heartbeat failed", self.name)
+
+    async def _beat(self) -> None:
+        cascade = self.cascade
+        stats = self.hub.stats() if cascade is None else {**self.hub.stats(), "cascade": cascade.stats()}
+        await self.placement.beat(self.name, stats, relay=cascade.address if cascade is not None else "")
 
     async def _sender(self) -> None:
         while True:
             channel, event = await self._out.get()
             try:
-                await self.layer.send(channel, event)
+                await self.layer.send(channel, event.to_event())
             except Exception:  # noqa: BLE001 — that connection is gone; the others are not
                 logger.warning("media worker %s could not reach %s", self.name, channel)
 
-    async def _handle(self, message: dict[str, Any]) -> None:
-        try:
-            out = {"ok": True, "result": await self._dispatch(message)}
-        except MediaError as exc:
-            out = {"ok": False, "code": exc.code, "message": exc.message}
-        except Exception:
-            logger.exception("media worker %s failed on %s", self.name, message.get("op"))
-            out = {"ok": False, "code": errors.NEGOTIATION_FAILED, "message": "the media worker failed"}
-        if message.get("call") is not None:
-            self._out.put_nowait((message["reply"], {"type": "media.event", "kind": "result", "call": message["call"], **out}))
+    def _refuse(self, message: Any) -> None:
+        """A request this worker cannot read: its caller, if it says who, hears so at once
+        (instead of waiting out its timeout)."""
+        call = message.get("call") if isinstance(message, dict) else None
+        reply = message.get("reply") if isinstance(message, dict) else None
+        if isinstance(call, int) and isinstance(reply, str) and reply:
+            self._out.put_nowait((reply, rpc.Result(call=call, ok=False, code=errors.BAD_REQUEST,
+                                                    message="the media worker could not read this request")))
 
-    async def _dispatch(self, m: dict[str, Any]) -> Any:
-        hub, op, media_id = self.hub, m["op"], m["media_id"]
-        if op == "join":
-            return await hub.join(media_id, m["key"], large=m["large"], role=m["role"], send=self._signals(media_id, m["reply"]))
-        if op == "offer":
-            return await hub.offer(media_id, m["sdp"], m["labels"])
-        if op == "answer":
-            return await hub.answer(media_id, m["sdp"])
-        if op == "candidate":
-            return await hub.candidate(media_id, m["candidate"])
-        if op == "visible":
-            return await hub.visible(media_id, m["hidden"])
-        if op == "move":
-            return await hub.move(media_id, m["key"], large=m["large"])
-        if op == "leave":
-            return await hub.leave(media_id)
-        if op == "captions":
-            return hub.caption_space(m["key"], bool(m["on"]))
+    async def _handle(self, request: rpc.MediaRpc) -> None:
+        try:
+            result = rpc.Result(call=request.call or 0, result=await self._dispatch(request))
+        except MediaError as exc:
+            result = rpc.Result(call=request.call or 0, ok=False, code=exc.code, message=exc.message)
+        except Exception:
+            logger.exception("media worker %s failed on %s", self.name, request.op)
+            result = rpc.Result(call=request.call or 0, ok=False, code=errors.NEGOTIATION_FAILED,
+                                message="the media worker failed")
+        if request.call is not None:
+            self._out.put_nowait((request.reply, result))
+
+    async def _dispatch(self, m: rpc.MediaRpc) -> Any:
+        hub, media_id = self.hub, m.media_id
+        match m:
+            case rpc.Join():
+                return await hub.join(media_id, m.key, large=m.large, role=m.role, send=self._signals(media_id, m.reply))
+            case rpc.Offer():
+                return await hub.offer(media_id, m.sdp, m.labels, m.layers)
+            case rpc.Answer():
+                return await hub.answer(media_id, m.sdp)
+            case rpc.Candidate():
+                return await hub.candidate(media_id, m.candidate)
+            case rpc.Visible():
+                return await hub.visible(media_id, m.hidden, m.sizes)
+            case rpc.Move():
+                return await hub.move(media_id, m.key, large=m.large)
+            case rpc.Leave():
+                return await hub.leave(media_id)
+            case rpc.Captions():
+                return hub.caption_space(m.key, m.on)
         from .relay_spaces import SPACE_OPS  # late: that module builds on this one
 
-        if op in SPACE_OPS:
-            return await SPACE_OPS[op](self, m)
-        raise MediaError(errors.BAD_REQUEST, f"unknown op {op!r}")
+        if m.op in SPACE_OPS:
+            return await SPACE_OPS[m.op](self, m)
+        raise MediaError(errors.BAD_REQUEST, f"unknown op {m.op!r}")
 
     def _signals(self, media_id: str, reply: str) -> Send:
         async def send(signal: SignalOut) -> None:
-            self._out.put_nowait((reply, {"type": "media.event", "kind": "signal", "media_id": media_id,
-                                          "signal": signal.to_dict()}))
+            self._out.put_nowait((reply, rpc.Signal(media_id=media_id, signal=signal.to_dict())))
 
         return send

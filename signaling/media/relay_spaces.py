@@ -5,6 +5,7 @@ these with ``MEDIA_WORKERS``), ``listen`` / ``unlisten`` / ``speak`` / ``unspeak
 with the in-process hub they call it directly) and ``activity`` (every room's voices, from
 whichever worker hosts it). Answers come back on this process's reply channel
 (``relay.call_worker(..., None, ...)``): the handlers asking hold up their own consumer.
+Each op is a ``media.rpc`` model of signaling.protocol.internal.media.
 
 Worker side: ``SPACE_OPS``, dispatched by ``relay.MediaWorker``.
 
@@ -20,6 +21,8 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
+
+from signaling.protocol.internal import media as rpc
 
 from . import errors
 from .errors import MediaError
@@ -46,7 +49,7 @@ async def _host(key: str) -> str:
 
 async def record_start(key: str, folder: str) -> None:
     """Space ``key`` is recorded into ``folder`` by the worker that hosts it."""
-    await call_worker(await _host(key), None, "record_start", key=key, folder=folder)
+    await call_worker(await _host(key), None, rpc.RecordStart(key=key, folder=folder))
 
 
 async def record_stop(key: str) -> dict[str, Any] | None:
@@ -55,7 +58,7 @@ async def record_stop(key: str) -> dict[str, Any] | None:
     names = await get_placement().hosts([key])
     if key not in names:
         return None
-    result = await call_worker(names[key], None, "record_stop", key=key, timeout=RECORD_STOP_TIMEOUT_S)
+    result = await call_worker(names[key], None, rpc.RecordStop(key=key), timeout=RECORD_STOP_TIMEOUT_S)
     return result if isinstance(result, dict) else None
 
 
@@ -69,7 +72,7 @@ async def listen(backend: Backend, media_id: str, key: str | None, *, room: str 
     remote = _remote(backend)
     if key is not None:
         await _alongside(remote, [key], "Listening in", room)
-    await call_worker(remote.name, None, "listen", media_id=media_id, key=key)
+    await call_worker(remote.name, None, rpc.Listen(media_id=media_id, key=key))
 
 
 async def unlisten(backend: Backend, media_id: str, key: str) -> None:
@@ -78,7 +81,7 @@ async def unlisten(backend: Backend, media_id: str, key: str) -> None:
         if backend.listening_to(media_id) == key:
             backend.listen(media_id, None)
         return
-    await call_worker(_remote(backend).name, None, "unlisten", media_id=media_id, key=key)
+    await call_worker(_remote(backend).name, None, rpc.Unlisten(media_id=media_id, key=key))
 
 
 async def speak(backend: Backend, media_id: str, keys: frozenset[str], *, rooms: dict[str, str] | None = None) -> None:
@@ -88,7 +91,7 @@ async def speak(backend: Backend, media_id: str, keys: frozenset[str], *, rooms:
         return
     remote = _remote(backend)
     await _alongside(remote, sorted(keys), "Speaking to rooms", "", rooms or {})
-    await call_worker(remote.name, None, "speak", media_id=media_id, keys=sorted(keys))
+    await call_worker(remote.name, None, rpc.Speak(media_id=media_id, keys=sorted(keys)))
 
 
 async def unspeak(backend: Backend, media_id: str, keys: frozenset[str]) -> None:
@@ -97,7 +100,7 @@ async def unspeak(backend: Backend, media_id: str, keys: frozenset[str]) -> None
         if backend.speaking_to(media_id) == keys:
             backend.speak(media_id, None)
         return
-    await call_worker(_remote(backend).name, None, "unspeak", media_id=media_id, keys=sorted(keys))
+    await call_worker(_remote(backend).name, None, rpc.Unspeak(media_id=media_id, keys=sorted(keys)))
 
 
 def _remote(backend: Backend) -> RemoteBackend:
@@ -126,7 +129,7 @@ async def activity(keys: list[str]) -> dict[str, SpaceMedia]:
     by_worker: dict[str, list[str]] = {}
     for key, name in (await get_placement().hosts(list(keys))).items():
         by_worker.setdefault(name, []).append(key)
-    answers = await asyncio.gather(*(call_worker(name, None, "activity", keys=group)
+    answers = await asyncio.gather(*(call_worker(name, None, rpc.Activity(keys=group))
                                      for name, group in by_worker.items()), return_exceptions=True)
     now = time.monotonic()
     result: dict[str, SpaceMedia] = {}
@@ -153,40 +156,41 @@ def _from_wire(line: dict[str, Any], now: float) -> SpaceMedia:
 
 # ---- worker side: recording and the control tower ----------------------------------------------
 
-async def _record_start(worker: MediaWorker, m: dict[str, Any]) -> None:
-    await recording_start(worker.hub.server, m["key"], Path(m["folder"]), worker.on_recording_fault)
+async def _record_start(worker: MediaWorker, m: rpc.RecordStart) -> None:
+    await recording_start(worker.hub.server, m.key, Path(m.folder), worker.on_recording_fault)
 
 
-async def _record_stop(worker: MediaWorker, m: dict[str, Any]) -> dict[str, Any] | None:
+async def _record_stop(worker: MediaWorker, m: rpc.RecordStop) -> dict[str, Any] | None:
     recorder = worker.hub.server.recording
-    live = None if recorder is None else await recorder.stop(m["key"])
+    live = None if recorder is None else await recorder.stop(m.key)
     return None if live is None else {"gaps": [list(gap) for gap in live.gaps], "dropped": live.dropped}
 
 
-async def _listen(worker: MediaWorker, m: dict[str, Any]) -> None:
-    worker.hub.listen(m["media_id"], m["key"])
+async def _listen(worker: MediaWorker, m: rpc.Listen) -> None:
+    worker.hub.listen(m.media_id, m.key)
 
 
-async def _unlisten(worker: MediaWorker, m: dict[str, Any]) -> None:
-    if worker.hub.listening_to(m["media_id"]) == m["key"]:
-        worker.hub.listen(m["media_id"], None)
+async def _unlisten(worker: MediaWorker, m: rpc.Unlisten) -> None:
+    if worker.hub.listening_to(m.media_id) == m.key:
+        worker.hub.listen(m.media_id, None)
 
 
-async def _speak(worker: MediaWorker, m: dict[str, Any]) -> None:
-    worker.hub.speak(m["media_id"], frozenset(m["keys"]))
+async def _speak(worker: MediaWorker, m: rpc.Speak) -> None:
+    worker.hub.speak(m.media_id, frozenset(m.keys))
 
 
-async def _unspeak(worker: MediaWorker, m: dict[str, Any]) -> None:
-    if worker.hub.speaking_to(m["media_id"]) == frozenset(m["keys"]):
-        worker.hub.speak(m["media_id"], None)
+async def _unspeak(worker: MediaWorker, m: rpc.Unspeak) -> None:
+    if worker.hub.speaking_to(m.media_id) == frozenset(m.keys):
+        worker.hub.speak(m.media_id, None)
 
 
-async def _activity(worker: MediaWorker, m: dict[str, Any]) -> dict[str, Any]:
+async def _activity(worker: MediaWorker, m: rpc.Activity) -> dict[str, Any]:
     now = time.monotonic()
-    return {key: _to_wire(media, now) for key, media in worker.hub.activity(list(m["keys"])[:500], now).items()}
+    return {key: _to_wire(media, now) for key, media in worker.hub.activity(m.keys[:500], now).items()}
 
 
-SPACE_OPS: dict[str, Callable[[MediaWorker, dict[str, Any]], Awaitable[Any]]] = {
+# Keyed by op; each takes its own model (relay.MediaWorker dispatches by ``op``).
+SPACE_OPS: dict[str, Callable[[MediaWorker, Any], Awaitable[Any]]] = {
     "record_start": _record_start, "record_stop": _record_stop, "listen": _listen, "unlisten": _unlisten,
     "speak": _speak, "unspeak": _unspeak, "activity": _activity,
 }

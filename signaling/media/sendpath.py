@@ -109,6 +109,7 @@ PRIVATE_NAMES: tuple[tuple[Any, tuple[str, ...]], ...] = (
 RTP_COMPONENT = 1  # aioice component carrying RTP (and, muxed, RTCP)
 MAX_BACKLOG_BYTES = 64 * 1024  # datagrams the kernel would not take yet
 RECHECK_FRAMES = 8  # the C path re-checks connection, ICE pair and backlog this often
+PAD_BYTES = 240  # padding per probe packet (at most 255: one byte counts it)
 _HEADER = struct.Struct("!BBH")  # V/P/X/CC, M/PT, sequence number
 _TS_SSRC = struct.Struct("!II")
 _SEQ = struct.Struct("!H")
@@ -365,6 +366,26 @@ class FastSender:
         wire.transport.sendto(wire.protect(packet), wire.addr)
         self.retransmissions += 1
         return True
+
+    # -- probing -----------------------------------------------------------------
+    def pad(self, size: int) -> int:
+        """Send about ``size`` bytes of padding-only RTX packets (RFC 4588 + RFC 3550 padding),
+        stamped with abs-send-time: the receiver's estimator counts them, its decoder never
+        sees them. Used to learn whether a higher simulcast layer would fit (layers.py) before
+        switching to it. Returns the bytes sent (0 without RTX or a connection)."""
+        wire = self._wire()
+        if wire is None or self._rtx_payload_type is None or size <= 0:
+            return 0
+        _, abs_send_time = frame_clock(EncodedFrame(b"", 0, False, 90000, 0.0))
+        header_tail = _TS_SSRC.pack(self._timestamp_origin, self._rtx_ssrc) + self._extensions.block(abs_send_time)
+        sent = 0
+        while sent < size:
+            padding = bytes(PAD_BYTES - 1) + bytes([PAD_BYTES])  # the last byte counts the padding
+            seq, self._rtx_seq = self._rtx_seq, (self._rtx_seq + 1) & 0xFFFF
+            packet = _HEADER.pack(self._first_byte | 0x20, self._rtx_payload_type, seq) + header_tail + padding
+            wire.transport.sendto(wire.protect(packet), wire.addr)
+            sent += len(packet)
+        return sent
 
     def _wrap_rtx(self, packet: bytes) -> bytes:
         # RFC 4588: RTX payload type, sequence number and SSRC; the original

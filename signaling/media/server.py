@@ -21,6 +21,8 @@ from .errors import MediaError
 from .forwarding import Publication
 from .ice import DEFAULT_HOST_ADDRESSES, LOOPBACK_PEER_NETWORKS, parse_networks, restrict_host_addresses
 from .peer import Peer
+from .remote import RemotePublisher
+from .layers import check_layers
 from .sdp_guard import check_labels
 from .selection import PubRef, select_publications
 from .signals import SignalOut
@@ -74,6 +76,10 @@ class MediaServer:
         self.captions = captions
         self.recording: RecordingService | None = None  # recording/, created by its first recording
         self.crossings = Crossings()  # the control tower: listening in, speaking to rooms
+        # Cascading (cascade.py): members of this server's spaces whose media another worker
+        # receives, and each local publisher's last audio level (relayed with its frames).
+        self._remote: dict[str, RemotePublisher] = {}
+        self.audio_levels: dict[str, int] = {}
 
     # -- membership -----------------------------------------------------------
     async def join(self, participant_id: str, space_id: str, send: Send, *, role: str = "participant") -> None:
@@ -133,6 +139,7 @@ class MediaServer:
         for pub in peer.publications.values():
             pub.close()  # frees the slots of everyone receiving it
         self._uncross(participant_id)
+        self.audio_levels.pop(participant_id, None)
         if space is not None:
             space.remove(participant_id)
             self._touch(space)
@@ -150,9 +157,14 @@ class MediaServer:
             await self.recording.close()
 
     # -- signaling --------------------------------------------------------------
-    async def handle_offer(self, participant_id: str, sdp: str, track_labels: dict[str, str] | None = None) -> str:
+    async def handle_offer(
+        self, participant_id: str, sdp: str, track_labels: dict[str, str] | None = None,
+        layers: dict[str, tuple[int, int]] | None = None,
+    ) -> str:
+        """``layers``: the camera's simulcast layers, mid -> (rank, height)."""
         peer = self._peer(participant_id)
-        answer, added, removed = await peer.handle_offer(sdp, check_labels(track_labels), self._max_tracks)
+        answer, added, removed = await peer.handle_offer(sdp, check_labels(track_labels), self._max_tracks,
+                                                         check_layers(layers))
         if added or removed:
             self._touch(self._spaces[peer.space_id], skip=participant_id)
             self._touch_spoken_to(participant_id)
@@ -170,6 +182,10 @@ class MediaServer:
         """``media.visible``: the video m-lines off this participant's screen get no video."""
         self._peer(participant_id).slots.set_hidden(set(mids))
 
+    def set_sizes(self, participant_id: str, sizes: dict[str, int]) -> None:
+        """``media.visible`` ``sizes``: how tall each video is on screen (picks its layer)."""
+        self._peer(participant_id).slots.set_sizes(sizes)
+
     # -- PeerOwner callbacks ------------------------------------------------------
     def desired(self, peer: Peer) -> list[Publication]:
         space = self._spaces.get(peer.space_id)
@@ -178,7 +194,7 @@ class MediaServer:
         by_id: dict[str, Publication] = {}
         refs: dict[str, list[PubRef]] = {}
         for member in space.members:
-            other = self._peers.get(member)
+            other: Peer | RemotePublisher | None = self._peers.get(member) or self._remote.get(member)
             if other is None or other is peer:
                 continue
             for pub in other.publications.values():
@@ -248,7 +264,8 @@ class MediaServer:
             if space is not None:
                 self._touch(space, skip=participant_id)
 
-    def on_audio_level(self, peer: Peer, level: int) -> None:
+    def on_audio_level(self, peer: Peer | RemotePublisher, level: int) -> None:
+        self.audio_levels[peer.participant_id] = level
         space = self._spaces.get(peer.space_id)
         if space is None or self.crossings.withheld(peer.participant_id, space.space_id):
             return  # speaking to rooms: not a speaker of their own space
@@ -267,6 +284,59 @@ class MediaServer:
         signal = SignalOut(kind="error", code=errors.CONNECTION_FAILED, message="media connection failed")
         await peer.notify(signal)
         await self.leave(peer.participant_id)
+
+    # -- publishers on other media workers (cascade.py) ----------------------------------
+    def add_remote(self, publisher: RemotePublisher) -> None:
+        """A person whose media another worker receives becomes a member of their space here."""
+        if publisher.participant_id in self._peers:
+            return  # connected here itself (a move racing the relay's view): the local one wins
+        self._remote[publisher.participant_id] = publisher
+        space = self._space(publisher.space_id)
+        space.add(publisher.participant_id)
+        self._touch(space)
+
+    def remote_changed(self, participant_id: str) -> None:
+        """A remote publisher's publications changed (the cascade already updated them)."""
+        publisher = self._remote.get(participant_id)
+        space = self._spaces.get(publisher.space_id) if publisher is not None else None
+        if space is not None:
+            self._touch(space)
+
+    def remove_remote(self, participant_id: str) -> None:
+        publisher = self._remote.pop(participant_id, None)
+        if publisher is None:
+            return
+        for pub in publisher.publications.values():
+            pub.close()  # frees the slots of everyone receiving it
+        self.audio_levels.pop(participant_id, None)
+        space = self._spaces.get(publisher.space_id)
+        if space is not None:
+            space.remove(participant_id)
+            self._touch(space)
+            self._drop_space_if_empty(space)
+
+    def is_local(self, participant_id: str) -> bool:
+        return participant_id in self._peers
+
+    def publications_of(self, participant_id: str) -> list[Publication]:
+        """What a member of a space publishes, local or remote ([] if gone)."""
+        member: Peer | RemotePublisher | None = self._peers.get(participant_id) or self._remote.get(participant_id)
+        return [] if member is None else list(member.publications.values())
+
+    def find_publication(self, pub_id: str) -> Publication | None:
+        """A local publication by id (``<participant>/<mid>``), for the relay."""
+        participant_id, _, mid = pub_id.rpartition("/")
+        peer = self._peers.get(participant_id)
+        return None if peer is None else peer.publications.get(mid)
+
+    def cascaded_spaces(self) -> dict[str, list[Peer]]:
+        """The large spaces with connections on this server, and those connections."""
+        spaces: dict[str, list[Peer]] = {}
+        for peer in self._peers.values():
+            space = self._spaces.get(peer.space_id)
+            if space is not None and space.large:
+                spaces.setdefault(space.space_id, []).append(peer)
+        return spaces
 
     # -- helpers ----------------------------------------------------------------
     def _peer(self, participant_id: str) -> Peer:
@@ -316,15 +386,22 @@ class MediaServer:
         return {
             "spaces": len(self._spaces),
             "space_members": {s.space_id: len(s.members) for s in self._spaces.values()},
+            # Connections on this server only (space_members counts remote publishers too).
+            "space_peers": {s.space_id: sum(m in self._peers for m in s.members) for s in self._spaces.values()},
+            "remote_publishers": len(self._remote),
             "peers": len(peers),
             "publications": sum(len(p.publications) for p in peers),
+            # Incoming video layers of simulcast cameras (a camera of 3 layers counts 3).
+            "camera_layers": sum(len(pub.layers) for p in peers for pub in p.publications.values() if pub.layered),
             "slots": sum(len(p.slots) for p in peers),
             "subscriptions": sum(1 for p in peers for s in p.slots if s.track.source is not None),
             "dropped_frames": sum(s.track.dropped for p in peers for s in p.slots),
             "received_frames": sum(pub.frames_in for p in peers for pub in p.publications.values()),
             "forwarded_frames": self._stats.frames,
             "forwarded_packets": self._stats.packets,
-            "keyframe_requests": sum(pub.keyframe_requests for p in peers for pub in p.publications.values()),
+            "keyframe_requests": sum(layer.keyframe_requests for p in peers for pub in p.publications.values()
+                                     for layer in pub.layers),
+            "layer_switches": sum(s.track.switches for p in peers for s in p.slots),
             "negotiations": sum(p.negotiations for p in peers),
             "tasks_alive": len(self._tasks) + sum(len(p.tasks) for p in peers),
             "forward_latency_ms": self._stats.latency_ms(),

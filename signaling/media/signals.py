@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-SignalKind = Literal["offer", "error", "tracks", "video_paused"]
+SignalKind = Literal["offer", "error", "tracks", "video_paused", "layers"]
 TrackLabel = Literal["camera", "microphone", "screen"]
 TRACK_LABELS: frozenset[str] = frozenset({"camera", "microphone", "screen"})
 
@@ -31,6 +31,8 @@ class SignalOut:
                    (a recycled m-line now carries someone else's media).
     kind="video_paused": ``paused`` says whether the participant's incoming video is held
                    back because their connection cannot carry it (audio keeps flowing).
+    kind="layers": ``active`` lists the participant's camera layers (mids) anyone needs:
+                   the others may stop sending (``media.layers``).
     kind="error":  asynchronous failure (``code``/``message``), e.g. the
                    connection failed and the participant was removed.
     """
@@ -42,6 +44,7 @@ class SignalOut:
     code: str | None = None
     message: str | None = None
     paused: bool | None = None
+    active: tuple[str, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -53,4 +56,4 @@ class SignalOut:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> SignalOut:
         tracks = tuple(TrackInfo(**t) for t in data.get("tracks", ()))
-        return cls(**{**data, "tracks": tracks})
+        return cls(**{**data, "tracks": tracks, "active": tuple(data.get("active", ()))})

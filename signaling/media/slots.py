@@ -52,9 +52,10 @@ class SlotSet:
             if source is not None and (source.pub_id not in wanted or source.closed):
                 slot.track.detach()
                 assign_changed = True
-        held = {s.track.source.pub_id for s in self.slots if s.track.source is not None}
-        for pub in desired:
+        held = {s.track.source.pub_id: s.track for s in self.slots if s.track.source is not None}
+        for priority, pub in enumerate(desired):  # in display order: the stage first
             if pub.pub_id in held:
+                held[pub.pub_id].priority = priority
                 continue
             slot = self._free(pub.kind)
             if slot is None:
@@ -63,7 +64,8 @@ class SlotSet:
                     break
                 slot = self._new_slot(pub.kind)
                 sdp_changed = True
-            slot.track.attach(pub)
+            slot.track.priority = priority
+            slot.track.attach(pub, self.feedback.initial_layer(slot.track, pub))
             self.feedback.apply_to(slot.track)
             assign_changed = True
         return sdp_changed, assign_changed
@@ -101,6 +103,11 @@ class SlotSet:
         """The receiver's tiles for these m-lines are off screen (``media.visible``)."""
         by_track = {id(s.track): s.transceiver.mid for s in self.slots}
         self.feedback.set_hidden(mids, lambda track: by_track.get(id(track)))
+
+    def set_sizes(self, sizes: dict[str, int]) -> None:
+        """How tall the receiver's tiles are (``media.visible`` ``sizes``): picks layers."""
+        by_track = {id(s.track): s.transceiver.mid for s in self.slots}
+        self.feedback.set_sizes(sizes, lambda track: by_track.get(id(track)))
 
     def mids(self) -> set[str]:
         return {s.transceiver.mid for s in self.slots if s.transceiver.mid is not None}

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from signaling.protocol.base import WHOLE_UNICODE, ClientMessage, Id, ServerMessage, examples, register
 
@@ -23,6 +23,7 @@ FAMILY = "media"
 # An SDP must fit a websocket frame (max_message_bytes, 64 KiB by default) with its envelope.
 MAX_SDP_CHARS = 60_000
 MAX_TRACKS = 8
+MAX_LAYERS = 3  # simulcast layers of one camera (one sendonly video m-line each)
 Sdp = Annotated[str, StringConstraints(min_length=1, max_length=MAX_SDP_CHARS), WHOLE_UNICODE]
 Mid = Annotated[str, StringConstraints(min_length=1, max_length=32), WHOLE_UNICODE]
 Label = Literal["camera", "microphone", "screen"]
@@ -38,6 +39,14 @@ class TrackOut(BaseModel):
     participant_id: int = Field(description="the roster participant whose track this is")
     label: Label
     kind: Literal["audio", "video"]
+
+
+class LayerSpec(BaseModel):
+    """One simulcast layer of your camera: its place among the layers (``rank`` 0 is the
+    lowest) and the height in pixels it is sent at."""
+    model_config = ConfigDict(extra="forbid", strict=True)
+    rank: Literal[0, 1, 2]
+    height: Annotated[int, Field(ge=1, le=4320)]
 
 
 class IceCandidate(BaseModel):
@@ -62,15 +71,34 @@ class MediaOffer(ClientMessage):
     m-lines that send nothing (``recvonly``, e.g. ``addTransceiver("video", {direction:
     "recvonly"})``) with no ``tracks``: you get the server's answer and then its offers of what
     you receive, as anyone. Sharing a screen needs the ``share_screen`` permission (or a
-    moderator's ``media.allow_screen`` in a breakout room): otherwise ``forbidden``."""
+    moderator's ``media.allow_screen`` in a breakout room): otherwise ``forbidden``.
+
+    Simulcast: send your camera as up to three layers, one sendonly video m-line each (a scaled
+    clone of the camera track on each), every one labelled ``camera`` in ``tracks`` and
+    described in ``layers`` (by mid; ranks distinct, rank 0 the lowest). A camera with no
+    ``layers`` is one layer. Screen shares are always one layer. The server forwards to each
+    person the layer that fits their connection and tile, and tells you with ``media.layers``
+    which layers anyone needs."""
     model_config = examples({"type": "media.offer", "id": "m1", "sdp": _SDP, "initial": True,
-                             "tracks": {"0": "microphone", "1": "camera"}})
+                             "tracks": {"0": "microphone", "1": "camera", "2": "camera", "3": "camera"},
+                             "layers": {"1": {"rank": 0, "height": 180}, "2": {"rank": 1, "height": 360},
+                                        "3": {"rank": 2, "height": 720}}})
     answer: ClassVar[str] = "media.server_answer"
     answers_later: ClassVar[bool] = True  # by the connection's media session, in order
     type: Literal["media.offer"] = "media.offer"
     sdp: Sdp
     tracks: dict[Mid, Label] = Field(default_factory=dict, max_length=MAX_TRACKS, description="by mid")
     initial: bool = False
+    layers: dict[Mid, LayerSpec] = Field(default_factory=dict, max_length=MAX_LAYERS,
+                                         description="simulcast layers of your camera, by mid")
+
+    @model_validator(mode="after")
+    def _layers_are_cameras(self) -> MediaOffer:
+        if any(self.tracks.get(mid) != "camera" for mid in self.layers):
+            raise ValueError("every mid in layers must be labelled camera in tracks")
+        if len({spec.rank for spec in self.layers.values()}) != len(self.layers):
+            raise ValueError("layer ranks must be distinct")
+        return self
 
 
 @register(FAMILY)
@@ -99,11 +127,16 @@ class MediaVisible(ClientMessage):
     collapsed grid, a hidden tab): the server sends none on them until a later
     ``media.visible`` no longer lists them (the full list each time; ``[]`` = all on screen).
     A mid that starts carrying someone else's video (``media.tracks``) is on screen again
-    until you say otherwise."""
-    model_config = examples({"type": "media.visible", "hidden": ["3", "5"]})
+    until you say otherwise. ``sizes`` gives, for videos on screen, their rendered height in
+    device pixels (CSS height × devicePixelRatio, rounded): the server sends the smallest
+    layer at least that tall (as far as your connection carries it); a mid without a size
+    counts as large."""
+    model_config = examples({"type": "media.visible", "hidden": ["3", "5"], "sizes": {"2": 180, "4": 720}})
     answers_later: ClassVar[bool] = True
     type: Literal["media.visible"] = "media.visible"
     hidden: list[Mid] = Field(default_factory=list, max_length=100, description="mids of video off screen")
+    sizes: dict[Mid, Annotated[int, Field(ge=0, le=8640)]] = Field(
+        default_factory=dict, max_length=100, description="rendered height in device pixels, by mid")
 
 
 @register(FAMILY)
@@ -172,7 +205,9 @@ class MediaReconnect(ServerMessage):
     offer. Nothing else about your connection changes."""
     model_config = examples({"type": "media.reconnect", "reason": "moved"})
     type: Literal["media.reconnect"] = "media.reconnect"
-    reason: Literal["moved"] = Field(description="why: `moved` to a space another media worker serves")
+    reason: Literal["moved", "worker_lost"] = Field(
+        description="why: `moved` to a space another media worker serves; `worker_lost`: your media "
+                    "worker stopped answering (another one takes you)")
 
 
 @register(FAMILY)
@@ -204,3 +239,14 @@ class MediaVideoPaused(ServerMessage):
     type: Literal["media.video_paused"] = "media.video_paused"
     paused: bool
     reason: Literal["weak_connection"] = "weak_connection"
+
+
+@register(FAMILY)
+class MediaLayers(ServerMessage):
+    """Which simulcast layers of your camera (by mid) anyone currently needs: send these
+    (``sender.setParameters`` with ``encodings: [{active: true}]``) and pause the others
+    (``active: false``), so your uplink carries only what is watched. Sent when the set
+    changes. You may pause more on your own while your uplink is weak; this is the upper bound."""
+    model_config = examples({"type": "media.layers", "active": ["1", "2"]})
+    type: Literal["media.layers"] = "media.layers"
+    active: list[str] = Field(description="mids of your camera's layers to keep sending")

@@ -12,11 +12,10 @@ import pytest
 from channels.db import database_sync_to_async
 from django.utils import timezone
 
-from reports.models import Attendance
 from reports.sources import room_stays
 from reports.summary import attendance_summary
 from rooms.actions import presence
-from rooms.models import Presence
+from rooms.models import Attendance, Presence
 from tests.breakouts.conftest import Opened, plan
 from tests.breakouts.factories import LEARNING, PARENT, BreakoutSession
 from tests.plenary.conftest import Connect

@@ -74,7 +74,7 @@ async def test_a_restarted_worker_loses_nothing_and_its_timer_still_fires(databa
 def attendance(db_url: str, participant_id: int, since: dt.datetime) -> list[tuple[str, bool]]:
     """(space, closed?) of a person's attendance rows begun since ``since``, in the order they began
     (the demo seeds some attendance of its own, for its certificate)."""
-    code = ("import json, datetime as dt; from reports.models import Attendance as A; print(json.dumps([[a.space, "
+    code = ("import json, datetime as dt; from rooms.models import Attendance as A; print(json.dumps([[a.space, "
             f"a.left_at is not None] for a in A.objects.filter(participant_id={participant_id}, "
             f"joined_at__gte=dt.datetime.fromisoformat({since.isoformat()!r})).order_by('joined_at', 'pk')]))")
     return [tuple(row) for row in json.loads(manage(db_url, "shell", "-c", code).strip().splitlines()[-1])]

@@ -7,7 +7,7 @@ certificates with the right hours, one who left early fewer; a third party verif
 Real parts: Chromium, a daphne of its own (on a copy of the demo database) whose worker tick
 sends through aiosmtpd on 127.0.0.1, and ``manage.py shell`` only where time has to pass: the
 convening is moved relative to *now* (never the wall clock's hour), and attendance is written
-with the functions the live presence layer calls (``reports.attendance``) at the session times.
+with the functions the live presence layer calls (``rooms.attendance``) at the session times.
 """
 from __future__ import annotations
 
@@ -100,7 +100,7 @@ ATTEND = MOVE + """
 import json
 from datetime import timedelta
 from people.models import Participant
-from reports.attendance import attendance_closed, attendance_moved, attendance_opened
+from rooms.attendance import attendance_closed, attendance_moved, attendance_opened
 c.refresh_from_db()
 welcome, breakouts, planning, closing = c.sessions.order_by("order")
 people = {{p.user.email: p.pk for p in Participant.objects.filter(user__email__in={emails!r})}}

@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from captions.models import CaptionLine
 from convenings.models import Session
-from reports.models import Attendance
+from rooms.models import Attendance
 from tests.plenary.factories import SmallConvening, small_convening
 
 pytestmark = pytest.mark.django_db

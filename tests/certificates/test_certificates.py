@@ -19,7 +19,7 @@ from certificates.models import Certificate, CertificateRule
 from convenings.models import Convening, Session
 from mail.models import OutboxMessage
 from people.models import Participant
-from reports.models import Attendance
+from rooms.models import Attendance
 from surveys.evaluation import evaluation_survey
 from surveys.models import Response
 from surveys.submit import submit_response

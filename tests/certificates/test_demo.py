@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from certificates.models import Certificate
 from convenings.demo import PHASES, seed
-from reports.models import Attendance
+from rooms.models import Attendance
 
 pytestmark = pytest.mark.django_db
 NOW = dt.datetime(2026, 3, 4, 18, 5, tzinfo=dt.UTC)  # on the 5 minutes the agenda clock rounds to

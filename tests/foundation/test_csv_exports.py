@@ -9,7 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from convenings.csv_cells import FORMULA_START
-from reports.attendance import attendance_opened
+from rooms.attendance import attendance_opened
 from tests.surveys.factories import at, make_convening, registered
 
 pytestmark = pytest.mark.django_db

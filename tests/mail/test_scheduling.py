@@ -11,7 +11,7 @@ import pytest
 from convenings.models import Registration
 from mail.models import OutboxMessage, ReminderSettings
 from mail.scheduling import enqueue_invitations, schedule_due
-from reports.models import Attendance
+from rooms.models import Attendance
 from surveys.evaluation import evaluation_survey
 from surveys.identity import respondent_key
 from surveys.models import Response

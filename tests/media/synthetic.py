@@ -17,8 +17,10 @@ from typing import Protocol
 
 import numpy as np
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+from aiortc.codecs.vpx import Vp8Encoder
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from av import AudioFrame, VideoFrame
+from av.frame import Frame
 
 from signaling.media import MediaError, MediaServer, SignalOut
 from signaling.media.passthrough import EncodedFrame, ReceiverTap
@@ -93,10 +95,23 @@ class PatternVideoTrack(MediaStreamTrack):
         self.counter = 0
         self._texture = _Texture(tag, width, height - height // 2) if texture else None
         self._start: float | None = None
+        self._active = asyncio.Event()
+        self._active.set()
+
+    def set_active(self, active: bool) -> None:
+        """A simulcast layer the server says nobody needs sends nothing (``media.layers``)."""
+        self._active.set() if active else self._active.clear()
+
+    @property
+    def active(self) -> bool:
+        return self._active.is_set()
 
     async def recv(self) -> VideoFrame:
+        if not self._active.is_set():
+            await self._active.wait()
+            self._start = None  # resume at the frame rate, without a burst to catch up
         if self._start is None:
-            self._start = time.monotonic()
+            self._start = time.monotonic() - self.counter / self.fps
         due = self._start + self.counter / self.fps
         await asyncio.sleep(max(0.0, due - time.monotonic()))
         lower = self._texture.frame(self.counter) if self._texture else None
@@ -104,6 +119,29 @@ class PatternVideoTrack(MediaStreamTrack):
         frame.pts, frame.time_base = self.counter * (90000 // self.fps), fractions.Fraction(1, 90000)
         self.counter += 1
         return frame
+
+
+# What each layer is encoded at, by height, as a browser caps each simulcast encoding
+# (maxBitrate): aiortc's own encoder targets 250 kbit/s to 1.5 Mbit/s whatever the size.
+LAYER_BITRATES = {90: 120_000, 180: 350_000, 360: 700_000}
+
+
+def cap_layer_bitrates() -> Callable[[], None]:
+    """Encode each layer at its LAYER_BITRATES (returns what undoes it)."""
+    original = Vp8Encoder.encode
+
+    def encode(self: Vp8Encoder, frame: Frame, force_keyframe: bool = False) -> tuple[list[bytes], int]:
+        cap = LAYER_BITRATES.get(getattr(frame, "height", 0))
+        if cap is not None:  # past the setter's 250 kbit/s floor
+            self._Vp8Encoder__target_bitrate = min(self.target_bitrate, cap)  # type: ignore[attr-defined]
+        return original(self, frame, force_keyframe)
+
+    Vp8Encoder.encode = encode  # type: ignore[method-assign]
+
+    def undo() -> None:
+        Vp8Encoder.encode = original  # type: ignore[method-assign]
+
+    return undo
 
 
 class ToneAudioTrack(MediaStreamTrack):
@@ -135,6 +173,7 @@ OnSignal = Callable[[SignalOut], Awaitable[None]]
 
 class SignalingTransport(Protocol):
     async def join(self, participant_id: str, space_id: str, on_signal: OnSignal, role: str) -> None: ...
+    # A publisher of simulcast layers also passes ``layers=`` (mid -> {"rank", "height"}).
     async def offer(self, participant_id: str, sdp: str, track_labels: dict[str, str]) -> str: ...
     async def answer(self, participant_id: str, sdp: str) -> None: ...
     async def leave(self, participant_id: str) -> None: ...
@@ -149,8 +188,10 @@ class DirectTransport:
     async def join(self, participant_id: str, space_id: str, on_signal: OnSignal, role: str) -> None:
         await self.server.join(participant_id, space_id, on_signal, role=role)
 
-    async def offer(self, participant_id: str, sdp: str, track_labels: dict[str, str]) -> str:
-        return await self.server.handle_offer(participant_id, sdp, track_labels)
+    async def offer(
+        self, participant_id: str, sdp: str, track_labels: dict[str, str], layers: dict | None = None
+    ) -> str:
+        return await self.server.handle_offer(participant_id, sdp, track_labels, layers)
 
     async def answer(self, participant_id: str, sdp: str) -> None:
         await self.server.handle_answer(participant_id, sdp)
@@ -167,6 +208,7 @@ class TagSeen:
     count: int = 0
     last_counter: int = -1
     mids: set[str] = field(default_factory=set)
+    height: int = 0  # of the last intact frame (which simulcast layer arrives)
 
 
 class SyntheticParticipant:
@@ -178,11 +220,13 @@ class SyntheticParticipant:
         self.decode = decode
         self.pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
         self.tracks: dict[str, MediaStreamTrack] = {}  # label -> published track
+        self.layers: list[PatternVideoTrack] = []  # the camera's simulcast layers, lowest first
         self.video: dict[int, TagSeen] = {}
         self.audio: dict[str, list[np.ndarray]] = {}  # mid -> recent PCM chunks
         self.encoded_frames: dict[str, int] = {}  # mid -> frames counted (decode=False)
         self.mid_owner: dict[str, tuple[str, str]] = {}  # mid -> (participant, label)
         self.signals: list[SignalOut] = []
+        self.unreadable = 0  # decoded video frames whose pattern was not intact (corrupt)
         self.errors: list[Exception] = []
         self._inbox: asyncio.Queue[SignalOut] = asyncio.Queue()
         self._lock = asyncio.Lock()
@@ -193,6 +237,23 @@ class SyntheticParticipant:
         """Add a track before ``join`` (or before ``renegotiate``)."""
         self.pc.addTransceiver(track, direction="sendonly")
         self.tracks[label] = track
+
+    def publish_layers(self, tag: int, sizes: tuple[tuple[int, int], ...] = ((160, 90), (320, 180), (640, 360)),
+                       fps: int = 15) -> None:
+        """The camera as simulcast layers, one sendonly m-line each (as the browser client sends
+        it): the same pattern ``tag`` at each of ``sizes`` (lowest first)."""
+        for width, height in sizes:
+            track = PatternVideoTrack(tag, width, height, fps=fps, texture=True)
+            self.pc.addTransceiver(track, direction="sendonly")
+            self.layers.append(track)
+
+    def _layer_specs(self) -> dict[str, dict[str, int]]:
+        mids = {id(t.sender.track): t.mid for t in self.pc.getTransceivers() if t.mid is not None}
+        return {str(mids[id(track)]): {"rank": rank, "height": track.height}
+                for rank, track in enumerate(self.layers) if id(track) in mids}
+
+    def layer_mid(self, rank: int) -> str:
+        return next(str(t.mid) for t in self.pc.getTransceivers() if t.sender.track is self.layers[rank])
 
     async def join(self, space_id: str, role: str = "participant") -> None:
         await self.transport.join(self.participant_id, space_id, self._on_signal, role)
@@ -211,7 +272,10 @@ class SyntheticParticipant:
                 for t in self.pc.getTransceivers()
                 if t.sender.track is track and t.mid is not None
             }
-            answer = await self.transport.offer(self.participant_id, self.pc.localDescription.sdp, labels)
+            layers = self._layer_specs()
+            labels.update({mid: "camera" for mid in layers})
+            extra = {"layers": layers} if layers else {}
+            answer = await self.transport.offer(self.participant_id, self.pc.localDescription.sdp, labels, **extra)
             await self.pc.setRemoteDescription(RTCSessionDescription(sdp=answer, type="answer"))
 
     async def _on_signal(self, signal: SignalOut) -> None:
@@ -223,6 +287,9 @@ class SyntheticParticipant:
             self.signals.append(signal)
             if signal.kind in ("offer", "tracks"):  # always the full mapping
                 self.mid_owner = {i.mid: (i.participant_id, i.label) for i in signal.tracks}
+            if signal.kind == "layers":  # as the browser: only the layers someone needs are sent
+                for rank, track in enumerate(self.layers):
+                    track.set_active(self.layer_mid(rank) in signal.active)
             if signal.kind == "offer" and signal.sdp:
                 async with self._lock:
                     await self._answer(signal.sdp)
@@ -263,11 +330,12 @@ class SyntheticParticipant:
     def _saw_video(self, frame: VideoFrame, mid: str) -> None:
         decoded = read_pattern(frame)
         if decoded is None:
+            self.unreadable += 1
             return
         tag, counter = decoded
         now = time.monotonic()
         seen = self.video.setdefault(tag, TagSeen(first_at=now, last_at=now))
-        seen.last_at, seen.last_counter = now, counter
+        seen.last_at, seen.last_counter, seen.height = now, counter, frame.height
         seen.count += 1
         seen.mids.add(mid)
 
@@ -304,7 +372,7 @@ class SyntheticParticipant:
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        for track in self.tracks.values():
+        for track in [*self.tracks.values(), *self.layers]:
             track.stop()
         await self.pc.close()
         if leave:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import random
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from signaling.media.downlink import (
     DEDUP_MEMORY,
     FIRST_RETRY,
+    HEAVY_LOSS,
     LOW_FOR,
     RESEND_BURST,
     RESEND_SHARE,
@@ -135,3 +138,36 @@ def test_without_video_nothing_is_paused() -> None:
     estimate.on_loss(1.0, 1, 200)
     estimate.on_loss(2.0, 1, 200)
     assert not gate.judge(2.0, estimate, 0.0, AUDIO).paused
+
+
+def test_5_percent_random_loss_never_reads_as_heavy_and_a_congested_link_does() -> None:
+    """Receiver reports of ~30-60 packets: at 5 % random loss one often shows > 10 % (it paused
+    a viewer on a lossy link, tests/media_networks/test_lossy_link.py); samples of
+    ``LOSS_SAMPLE`` packets do not, while 40 % loss (a link too slow) still pauses as fast."""
+    rng = random.Random(16)
+
+    def reports(loss: float, count: int) -> tuple[DownlinkEstimate, int]:
+        estimate, highest, lost, heavy_reports = DownlinkEstimate(), 0, 0, 0
+        for n in range(count):
+            packets = rng.randint(30, 60)
+            dropped = sum(rng.random() < loss for _ in range(packets))
+            highest, lost = highest + packets, lost + dropped
+            estimate.on_loss(float(n), 1, int(256 * dropped / packets), highest, lost)
+            heavy_reports += dropped / packets > HEAVY_LOSS
+            if estimate.heavy_loss(float(n)):
+                return estimate, n
+        assert heavy_reports > 20  # what one report at a time would have judged heavy
+        return estimate, count
+
+    assert reports(0.05, 500)[1] == 500  # never heavy
+    assert reports(0.40, 500)[1] <= 3  # the first report starts the count; two more pause
+
+
+def test_a_paused_stream_does_not_keep_the_heavy_loss_streak_that_paused_it() -> None:
+    estimate = DownlinkEstimate()
+    for n, (highest, lost) in enumerate([(0, 0), (50, 40), (100, 80)]):
+        estimate.on_loss(float(n), 1, 200, highest, lost)
+    assert estimate.heavy_loss(2.0)
+    estimate.forget_before(2.0)  # the gate paused video
+    estimate.on_loss(3.0, 1, 0, 100, 80)  # paused: nothing sent, so no sample to reset the streak
+    assert not estimate.heavy_loss(3.0)  # else resuming would pause again at once

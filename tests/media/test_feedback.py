@@ -18,8 +18,8 @@ def wire(packet: object) -> object:
     return parsed
 
 
-def report(ssrc: int, fraction_lost: int) -> object:
-    info = RtcpReceiverInfo(ssrc=ssrc, fraction_lost=fraction_lost, packets_lost=0, highest_sequence=0,
+def report(ssrc: int, fraction_lost: int, highest: int = 0, lost: int = 0) -> object:
+    info = RtcpReceiverInfo(ssrc=ssrc, fraction_lost=fraction_lost, packets_lost=lost, highest_sequence=highest,
                             jitter=0, lsr=0, dlsr=0)
     return wire(RtcpRrPacket(ssrc=9, reports=[info]))
 
@@ -46,10 +46,11 @@ async def test_heavy_loss_pauses_video_keeps_audio_and_a_shared_remb_counts_once
     feedback.on_rtcp(3333, remb, None)  # the same packet, routed to the other sender it names
     assert feedback.estimate.bitrate(now[0]) == 900_000
 
-    feedback.on_rtcp(VIDEO_SSRC, report(VIDEO_SSRC, 100), 0.08)  # 39 % lost
+    feedback.on_rtcp(VIDEO_SSRC, report(VIDEO_SSRC, 0, 1000, 0), 0.08)  # where the loss count starts
+    feedback.on_rtcp(VIDEO_SSRC, report(VIDEO_SSRC, 100, 1100, 39), 0.08)  # 39 % of 100 packets lost
     assert not told  # once may be a burst
     one_second_of_video()
-    feedback.on_rtcp(VIDEO_SSRC, report(VIDEO_SSRC, 100), 0.08)
+    feedback.on_rtcp(VIDEO_SSRC, report(VIDEO_SSRC, 100, 1200, 78), 0.08)
     assert told == [True]
     assert video.state is StreamState.PAUSED and audio.state is StreamState.FORWARDING
     assert feedback.budget.window == 0.08  # resends: once per round trip

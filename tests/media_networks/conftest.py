@@ -9,6 +9,7 @@ import pytest_asyncio
 from aiortc.codecs import opus
 
 from signaling.media import MediaServer
+from tests.media.synthetic import cap_layer_bitrates
 
 from . import netns
 from .netns import Link
@@ -34,6 +35,14 @@ def browser_like_audio(monkeypatch: pytest.MonkeyPatch) -> None:
         self.codec.bit_rate = BROWSER_OPUS_BITRATE
 
     monkeypatch.setattr(opus.OpusEncoder, "__init__", init)
+
+
+@pytest.fixture
+def browser_like_layers() -> Iterator[None]:
+    """Synthetic simulcast layers encoded at a browser's per-layer bitrates (scene.py)."""
+    undo = cap_layer_bitrates()
+    yield
+    undo()
 
 
 @pytest_asyncio.fixture

@@ -65,6 +65,7 @@ class CountingViewer(SyntheticParticipant):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.video_at: list[float] = []
+        self.video_h: list[int] = []  # the height of each intact frame (which simulcast layer)
         self.audio_at: list[float] = []
         self.audio_loud = 0
         self.video_decoded = 0  # intact or not
@@ -80,14 +81,27 @@ class CountingViewer(SyntheticParticipant):
                 self.video_decoded += 1
                 if read_pattern(frame) is not None:
                     self.video_at.append(now)
+                    self.video_h.append(frame.height)
             elif isinstance(frame, AudioFrame):
                 self.audio_at.append(now)
                 pcm = frame.to_ndarray()[0].astype(np.float64) / 32768
                 self.audio_loud += float(np.sqrt(np.mean(pcm**2))) > 0.05
 
-    def report(self) -> dict[str, Any]:
-        return {"now": time.monotonic(), "video_at": self.video_at[-2000:], "audio_at": self.audio_at[-5000:],
-                "audio_loud": self.audio_loud, "video_decoded": self.video_decoded}
+    async def report(self) -> dict[str, Any]:
+        received = lost = 0
+        for transceiver in self.pc.getTransceivers():
+            if transceiver.kind != "video":
+                continue
+            # aiortc's getStats reports one stream per receiver (its RTX stream can hide the
+            # media one): read the media streams' own counters.
+            receiver = transceiver.receiver
+            rtx = receiver._RTCRtpReceiver__rtx_ssrc  # type: ignore[attr-defined]
+            for ssrc, stream in receiver._RTCRtpReceiver__remote_streams.items():  # type: ignore[attr-defined]
+                if ssrc not in rtx:
+                    received, lost = received + stream.packets_received, lost + stream.packets_lost
+        return {"now": time.monotonic(), "video_at": self.video_at[-2000:], "video_h": self.video_h[-2000:],
+                "audio_at": self.audio_at[-5000:], "audio_loud": self.audio_loud, "video_decoded": self.video_decoded,
+                "video_received": received, "video_lost": lost}
 
 
 async def main(address: str) -> None:
@@ -111,7 +125,7 @@ async def main(address: str) -> None:
         elif "signal" in message and transport.on_signal is not None:
             await transport.on_signal(SignalOut.from_dict(message["signal"]))
         elif "report" in message:
-            write({"report": viewer.report()})
+            write({"report": await viewer.report()})
     joined.cancel()
     await viewer.close(leave=False)
 

@@ -5,7 +5,6 @@ import asyncio
 import json
 from typing import Any
 
-from channels.auth import AuthMiddlewareStack
 from channels.db import database_sync_to_async
 from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
@@ -14,13 +13,14 @@ from rooms.actions import breakout_plans, breakouts
 from rooms.breakouts import store
 from rooms.live import SELF_SELECT
 from rooms.planning import PlanOptions
+from signaling.auth import SessionUserStack
 from signaling.routing import websocket_urlpatterns
 from tests.breakouts.factories import breakout_session
 from tests.live import Expecting
 from tests.plenary import schemas
 from tests.plenary.factories import SmallConvening
 
-APP = AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+APP = SessionUserStack(URLRouter(websocket_urlpatterns))  # as config/asgi.py
 
 
 class Closed(AssertionError):

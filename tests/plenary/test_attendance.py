@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from channels.db import database_sync_to_async
 
-from reports.models import Attendance
+from rooms.models import Attendance
 from tests.plenary.conftest import Connect
 from tests.plenary.factories import SmallConvening
 from tests.plenary.helpers import move_to_room

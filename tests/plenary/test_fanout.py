@@ -3,7 +3,6 @@ local connection served, each connection's own filter and order kept, nothing le
 from __future__ import annotations
 
 import asyncio
-import json
 import secrets
 from typing import Any
 
@@ -15,6 +14,9 @@ from signaling.consumers import breakout_events
 from signaling.consumers.direct_write import Frame
 from signaling.consumers.fanout import FanoutHub, Member, hub_for, route
 from signaling.layers import LocalChannelLayer
+from signaling.protocol.internal import Deliver
+from signaling.protocol.internal.breakouts import Follow, Lines
+from signaling.protocol.internal.media import AllowScreen
 from tests.plenary.conftest import Connect
 from tests.plenary.factories import SmallConvening
 from tests.services import TEST_REDIS_URL
@@ -40,7 +42,7 @@ class Sink:
         if self.hold is not None:
             await self.hold.wait()
         self.events.append(event)
-        self.frames.append(f"handled:{event.get('follow', event['type'])}")
+        self.frames.append(f"handled:{event.get('space', event['type'])}")
         self.handled.set()
 
 
@@ -77,7 +79,7 @@ async def test_a_consumer_event_goes_in_turn_and_later_frames_wait_behind_it() -
     sink = Sink("a")
     sink.hold = asyncio.Event()
     await sink.member.offer(Frame("notice"))
-    sink.member.offer_event({"type": "breakouts.event", "follow": "room-1"})
+    sink.member.offer_event(Follow(space="room-1").to_event())
     await sink.member.offer(Frame("state"))  # must follow the space.entered of the move
     await _idle()
     assert sink.frames == ["notice"] and sink.member.backlog == 1  # the event is being handled
@@ -91,7 +93,7 @@ async def test_a_consumer_event_goes_in_turn_and_later_frames_wait_behind_it() -
 async def test_close_cancels_the_lanes_pending_work() -> None:
     sink = Sink("a")
     sink.hold = asyncio.Event()  # never set: a follow stuck on the database
-    sink.member.offer_event({"type": "breakouts.event", "follow": "room-1"})
+    sink.member.offer_event(Follow(space="room-1").to_event())
     await sink.member.offer(Frame("state"))
     await _idle()
     drainers = [t for t in asyncio.all_tasks() if t.get_name() == "convene.lane a"]
@@ -108,7 +110,7 @@ async def test_one_failed_write_does_not_stall_the_lane() -> None:
         raise RuntimeError("boom")
 
     sink.hold = asyncio.Event()
-    sink.member.offer_event({"type": "breakouts.event", "follow": "room-1"})
+    sink.member.offer_event(Follow(space="room-1").to_event())
     sink.member.offer_call(fail)
     await sink.member.offer(Frame("after"))
     sink.hold.set()
@@ -134,7 +136,7 @@ async def test_one_subscription_per_group_reaches_every_local_member() -> None:
     for sink in sinks:
         await hub.join("convening.1", sink.member)
     assert len(layer.groups["convening.1"]) == 1  # the worker, not each connection
-    await layer.group_send("convening.1", {"type": "deliver", "text": "hello"})
+    await layer.group_send("convening.1", Deliver(text="hello").to_event())
     await _until(lambda: all(s.frames for s in sinks))
     assert all(s.frames == ["hello"] for s in sinks)
     for sink in sinks:
@@ -150,7 +152,7 @@ async def test_a_member_who_left_hears_nothing_more() -> None:
     for sink in (stays, goes):
         await hub.join("g", sink.member)
     await hub.leave("g", goes.member)
-    await layer.group_send("g", {"type": "deliver", "text": "x"})
+    await layer.group_send("g", Deliver(text="x").to_event())
     await _until(lambda: stays.frames)
     await _idle()
     assert goes.frames == [] and stays.frames == ["x"]
@@ -159,25 +161,24 @@ async def test_a_member_who_left_hears_nothing_more() -> None:
 
 async def test_other_events_reach_each_consumers_handler() -> None:
     sinks = [Sink("a"), Sink("b")]
-    await route([s.member for s in sinks], {"type": "space.enter", "space": "room-1"})
+    event = AllowScreen(allowed=True).to_event()  # a person's event, were it sent to a shared group
+    await route([s.member for s in sinks], event)
     await _until(lambda: all(s.events for s in sinks))
-    assert all(s.events == [{"type": "space.enter", "space": "room-1"}] for s in sinks)
+    assert all(s.events == [event] for s in sinks)
 
 
 async def test_breakout_lines_are_chosen_per_connection_and_the_moved_are_told_first() -> None:
     moderator, moved, other = Sink("mod", 1, staff=True), Sink("moved", 2), Sink("other", 3)
-    event = {"type": "breakouts.event", "version": 7, "moves": json.dumps({"2": "room-1"}),
-             "notices": {"room-1": '{"type":"breakout.assigned"}'}, "fresh": ["room-1"],
-             "public": ['{"type":"breakout.state","for":"all"}'],
-             "staff": ['{"type":"breakout.state","for":"staff"}', '{"type":"help.queue"}']}
-    await breakout_events.fan_out([moderator.member, moved.member, other.member], event)
+    event = Lines(version=7, moves={"2": "room-1"}, notices={"room-1": '{"type":"breakout.assigned"}'},
+                  fresh=["room-1"], public=['{"type":"breakout.state","for":"all"}'],
+                  staff=['{"type":"breakout.state","for":"staff"}', '{"type":"help.queue"}'])
+    await breakout_events.fan_out([moderator.member, moved.member, other.member], event.to_event())
     await _until(lambda: moved.events)
     await _idle()
     assert moderator.frames == ['{"type":"breakout.state","for":"staff"}', '{"type":"help.queue"}']
     assert other.frames == ['{"type":"breakout.state","for":"all"}']
     assert moved.frames == ['{"type":"breakout.assigned"}', "handled:room-1", '{"type":"breakout.state","for":"all"}']
-    assert moved.events == [{"type": "breakouts.event", "follow": "room-1", "notice": None, "fresh": True,
-                             "version": 7}]
+    assert moved.events == [Follow(space="room-1", fresh=True, version=7).to_event()]
 
 
 async def test_the_hub_belongs_to_one_layer_and_one_loop() -> None:
@@ -239,7 +240,7 @@ async def test_two_workers_hubs_share_a_group_through_redis(backend: str) -> Non
             for sink in workers_sinks:
                 await hub.join("convening.9", sink.member)
         for n in range(3):
-            await layers[2].group_send("convening.9", {"type": "deliver", "text": f"chat {n}"})
+            await layers[2].group_send("convening.9", Deliver(text=f"chat {n}").to_event())
         everyone = [s for workers_sinks in sinks for s in workers_sinks]
         await _until(lambda: all(len(s.frames) == 3 for s in everyone), timeout=5)
         assert all(s.frames == ["chat 0", "chat 1", "chat 2"] for s in everyone)

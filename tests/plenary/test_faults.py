@@ -21,6 +21,8 @@ from channels.db import database_sync_to_async
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from rooms.models import ChatMessage
+from signaling.protocol.internal import Deliver
+from signaling.protocol.internal.media import AllowScreen
 from tests.live import DaphneServer, LiveDatabase, WsClient, join_tokens
 from tests.plenary.conftest import Connect
 from tests.plenary.factories import SmallConvening
@@ -140,13 +142,13 @@ async def test_a_worker_that_stayed_connected_hears_its_groups_again_after_a_red
         assert frames == []
 
         async def to_group() -> None:
-            await sender.group_send("convening.1", {"type": "deliver", "text": "after"})
+            await sender.group_send("convening.1", Deliver(text="after").to_event())
 
         await _until_heard(to_group, lambda: "after" in frames)
         personal: list[dict[str, Any]] = []
 
         async def to_person() -> None:
-            await sender.group_send("convening.1.person.7", {"type": "media.event", "n": 1})
+            await sender.group_send("convening.1.person.7", AllowScreen(allowed=True).to_event())
             try:
                 personal.append(await asyncio.wait_for(worker.receive(own), 0.2))
             except TimeoutError:

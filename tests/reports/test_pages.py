@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from action_items import services
 from action_items.services import Owner
-from reports.attendance import attendance_opened
+from rooms.attendance import attendance_opened
 from surveys.models import Survey
 from surveys.submit import submit_response
 

@@ -11,9 +11,9 @@ from django.utils import timezone
 
 from action_items import services
 from action_items.services import Owner
-from reports.attendance import attendance_closed, attendance_opened
 from reports.export import attendance_csv
 from reports.summary import attendance_summary
+from rooms.attendance import attendance_closed, attendance_opened
 from rooms.breakout_models import RoomAssignment
 from surveys.evaluation import evaluation_survey
 from surveys.submit import submit_response

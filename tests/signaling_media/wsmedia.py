@@ -111,8 +111,11 @@ class WsTransport:
         self.client.on_media = lambda message: asyncio.ensure_future(on_signal(to_signal(message)))
         self.initial = True  # the space is the connection's own: space_id and role are the server's to know
 
-    async def offer(self, participant_id: str, sdp: str, track_labels: dict[str, str]) -> str:
-        reply = await self.client.request("media.offer", sdp=sdp, tracks=track_labels, initial=self.initial)
+    async def offer(
+        self, participant_id: str, sdp: str, track_labels: dict[str, str], layers: dict | None = None
+    ) -> str:
+        extra = {"layers": layers} if layers else {}  # a camera in simulcast layers
+        reply = await self.client.request("media.offer", sdp=sdp, tracks=track_labels, initial=self.initial, **extra)
         if reply["type"] == "error":
             raise MediaError(reply["code"], reply["message"])
         self.initial = False

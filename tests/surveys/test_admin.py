@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from action_items import services
 from action_items.models import ActionItem
-from reports.attendance import attendance_opened
-from reports.models import Attendance
+from rooms.attendance import attendance_opened
+from rooms.models import Attendance
 from surveys.models import Response, Survey
 from surveys.submit import submit_response
 

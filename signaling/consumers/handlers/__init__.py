@@ -13,13 +13,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from channels.db import database_sync_to_async
-
 from convenings.permissions import Action
 from rooms import spaces
 from rooms.actions import NotFound
 from signaling.consumers.connection import Connection
 from signaling.consumers.handlers._domain_errors import DOMAIN_ERRORS, translate
+from signaling.db_thread import DatabaseTrip
 from signaling.protocol import ClientMessage, ErrorCode, ProtocolError
 
 M = TypeVar("M", bound=ClientMessage)
@@ -64,8 +63,9 @@ async def dispatch(conn: Connection, message: ClientMessage) -> None:
 
 
 def db(function: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
-    """Run a synchronous action or query off the event loop."""
-    return database_sync_to_async(function)
+    """Run a synchronous action or query off the event loop (on the worker's database thread,
+    which keeps its connection: signaling/db_thread.py)."""
+    return DatabaseTrip(function)
 
 
 async def space_for(conn: Connection, requested: str | None, ref: str | None) -> str:

@@ -10,12 +10,10 @@ import asyncio
 import os
 from collections.abc import Awaitable, Callable
 
-from channels.layers import get_channel_layer
-
 from convenings.models import Registration
 from convenings.permissions import Action
 from rooms.actions import NotFound
-from rooms.actions.publish import participant_group
+from rooms.actions.publish import participant_group, publish_now
 from signaling.consumers import media_session
 from signaling.consumers.connection import Connection
 from signaling.consumers.handlers import db, handles
@@ -24,6 +22,7 @@ from signaling.media.placement import get_placement
 from signaling.media.relay import workers_enabled
 from signaling.protocol import ErrorCode, ProtocolError
 from signaling.protocol.base import Ack
+from signaling.protocol.internal.media import AllowScreen
 from signaling.protocol.media import (
     MediaAllowScreen, MediaAnswer, MediaDiagnose, MediaDiagnostics, MediaIce, MediaLeave, MediaOffer,
     MediaVisible,
@@ -83,8 +82,7 @@ async def allow_screen(conn: Connection, message: MediaAllowScreen) -> None:
     if not await db(_registered)(conn.convening_id, message.participant_id):
         raise NotFound(f"Participant {message.participant_id} is not registered for this convening.")
     # Every tab of that person, on whichever web worker, hears it (ConveningConsumer.media_event).
-    event = {"type": "media.event", "kind": "allow_screen", "allowed": message.allowed}
-    await get_channel_layer().group_send(participant_group(conn.convening_id, message.participant_id), event)
+    await publish_now(participant_group(conn.convening_id, message.participant_id), AllowScreen(allowed=message.allowed))
 
 
 def _registered(convening_id: int, participant_id: int) -> bool:

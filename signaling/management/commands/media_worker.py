@@ -63,6 +63,7 @@ async def _serve(name: str) -> None:
     placement: Placement = get_placement()
     try:
         # A recording this worker stops on its own (a full disk): the space and moderators are told.
-        await MediaWorker(name, create_hub(), get_channel_layer(), placement, on_recording_fault=on_fault).run(stop)
+        await MediaWorker(name, create_hub(), get_channel_layer(), placement, on_recording_fault=on_fault,
+                          relay_host=settings.MEDIA_RELAY_HOST or None).run(stop)
     finally:
         await placement.close()

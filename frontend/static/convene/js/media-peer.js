@@ -5,6 +5,8 @@
  * - We publish on our own `sendonly` m-lines: microphone and camera from the start (a
  *   missing device is a silent m-line, filled later with `replaceTrack`), a screen share
  *   on an m-line of its own added when it starts and made `inactive` when it stops.
+ * - With `simulcast` (the server's `media.offer` knows `layers`), the camera is up to three
+ *   m-lines, one per layer (media-layers.js), labelled `camera` in `tracks` and ranked in `layers`.
  * - The server adds `sendonly` m-lines for what we receive and labels them by mid
  *   (`tracks`: participant_id, label) in `media.server_offer` / `media.tracks`.
  * - Perfect negotiation, and we are the polite peer: a server offer that arrives while our
@@ -12,6 +14,8 @@
  *   answers our rolled-back offer with `glare`, which we ignore.
  * - Every signaling step runs in one promise chain, in arrival order.
  */
+import { CameraLayers, screenTransceiver } from './media-layers.js';
+
 const SENDING = { direction: 'sendonly' };
 
 export class MediaPeer {
@@ -23,11 +27,13 @@ export class MediaPeer {
    * @param {(state: string) => void} o.onState RTCPeerConnection.connectionState
    * @param {(err: object) => void} o.onFailure the server closed our media (error message)
    * @param {(err: object) => void} o.onRefused an offer refused but media goes on (e.g. forbidden screen)
+   * @param {boolean} o.simulcast send the camera as layers (the server understands them)
    */
-  constructor({ net, iceServers, onRemote, onState, onFailure, onRefused }) {
-    Object.assign(this, { net, onRemote, onFailure, onRefused });
+  constructor({ net, iceServers, onRemote, onState, onFailure, onRefused, simulcast = false }) {
+    Object.assign(this, { net, onRemote, onFailure, onRefused, simulcast });
     this.pc = new RTCPeerConnection({ iceServers, bundlePolicy: 'max-bundle' });
-    this.senders = { microphone: null, camera: null, screen: null }; // label -> RTCRtpTransceiver
+    this.senders = { microphone: null, screen: null }; // label -> RTCRtpTransceiver
+    this.camera = new CameraLayers(this.pc, SENDING); // its m-lines, one per layer
     this.labels = new Map(); // mid -> {participant_id, label, kind}
     this.streams = new Map(); // mid -> MediaStream, reused so <video> elements keep playing
     this.chain = Promise.resolve();
@@ -51,14 +57,19 @@ export class MediaPeer {
   start(tracks) {
     this.run(async () => {
       this.senders.microphone = this.pc.addTransceiver(tracks.microphone || 'audio', SENDING);
-      this.senders.camera = this.pc.addTransceiver(tracks.camera || 'video', SENDING);
-      if (tracks.screen) this.senders.screen = this.pc.addTransceiver(tracks.screen, SENDING);
+      this.camera.start(tracks.camera, this.simulcast);
+      if (tracks.screen) this.senders.screen = screenTransceiver(this.pc, tracks.screen, SENDING);
     });
     this.negotiate();
   }
 
   /** Camera or microphone changed (toggled, another device): same m-line, no renegotiation. */
   setTrack(label, track) {
+    if (label === 'camera') {
+      // Another camera of another height: the same m-lines, their heights told in a new offer.
+      if (this.camera.replace(track)) this.negotiate();
+      return;
+    }
     const transceiver = this.senders[label];
     if (!transceiver || transceiver.sender.track === track) return;
     transceiver.sender.replaceTrack(track).catch((err) => console.warn(`[convene] ${label} not replaced`, err));
@@ -70,7 +81,7 @@ export class MediaPeer {
     if ((current?.sender.track || null) === track) return;
     this.run(async () => {
       if (current) this.retire(current);
-      this.senders.screen = track ? this.pc.addTransceiver(track, SENDING) : null;
+      this.senders.screen = track ? screenTransceiver(this.pc, track, SENDING) : null;
     });
     this.negotiate();
   }
@@ -89,8 +100,10 @@ export class MediaPeer {
       await this.pc.setLocalDescription(await this.pc.createOffer());
       const tracks = {};
       for (const [label, t] of Object.entries(this.senders)) if (t?.mid !== null && t?.mid !== undefined) tracks[t.mid] = label;
-      const id = this.send('media.offer', { sdp: this.pc.localDescription.sdp, tracks, initial: this.initial },
-        (err) => this.offerRefused(id, err));
+      for (const t of this.camera.transceivers) if (t.mid !== null) tracks[t.mid] = 'camera';
+      const offer = { sdp: this.pc.localDescription.sdp, tracks, initial: this.initial };
+      if (this.camera.layered) offer.layers = this.camera.layerSpecs();
+      const id = this.send('media.offer', offer, (err) => this.offerRefused(id, err));
       this.offerId = id;
     });
   }
@@ -101,6 +114,7 @@ export class MediaPeer {
       this.offerId = null;
       await this.pc.setRemoteDescription({ type: 'answer', sdp: msg.sdp });
       this.initial = false;
+      this.camera.setEncodings(); // the layers' on/off and scale, now that their senders are negotiated
       if (this.needOffer) this.negotiate();
     });
   }
@@ -187,5 +201,6 @@ export class MediaPeer {
   close() {
     this.closed = true;
     this.pc.close();
+    this.camera.close();
   }
 }

@@ -9,18 +9,24 @@
  * - What we receive lands in `store.remoteStreams` (participant_id → {camera, screen,
  *   microphone}): stage.js shows screens on the stage and cameras in the grid; microphones
  *   play here, in <audio> elements.
- * - RTC stats feed `store.rtcStats` (connection quality) and `store.speaking` (the grid
- *   highlights who speaks).
+ * - RTC stats feed `store.rtcStats` (connection quality), `store.speaking` (the grid
+ *   highlights who speaks) and `store.cameraQuality` (each tile's badge, media-quality.js).
+ * - The camera goes out in layers when the server knows them (media-layers.js): the server's
+ *   `media.layers` and our own uplink decide which are sent ("Your connection is weak — sending
+ *   less video"); `media.visible` tells the server which videos are on screen and how large.
  * - `media.reconnect` (moved to a space on another media server), a failed connection or a
  *   media error the server closed our media for: start over, with backoff.
  */
 import { $, announce, h } from './dom.js';
 import { MediaPeer } from './media-peer.js';
+import { LayerChoice } from './media-layers.js';
+import { mountTileQuality } from './media-quality.js';
 import { StatsSampler } from './media-stats.js';
 
 const STATS_EVERY_MS = 1000;
 const VISIBILITY_EVERY_MS = 1000;
 const RETRY_MS = [1000, 2000, 5000, 10000, 20000];
+const MAX_SIZE_PX = 8640; // media.visible's bound on a rendered height
 // Media errors after which trying again cannot help (our own SDP is refused).
 const HOPELESS = new Set(['malformed_sdp', 'no_media', 'unsupported_media', 'bundle_required', 'no_common_codec']);
 
@@ -37,7 +43,9 @@ export function mountMedia({ store, bus, net, config }) {
   let failures = 0;
   let retryTimer = null;
   let sampler = new StatsSampler();
-  let visibility = offScreen();
+  let visibility = offScreen(knows(net, 'media.visible', 'sizes'));
+  let layers = new LayerChoice();
+  const sendingLess = sendingLessNotice();
 
   function tracks() {
     const stream = store.state.stream;
@@ -48,10 +56,12 @@ export function mountMedia({ store, bus, net, config }) {
   function start() {
     stop();
     try {
-      peer = new MediaPeer({ net, iceServers: config.ice_servers || [], onRemote, onState, onFailure, onRefused });
+      peer = new MediaPeer({ net, iceServers: config.ice_servers || [], onRemote, onState, onFailure, onRefused,
+        simulcast: knows(net, 'media.offer', 'layers') });
       peer.start(tracks());
       sampler = new StatsSampler();
-      visibility = offScreen();
+      visibility = offScreen(knows(net, 'media.visible', 'sizes'));
+      layers = new LayerChoice();
     } catch (err) {
       console.error('[convene] media could not start', err);
       notice.show(`Media unavailable: ${err?.message || err}. Chat and everything else still work.`);
@@ -64,8 +74,9 @@ export function mountMedia({ store, bus, net, config }) {
     peer?.close();
     peer = null;
     onRemote(new Map());
-    store.set({ mediaState: 'closed', speaking: new Set(), videoPaused: false });
+    store.set({ mediaState: 'closed', speaking: new Set(), videoPaused: false, cameraQuality: new Map() });
     document.getElementById('media-weak')?.setAttribute('hidden', '');
+    sendingLess.set(false);
   }
 
   function onRemote(remote) {
@@ -121,6 +132,12 @@ export function mountMedia({ store, bus, net, config }) {
   // The server paused the video it sends us: our connection showed it cannot carry it (audio goes on).
   const weak = weakNotice();
   bus.on('msg:media.video_paused', (msg) => { store.set({ videoPaused: msg.paused }); weak.set(msg.paused); });
+  // Which of our camera layers anyone watches: the others are switched off (no renegotiation).
+  bus.on('msg:media.layers', (msg) => {
+    if (!peer?.camera.layered) return;
+    layers.serverSaid(msg.active, peer.camera);
+    peer.camera.activate(layers.current(peer.camera));
+  });
   bus.on('msg:error', (msg) => {
     // Without a ref: the server dropped our media on its own (the connection failed).
     if (!msg.ref && ['connection_failed', 'server_closed', 'media_unavailable'].includes(msg.code) && peer) retry(msg.message);
@@ -142,10 +159,17 @@ export function mountMedia({ store, bus, net, config }) {
 
   const timer = setInterval(async () => {
     if (!peer || peer.pc.connectionState !== 'connected') return;
+    const sampled = peer;
     try {
-      const { rtt, packetLoss, speaking } = await sampler.sample(peer);
-      store.set({ rtcStats: { rtt, packetLoss } });
+      const { rtt, packetLoss, sendLoss, speaking, cameras, uplink } = await sampler.sample(sampled);
+      if (peer !== sampled) return; // started over meanwhile: these figures are about a closed connection
+      store.set({ rtcStats: { rtt, packetLoss, sendLoss }, cameraQuality: cameras });
       if (!sameSet(speaking, store.state.speaking)) store.set({ speaking });
+      if (peer.camera.layered) {
+        const { ranks, holdingBack } = layers.update(peer.camera, uplink, performance.now());
+        peer.camera.activate(ranks);
+        sendingLess.set(holdingBack);
+      }
     } catch (err) {
       console.warn('[convene] media stats', err);
     }
@@ -155,8 +179,14 @@ export function mountMedia({ store, bus, net, config }) {
   const report = () => { if (peer?.pc.connectionState === 'connected') visibility.report(peer); };
   const visibilityTimer = setInterval(report, VISIBILITY_EVERY_MS);
   document.addEventListener('visibilitychange', report);
+  const untile = mountTileQuality({ store, grid: $('#grid') });
 
-  return { active: true, stop: () => { clearInterval(timer); clearInterval(visibilityTimer); stop(); }, restart: start };
+  return { active: true, stop: () => { clearInterval(timer); clearInterval(visibilityTimer); untile(); stop(); }, restart: start };
+}
+
+/** Does the server's `type` message have `field`? (A client newer than its server sends without it.) */
+function knows(net, type, field) {
+  return !!net.protocol.types?.get(type)?.schema?.properties?.[field];
 }
 
 function sameSet(a, b) {
@@ -190,33 +220,67 @@ function audioPlayer(store) {
 }
 
 /**
- * Which received videos are off screen, told to the server as `media.visible` when that changes.
- * A video counts as off screen after two checks in a row (a new tile is not paused before it
- * had the chance to render); a hidden tab hides them all.
+ * Which received videos are off screen, and how large the others are drawn, told to the server as
+ * `media.visible` when that changes. A video counts as off screen after two checks in a row (a new
+ * tile is not paused before it had the chance to render); a hidden tab hides them all. A size is
+ * the rendered height in device pixels, the largest where one video shows twice (stage and grid);
+ * a change under a sixth is not worth a message (the next layer is twice or half the height).
  */
-function offScreen() {
+function offScreen(withSizes) {
   let before = new Set();
-  let told = '[]';
+  let told = { hidden: '[]', sizes: {} };
   return {
     report(peer) {
-      const shown = new Set();
-      if (!document.hidden) for (const el of document.querySelectorAll('video')) if (el.srcObject && onScreen(el)) shown.add(el.srcObject);
+      const drawn = new Map(); // MediaStream -> device pixels high
+      if (!document.hidden) {
+        for (const el of document.querySelectorAll('video')) {
+          if (!el.srcObject || !onScreen(el)) continue;
+          const px = Math.round(el.getBoundingClientRect().height * devicePixelRatio);
+          drawn.set(el.srcObject, Math.max(px, drawn.get(el.srcObject) || 0));
+        }
+      }
       const off = new Set();
-      for (const [mid, info] of peer.labels) if (info.kind === 'video' && !shown.has(peer.streams.get(mid))) off.add(mid);
+      const sizes = {};
+      for (const [mid, info] of peer.labels) {
+        if (info.kind !== 'video') continue;
+        const px = drawn.get(peer.streams.get(mid));
+        if (px === undefined) off.add(mid);
+        else sizes[mid] = Math.min(MAX_SIZE_PX, Math.max(1, px));
+      }
       const hidden = [...off].filter((mid) => before.has(mid) || document.hidden).sort();
       before = off;
       const json = JSON.stringify(hidden);
-      if (json === told) return;
-      told = json;
-      peer.send('media.visible', { hidden });
+      if (json === told.hidden && (!withSizes || !sizesMoved(told.sizes, sizes))) return;
+      told = { hidden: json, sizes };
+      peer.send('media.visible', withSizes ? { hidden, sizes } : { hidden });
     },
   };
+}
+
+/** Did a video appear, go, or change its drawn height by more than a sixth? */
+export function sizesMoved(before, now) {
+  const mids = new Set([...Object.keys(before), ...Object.keys(now)]);
+  return [...mids].some((mid) => !(mid in before) || !(mid in now)
+    || Math.abs(now[mid] - before[mid]) > before[mid] / 6);
 }
 
 function onScreen(el) {
   const r = el.getBoundingClientRect();
   return r.width > 0 && r.height > 0 && r.bottom > 0 && r.right > 0 && r.top < innerHeight && r.left < innerWidth
     && !el.closest('[hidden]');
+}
+
+/** "Your connection is weak — sending less video": our uplink holds back camera layers people asked for. */
+function sendingLessNotice() {
+  const banner = h('div', { id: 'media-sending-less', class: 'banner banner-warn', role: 'status', hidden: true },
+    'Your connection is weak — sending less video. Others still see and hear you; more comes back when your connection allows.');
+  ($('#banners') || document.body).prepend(banner);
+  return {
+    set(weak) {
+      if (weak && banner.hidden) announce('Your connection is weak — sending less video.');
+      banner.hidden = !weak;
+    },
+  };
 }
 
 /** "Video paused — weak connection": shown while the server holds our incoming video back. */

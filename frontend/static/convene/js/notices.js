@@ -11,6 +11,7 @@
  */
 import { $, announce, clock, h } from './dom.js';
 import { friendly } from './errors.js';
+import { levelOf } from './media-quality.js';
 
 /** Notices shown at once; the rest fold under "N more notices". */
 const SHOWN = 1;
@@ -19,15 +20,26 @@ const EXPIRES_MS = { info: 10_000, error: 15_000 };
 /** A notice about to expire while someone points at it or has focus in it waits this long more. */
 const EXPIRY_GRACE_MS = 3_000;
 
-/** 'good' | 'fair' | 'poor' | 'offline' | 'left' | 'unknown' from connection state and round trip. */
+/**
+ * 'good' | 'fair' | 'poor' | 'offline' | 'left' | 'unknown' from connection state, the websocket's
+ * round trip and the media connection's stats (its round trip, loss of what we receive and of
+ * what we send, as the media server reports it): the worst of them.
+ */
 export function qualityOf(net, rtt, stats = null) {
   if (net === 'closed') return 'left'; // left on purpose (Leave): not a connection problem
   if (net === 'reconnecting' || net === 'refused') return 'offline';
   if (net !== 'open') return 'unknown';
-  const loss = stats?.packetLoss ?? 0;
-  if ((rtt ?? 0) > 600 || loss > 0.08) return 'poor';
-  if ((rtt ?? 0) > 250 || loss > 0.02) return 'fair';
-  return 'good';
+  return levelOf(Math.max(rtt ?? 0, stats?.rtt ?? 0), Math.max(stats?.packetLoss ?? 0, stats?.sendLoss ?? 0));
+}
+
+/** The figures behind the indicator, for its tooltip: "Round trip 40 ms; loss 0.5 % received, 0 % sent". */
+export function qualityFigures(rtt, stats) {
+  const parts = [];
+  const trip = Math.max(rtt ?? 0, stats?.rtt ?? 0);
+  if (trip) parts.push(`Round trip ${Math.round(trip)} ms`);
+  const pct = (x) => `${(100 * (x || 0)).toFixed(1)} %`;
+  if (stats) parts.push(`loss ${pct(stats.packetLoss)} received, ${pct(stats.sendLoss)} sent`);
+  return parts.join('; ');
 }
 
 const QUALITY_TEXT = {
@@ -231,7 +243,9 @@ export function mountNotices({ store, bus, net }) {
     quality.dataset.level = level;
     const rtt = s.net === 'open' && s.rtt !== undefined && s.rtt !== null ? ` (${s.rtt} ms)` : '';
     qualityText.textContent = `${QUALITY_TEXT[level]}${rtt}`;
-    quality.title = level === 'poor' ? 'Your connection is slow: video may freeze. Chat still works.' : QUALITY_TEXT[level];
+    const figures = s.net === 'open' ? qualityFigures(s.rtt, s.rtcStats) : '';
+    const summary = level === 'poor' ? 'Your connection is slow: video may freeze. Chat still works.' : QUALITY_TEXT[level];
+    quality.title = figures ? `${summary} (${figures})` : summary;
   }
 
   store.watch(['net', 'netRetryAt', 'netLastError'], renderNet);

@@ -1,8 +1,10 @@
-"""Record presence. The live presence layer calls these (from async code, wrap them in
-``channels.db.database_sync_to_async``) when someone's connection enters or leaves a space.
+"""Record attendance. The live presence layer (rooms.actions.presence) calls these when
+someone's connection enters or leaves a space (from async code, wrap them in
+``channels.db.database_sync_to_async``).
 
 Each open call starts an interval and each close call ends one, so two tabs make two
-overlapping intervals; ``reports.intervals`` counts the overlap once.
+overlapping intervals; ``reports.intervals`` counts the overlap once. Rooms write these rows;
+reports, certificates, mail and captions only read them.
 """
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.db.models import F
 
-from reports.models import Attendance
+from rooms.models import Attendance
 
 
 def attendance_opened(convening_id: int, participant_id: int, space: str, at: dt.datetime) -> int:

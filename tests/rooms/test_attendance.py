@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from reports.attendance import attendance_closed, attendance_opened, close_all_open
-from reports.models import Attendance
+from rooms.attendance import attendance_closed, attendance_opened, close_all_open
+from rooms.models import Attendance
 from tests.surveys.factories import at, make_convening, registered
 
 pytestmark = pytest.mark.django_db

@@ -1,8 +1,16 @@
-"""Attendance: one row per presence interval, written by the live presence layer."""
+"""Attendance: one row per presence interval, written as people's connections enter and leave
+spaces (rooms.attendance, called by rooms.actions.presence). It is live state that rooms owns;
+reports and certificates only read it (``convening.attendance``, ``participant.attendance``).
+
+The table came from the reports app (reports 0002 renamed ``reports_attendance`` to
+``rooms_attendance``, rooms 0005 took over the model): the rows were kept.
+"""
 from __future__ import annotations
 
 from django.db import models
 from django.db.models import F, Q
+
+__all__ = ["Attendance"]
 
 
 class Attendance(models.Model):

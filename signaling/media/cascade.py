@@ -1,0 +1,321 @@
+"""Cascading: one large space (the plenary) over several media workers.
+
+With media workers, the web side places each plenary connection on the least-loaded live
+worker (placement.py; presenters, moderators and organizers on the space's home worker), so
+the plenary's subscribers spread over the workers. Each worker that has connections in a
+large space runs the same selection as before on its own copy of the space, in which the
+people connected to other workers are ``RemotePublisher`` members (remote.py) whose
+publications are fed by this relay.
+
+Who owns which fact:
+
+* a person's membership, role and publications: the worker their connection is on. It
+  writes them to Redis (``<prefix>:media:cascade:<space>``, one field per worker) on every sync;
+  every other worker with connections in the space reads them and keeps its remote members in
+  step (a dead worker's field is ignored: its heartbeat is gone).
+* the stage: derived on every worker, by the same rule (hub.py ``_on_stage``), from those facts.
+* active speakers: every worker ranks them from the same audio levels. A large space's
+  microphones are always relayed to every worker of the space, each frame carrying the level its
+  publisher's worker last read (RFC 6464), so each worker's ``SpeakerTracker`` sees every voice.
+* what crosses: the receiving side asks. Each worker sends every other worker a lease (``L``,
+  cascade_wire.py) naming the publications it wants: all remote microphones, and the remote
+  videos some local subscriber receives now. The worker that receives a publication relays its
+  encoded frames once per worker that leases it (``Publication.relay``), as received (never
+  decoded); a lease not renewed within ``LEASE_S`` ends, so a dead worker's relays stop by
+  themselves.
+* keyframes: a remote publication's requests (already throttled to one a second by its
+  ``Publication``) go back as ``P`` datagrams and are throttled again at the original, so every
+  worker's viewers together cost the publisher at most one keyframe a second.
+
+The relay is UDP on the workers' private network (``MEDIA_RELAY_HOST``, 127.0.0.1 here); a
+worker accepts datagrams only from the relay addresses of live workers (their heartbeats).
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from . import cascade_wire as wire
+from .forwarding import Publication
+from .hub import MediaHub
+from .passthrough import EncodedFrame
+from .placement import Placement
+from .remote import RemotePublisher
+
+logger = logging.getLogger(__name__)
+SYNC_S = 0.25  # how often facts are written and read, and leases renewed
+LEASE_S = 2.0  # a relay without a renewed lease stops after this long
+RECEIVE_BUFFER = 4 * 1024 * 1024  # a keyframe burst from a few publications (capped by rmem_max)
+Address = tuple[str, int]
+
+
+class _Endpoint(asyncio.DatagramProtocol):
+    def __init__(self, cascade: Cascade) -> None:
+        self.cascade = cascade
+
+    def datagram_received(self, data: bytes, addr: Any) -> None:
+        self.cascade.received(data, (addr[0], addr[1]))
+
+    def error_received(self, exc: Exception) -> None:  # e.g. ICMP unreachable: a worker just died
+        logger.debug("cascade: %s", exc)
+
+
+class _Incoming:
+    """One remote publication on this worker: where it comes from and its reassembly."""
+
+    def __init__(self, pub: Publication, publisher: RemotePublisher, addr: Address) -> None:
+        self.pub, self.publisher, self.addr = pub, publisher, addr
+        self.assembly = wire.Assembly()
+
+
+class Cascade:
+    """This worker's end of the relay: started and closed by ``relay.MediaWorker``."""
+
+    def __init__(self, name: str, hub: MediaHub, placement: Placement, host: str) -> None:
+        self.name, self.hub, self.placement, self.host = name, hub, placement, host
+        self.server = hub.server
+        self.address = ""
+        self.transport: asyncio.DatagramTransport | None = None
+        self._task: asyncio.Task[None] | None = None
+        self.rejected = 0  # datagrams dropped: malformed, or from an address that is no live worker
+        self._workers: dict[Address, str] = {}  # live workers' relay addresses
+        self._written: set[str] = set()  # spaces whose facts this worker wrote
+        # Receiving side: remote publishers by media id, their publications by pub id.
+        self._remote: dict[str, RemotePublisher] = {}
+        self._incoming: dict[str, _Incoming] = {}
+        # Sending side: leases by address (when, pub ids); what each local publication goes to.
+        self._leases: dict[Address, tuple[float, frozenset[str]]] = {}
+        self._targets: dict[str, list[Address]] = {}
+        self._hooked: dict[str, Publication] = {}
+        self._seq: dict[str, int] = {}
+
+    async def start(self) -> str:
+        loop = asyncio.get_running_loop()
+        transport, _ = await loop.create_datagram_endpoint(lambda: _Endpoint(self), local_addr=(self.host, 0))
+        self.transport = transport
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            import socket
+
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER)
+        host, port = transport.get_extra_info("sockname")[:2]
+        self.address = f"{host}:{port}"
+        self._task = loop.create_task(self._run(), name=f"cascade:{self.name}")
+        return self.address
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self.sync()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 — Redis hiccup: the next sync catches up
+                logger.exception("cascade %s: sync failed", self.name)
+            await asyncio.sleep(SYNC_S)
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        for participant_id in list(self._remote):
+            await self._drop_remote(participant_id)
+        self._apply_leases(time.monotonic() + 2 * LEASE_S)  # every lease expired: hooks off
+        for space in self._written:
+            await self.placement.redis.hdel(self._facts_key(space), self.name)
+        if self.transport is not None:
+            self.transport.close()
+
+    # ---- one sync: facts out, facts in, leases --------------------------------------------
+    async def sync(self) -> None:
+        alive = await self.placement.alive()
+        self._workers = {_address(beat["relay"]): name for name, beat in alive.items()
+                         if name != self.name and beat.get("relay")}
+        relay_of = {name: _address(beat["relay"]) for name, beat in alive.items() if beat.get("relay")}
+        spaces = self.server.cascaded_spaces()
+        redis = self.placement.redis
+        for space, peers in spaces.items():
+            await redis.hset(self._facts_key(space), self.name, json.dumps(_facts(peers)))
+        for space in self._written - set(spaces):
+            await redis.hdel(self._facts_key(space), self.name)
+        self._written = set(spaces)
+        wanted: dict[str, tuple[dict[str, Any], str]] = {}
+        for space in spaces:
+            for worker, raw in (await redis.hgetall(self._facts_key(space))).items():
+                if worker == self.name or worker not in relay_of:
+                    continue
+                for person in json.loads(raw):
+                    wanted.setdefault(person["id"], ({**person, "space": space}, worker))
+        await self._reconcile(wanted, relay_of)
+        self._send_leases()
+        self._apply_leases(time.monotonic())
+
+    def _facts_key(self, space: str) -> str:
+        return self.placement._key(f"cascade:{space}")
+
+    async def _reconcile(self, wanted: dict[str, tuple[dict[str, Any], str]], relay_of: dict[str, Address]) -> None:
+        for participant_id in [p for p in self._remote if p not in wanted]:
+            await self._drop_remote(participant_id)
+        for participant_id, (person, worker) in wanted.items():
+            if self.server.is_local(participant_id):
+                continue  # connected here now (a reconnect racing the facts): the local one wins
+            current = self._remote.get(participant_id)
+            if current is not None and (current.worker, current.space_id) != (worker, person["space"]):
+                await self._drop_remote(participant_id)  # moved: built again below
+                current = None
+            if current is None:
+                publisher = RemotePublisher(participant_id, person["space"], person["role"], worker)
+                self._remote[participant_id] = publisher
+                self._update_pubs(publisher, person["pubs"], relay_of[worker])
+                await self.hub.add_remote(publisher)
+            elif self._update_pubs(current, person["pubs"], relay_of[worker]):
+                await self.hub.remote_changed(participant_id)
+
+    def _update_pubs(self, publisher: RemotePublisher, pubs: list[list[str]], addr: Address) -> bool:
+        """Make ``publisher``'s publications ``pubs`` ([pub_id, kind, label, mid]); True if changed."""
+        listed = {pub_id: (kind, label, mid) for pub_id, kind, label, mid in pubs}
+        changed = False
+        for mid, pub in list(publisher.publications.items()):
+            if pub.pub_id not in listed:
+                pub.close()
+                del publisher.publications[mid]
+                self._incoming.pop(pub.pub_id, None)
+                changed = True
+        held = {pub.pub_id for pub in publisher.publications.values()}
+        for pub_id, (kind, label, mid) in listed.items():
+            if pub_id in held:
+                continue
+            pub = Publication(pub_id, publisher.participant_id, kind, label, mid,
+                              send_pli=self._pli_to(pub_id, addr))
+            publisher.publications[mid] = pub
+            self._incoming[pub_id] = _Incoming(pub, publisher, addr)
+            changed = True
+        return changed
+
+    def _pli_to(self, pub_id: str, addr: Address) -> Callable[[], None]:
+        datagram = wire.pli_datagram(pub_id)
+        return lambda: self._send(datagram, addr)
+
+    async def _drop_remote(self, participant_id: str) -> None:
+        publisher = self._remote.pop(participant_id)
+        for pub in publisher.publications.values():
+            self._incoming.pop(pub.pub_id, None)
+        await self.hub.remove_remote(participant_id)
+
+    def _send_leases(self) -> None:
+        """Tell every other live worker which of its publications this one needs now."""
+        by_worker: dict[Address, list[str]] = {addr: [] for addr in self._workers}
+        for pub_id, incoming in self._incoming.items():
+            pub = incoming.pub
+            if pub.kind == "audio" or pub.subscribers:
+                by_worker.setdefault(incoming.addr, []).append(pub_id)
+        for addr, pub_ids in by_worker.items():
+            self._send(wire.lease_datagram(self.name, pub_ids), addr)
+
+    # ---- sending side: relaying local publications -----------------------------------------
+    def _apply_leases(self, now: float) -> None:
+        for addr in [a for a, (when, _) in self._leases.items() if now - when > LEASE_S]:
+            del self._leases[addr]
+        targets: dict[str, list[Address]] = {}
+        for addr, (_, pub_ids) in self._leases.items():
+            for pub_id in pub_ids:
+                targets.setdefault(pub_id, []).append(addr)
+        for pub_id in [p for p in self._hooked if p not in targets]:
+            self._hooked.pop(pub_id).relay = None
+            self._seq.pop(pub_id, None)
+        for pub_id, addrs in targets.items():
+            pub = self.server.find_publication(pub_id)
+            if pub is None or pub.closed:
+                self._hooked.pop(pub_id, None)
+                continue
+            fresh = set(addrs) - set(self._targets.get(pub_id, ()))
+            if self._hooked.get(pub_id) is not pub:
+                pub.relay = self._relay(pub)
+                self._hooked[pub_id] = pub
+            if fresh and pub.kind == "video":
+                pub.request_keyframe()  # the new worker's viewers start decoding at once
+        self._targets = targets
+
+    def _relay(self, pub: Publication) -> Callable[[EncodedFrame], None]:
+        pub_key, pub_id, audio = pub.pub_id.encode(), pub.pub_id, pub.kind == "audio"
+        levels, participant_id = self.server.audio_levels, pub.participant_id
+
+        def relay(frame: EncodedFrame) -> None:  # on the forwarding path: never raises
+            addrs = self._targets.get(pub_id)
+            if not addrs or self.transport is None:
+                return
+            seq = self._seq[pub_id] = self._seq.get(pub_id, -1) + 1
+            level = levels.get(participant_id, wire.NO_LEVEL) if audio else wire.NO_LEVEL
+            datagrams = wire.frame_datagrams(pub_key, seq, frame.data, frame.timestamp, frame.keyframe, level,
+                                             frame.clock_rate)
+            sendto = self.transport.sendto
+            for addr in addrs:
+                for datagram in datagrams:
+                    sendto(datagram, addr)
+
+        return relay
+
+    # ---- receiving side -------------------------------------------------------------------
+    def received(self, data: bytes, addr: Address) -> None:
+        if addr not in self._workers:
+            self.rejected += 1
+            return
+        try:
+            kind = data[:1]
+            if kind == wire.FRAME:
+                self._piece(wire.parse_piece(data))
+            elif kind == wire.LEASE:
+                _, pub_ids = wire.parse_lease(data)
+                self._leases[addr] = (time.monotonic(), pub_ids)
+                self._apply_leases(time.monotonic())
+            elif kind == wire.PLI:
+                pub = self.server.find_publication(wire.parse_pli(data))
+                if pub is not None:
+                    pub.request_keyframe()
+            else:
+                raise wire.BadDatagram("unknown datagram type")
+        except wire.BadDatagram as exc:
+            self.rejected += 1
+            logger.warning("cascade %s: dropped a datagram from %s: %s", self.name, addr, exc)
+        except Exception:  # noqa: BLE001 — one bad frame must not stop the relay
+            logger.exception("cascade %s: relayed frame failed", self.name)
+
+    def _piece(self, piece: wire.Piece) -> None:
+        incoming = self._incoming.get(piece.pub_id)
+        if incoming is None:
+            return  # not (or no longer) a publication this worker relays in
+        data, lost = incoming.assembly.feed(piece)
+        pub = incoming.pub
+        if lost and pub.kind == "video":
+            for slot in list(pub.subscribers):
+                slot.resync()  # a frame is missing: restart at a keyframe, never show garbage
+        if data is None:
+            return
+        if piece.level != wire.NO_LEVEL:
+            self.server.on_audio_level(incoming.publisher, piece.level)
+        pub.deliver(EncodedFrame(data, piece.timestamp, piece.keyframe, piece.clock_rate, time.monotonic()))
+
+    def _send(self, datagram: bytes, addr: Address) -> None:
+        if self.transport is not None:
+            self.transport.sendto(datagram, addr)
+
+    def stats(self) -> dict[str, Any]:
+        return {"remote_publishers": len(self._remote), "relayed_in": len(self._incoming),
+                "relayed_out": sum(len(a) for a in self._targets.values()), "rejected": self.rejected,
+                "lost_frames": sum(i.assembly.lost for i in self._incoming.values())}
+
+
+def _facts(peers: list[Any]) -> list[dict[str, Any]]:
+    """The people of one space connected here, as other workers need them."""
+    return [{"id": peer.participant_id, "role": peer.role,
+             "pubs": [[pub.pub_id, pub.kind, pub.label, pub.mid] for pub in peer.publications.values()
+                      if getattr(pub, "top", pub) is pub and not pub.closed]}
+            for peer in peers]
+
+
+def _address(text: str) -> Address:
+    host, _, port = text.rpartition(":")
+    return host, int(port)
