@@ -11,9 +11,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 venv=var/adapters-latest
 adapted='^(aiortc|aioice|pylibsrtp|daphne|twisted|autobahn)(==|\[|$)'
-tests=${ADAPTER_TESTS:-"tests/architecture/test_adapters.py tests/plenary/test_direct_write.py
-  tests/media/test_passthrough.py tests/media/test_sendpath.py tests/media/test_no_transcoding.py
-  tests/plenary/test_live_server.py"}
+tests=${ADAPTER_TESTS:-"tests/architecture/test_adapters.py tests/signaling/consumers/test_direct_write.py
+  tests/signaling/media/test_passthrough.py tests/signaling/media/test_sendpath.py tests/signaling/media/test_no_transcoding.py
+  tests/signaling/consumers/test_live_server.py"}
 rm -rf "$venv"
 "${PYTHON:-python3}" -m venv "$venv"
 grep -viE "$adapted" requirements.txt > "$venv/requirements.txt"

@@ -39,7 +39,7 @@ fi
 # Node.js and npm: `make test` runs `npm ci --prefix frontend` (axe-core for the browser tests).
 command -v npm >/dev/null || apt_install nodejs npm
 
-# espeak-ng: the automatic-captions tests speak a known script (tests/media/test_captions.py).
+# espeak-ng: the automatic-captions tests speak a known script (tests/signaling/media/test_captions.py).
 command -v espeak-ng >/dev/null || apt_install espeak-ng
 
 # nginx: the reverse-proxy config in deploy/ is checked with `nginx -t`.

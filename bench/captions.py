@@ -38,7 +38,7 @@ from signaling.media import MediaServer  # noqa: E402
 from signaling.media.captioning import CaptionService, word_error_rate  # noqa: E402
 from signaling.media.captioning.speech import SCRIPT, SpeechTrack  # noqa: E402
 from signaling.media.ice import restrict_host_addresses  # noqa: E402
-from tests.media.synthetic import DirectTransport, SyntheticParticipant  # noqa: E402
+from tests.signaling.media.synthetic import DirectTransport, SyntheticParticipant  # noqa: E402
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -53,7 +53,7 @@ from signaling.media import MediaServer  # noqa: E402
 from signaling.media.ice import restrict_host_addresses  # noqa: E402
 from signaling.media.recording.service import start as start_recording  # noqa: E402
 from bench.linesignal import LineClient, LineSignalingServer  # noqa: E402
-from tests.media.synthetic import PatternVideoTrack, SyntheticParticipant  # noqa: E402
+from tests.signaling.media.synthetic import PatternVideoTrack, SyntheticParticipant  # noqa: E402
 
 FPS = 30
 BITRATE = 500_000

@@ -2,7 +2,7 @@
 
 A publisher (640x360 VP8 at ~500 kbit/s + Opus at a browser's 32 kbit/s) and an
 unconstrained viewer on this host; the weak viewer's aiortc peer in a network namespace
-behind ``tc tbf`` (tests/media_networks/netns.py; root, ``ip`` and ``tc`` needed). Two
+behind ``tc tbf`` (tests/signaling/media/networks/netns.py; root, ``ip`` and ``tc`` needed). Two
 runs of ``--seconds`` at ``--rate`` kbit/s in the same process: the server as built
 (weak-viewer protection) and a baseline with it switched off (no pause, no resend budget,
 keyframe requests throttled as before: 0.5 s per publication, every subscriber PLI passed).
@@ -46,13 +46,13 @@ from aiortc.codecs import opus  # noqa: E402
 
 from signaling.media import MediaServer, downlink, forwarding  # noqa: E402
 from bench import plenary_workers  # noqa: E402
-from tests.media_networks import netns  # noqa: E402
-from tests.media_networks.lossy_relay import Impairment  # noqa: E402
-from tests.media_networks.lossy_scene import lossy_room  # noqa: E402
-from tests.media_networks.remote import longest_gap, window  # noqa: E402
-from tests.media_networks import scene  # noqa: E402
-from tests.media_networks.scene import weak_viewer_room  # noqa: E402
-from tests.media.synthetic import cap_layer_bitrates  # noqa: E402
+from tests.signaling.media.networks import netns  # noqa: E402
+from tests.signaling.media.networks.lossy_relay import Impairment  # noqa: E402
+from tests.signaling.media.networks.lossy_scene import lossy_room  # noqa: E402
+from tests.signaling.media.networks.remote import longest_gap, window  # noqa: E402
+from tests.signaling.media.networks import scene  # noqa: E402
+from tests.signaling.media.networks.scene import weak_viewer_room  # noqa: E402
+from tests.signaling.media.synthetic import cap_layer_bitrates  # noqa: E402
 
 TAG = 11
 _opus_init = opus.OpusEncoder.__init__
@@ -233,7 +233,7 @@ async def video_loss_pct(server: MediaServer, participant_id: str) -> float | No
 
 async def lossy_fps_ratio(seconds: float, resend: bool) -> float | None:
     """Intact frames a viewer decoded / frames the publisher sent, through 5 % random loss both
-    ways (tests/media_networks/lossy_relay.py); ``resend=False``: NACKs never answered."""
+    ways (tests/signaling/media/networks/lossy_relay.py); ``resend=False``: NACKs never answered."""
     allow = downlink.RetransmitBudget.allow
     if not resend:
         downlink.RetransmitBudget.allow = lambda self, *a, **k: False  # type: ignore[method-assign]

@@ -42,7 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from signaling.media.ice import restrict_host_addresses  # noqa: E402
 from signaling.media.signals import SignalOut  # noqa: E402
-from tests.media.synthetic import PatternVideoTrack, SyntheticParticipant, ToneAudioTrack  # noqa: E402
+from tests.signaling.media.synthetic import PatternVideoTrack, SyntheticParticipant, ToneAudioTrack  # noqa: E402
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 SPACE = "bench-plenary"

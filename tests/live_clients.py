@@ -1,7 +1,7 @@
 """Websocket clients for live tests (re-exported by tests/live.py, which documents the API).
 
 ``Expecting`` is the shared ``expect`` logic; ``WsClient`` talks to a real daphne server.
-tests/plenary/helpers.py has the same API over channels' WebsocketCommunicator.
+tests/signaling/consumers/helpers.py has the same API over channels' WebsocketCommunicator.
 """
 from __future__ import annotations
 

@@ -1,9 +1,9 @@
 """Pure decisions about polls: what a poll and a vote may hold, and how votes add up.
 
-No database, no Django: tested directly (tests/polls/test_rules.py, with hypothesis).
+No database, no Django: tested directly (tests/platform/polls/test_rules.py, with hypothesis).
 The protocol (signaling/protocol/polls.py) repeats the limits for its JSON Schema; the
 protocol does not import Django apps and this app does not import the protocol, so
-tests/polls/test_rules.py checks that the two agree.
+tests/platform/polls/test_rules.py checks that the two agree.
 """
 from __future__ import annotations
 

@@ -20,7 +20,7 @@ here is linear (the clash check is a sweep over two sorted lists).
 
 frontend/static/convene/js/notes-merge.js is the same algorithm, step for step and
 with the same budget, so the browser and the server agree on every merge
-(tests/breakouts/test_notes_merge.py runs both on the same inputs).
+(tests/rooms/breakouts/test_notes_merge.py runs both on the same inputs).
 """
 from __future__ import annotations
 

@@ -212,7 +212,7 @@ def printable(text: str) -> str:
 
 
 # Every string field of a client message is ``Annotated[str, <constraints>, WHOLE_UNICODE]``
-# (constraints first: pydantic strips, then counts; tests/plenary/test_strict_schema.py checks
+# (constraints first: pydantic strips, then counts; tests/signaling/consumers/test_strict_schema.py checks
 # that no client field is a bare str).
 WHOLE_UNICODE = AfterValidator(whole_unicode)
 Text = Annotated[str, WHOLE_UNICODE]

@@ -19,7 +19,7 @@ from signaling.protocol.base import WHOLE_UNICODE, ClientMessage, Id, ServerMess
 from signaling.protocol.shapes import Person
 
 FAMILY = "polls"
-# polls.rules repeats these (the protocol does not import Django apps; tests/polls checks they agree).
+# polls.rules repeats these (the protocol does not import Django apps; tests/platform/polls checks they agree).
 QUESTION_MAX_CHARS = 300
 OPTION_MAX_CHARS = 120
 MAX_OPTIONS = 10

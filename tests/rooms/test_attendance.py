@@ -4,7 +4,7 @@ import pytest
 
 from rooms.attendance import attendance_closed, attendance_opened, close_all_open
 from rooms.models import Attendance
-from tests.surveys.factories import at, make_convening, registered
+from tests.platform.surveys.factories import at, make_convening, registered
 
 pytestmark = pytest.mark.django_db
 

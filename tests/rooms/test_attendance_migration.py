@@ -15,7 +15,7 @@ from django.db.migrations.executor import MigrationExecutor
 
 from rooms.attendance import attendance_closed
 from rooms.models import Attendance
-from tests.surveys.factories import at, make_convening, registered
+from tests.platform.surveys.factories import at, make_convening, registered
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

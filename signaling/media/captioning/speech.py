@@ -1,6 +1,6 @@
 """A known script, spoken by Debian's ``espeak-ng``, published like a microphone.
 
-Used by tests/media/test_captions.py and bench/captions.py to measure automatic captions
+Used by tests/signaling/media/test_captions.py and bench/captions.py to measure automatic captions
 end to end (word error rate, delay) with real speech instead of a recording in the repo.
 """
 from __future__ import annotations

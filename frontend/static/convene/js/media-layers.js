@@ -6,7 +6,7 @@
  * (`media.layers`); our own uplink may cap them further (`UplinkGuard`).
  *
  * The decisions here are plain functions and small classes without I/O (tested in the browser
- * by tests/browser/test_media_layers.py); `CameraLayers` applies them to the transceivers.
+ * by tests/frontend/test_media_layers.py); `CameraLayers` applies them to the transceivers.
  */
 
 /** The highest layer we send (a 1080p camera is sent at 720p: more costs everyone, helps few). */

@@ -8,7 +8,7 @@
  * trimming the common start and end, and spends at most DIFF_BUDGET steps; past it,
  * line i is compared with line i when the line counts match, else the changed middle
  * is one block. A coarser diff only makes clashes likelier, never loses a line.
- * tests/breakouts/test_notes_merge.py runs this file and the server's on the same inputs.
+ * tests/rooms/breakouts/test_notes_merge.py runs this file and the server's on the same inputs.
  */
 
 /** Steps (line comparisons, diagonals tried) one diff may take: the same as the server's. */

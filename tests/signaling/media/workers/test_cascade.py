@@ -1,0 +1,222 @@
+"""One plenary over two media workers (signaling/media/cascade.py).
+
+The relay's wire format and reassembly directly (any frame sizes, any lost piece: a frame
+comes out whole or is reported lost, never corrupt); then the real thing: two
+``manage.py media_worker`` processes, a web worker, aiortc people over the websocket. The
+presenter lands on the plenary's home worker, the viewers spread over both; each decodes the
+presenter's camera (the viewer on the other worker through the relay). Killing the other
+worker (SIGKILL: no goodbye) moves its viewer to the survivor within seconds, where it decodes
+again, while the survivor's own viewer never stopped.
+"""
+from __future__ import annotations
+
+import asyncio
+import secrets
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from signaling.media import cascade_wire as wire
+from signaling.media.cascade import Cascade
+from signaling.media.hub import MediaHub
+from signaling.media.placement import Placement
+from signaling.media.server import MediaServer
+from signaling.media.spaces import PLENARY
+from tests import live
+from tests.live import LiveDatabase, join_tokens, manage
+from tests.live_clients import password_rows
+from tests.services import TEST_REDIS_URL
+from tests.signaling.media.synthetic import DirectTransport, PatternVideoTrack, SyntheticParticipant, ToneAudioTrack
+
+from .conftest import BREAKOUT_SESSION, MakePerson, MediaSite, serving
+from .test_workers import MediaWorkerProcess, restart
+
+WORKERS = ("media-a", "media-b")
+TAG = 83
+
+
+# ---- the wire (pure) ---------------------------------------------------------------------------
+
+def _pieces(seq: int, data: bytes, keyframe: bool = False) -> list[wire.Piece]:
+    return [wire.parse_piece(d) for d in wire.frame_datagrams(b"7:ab/1", seq, data, 90_000 + seq, keyframe, 40, 90_000)]
+
+
+@given(st.lists(st.binary(max_size=5000), min_size=1, max_size=8))
+def test_frames_cross_whole_and_in_order(frames: list[bytes]) -> None:
+    assembly = wire.Assembly()
+    out = []
+    for seq, data in enumerate(frames):
+        for piece in _pieces(seq, data, keyframe=seq == 0):
+            frame, lost = assembly.feed(piece)
+            assert not lost
+            if frame is not None:
+                out.append(frame)
+    assert out == frames
+    first = _pieces(0, frames[0], keyframe=True)[0]
+    assert (first.pub_id, first.keyframe, first.level, first.timestamp) == ("7:ab/1", True, 40, 90_000)
+
+
+@given(st.lists(st.binary(min_size=1, max_size=4000), min_size=3, max_size=8), st.data())
+def test_a_lost_piece_loses_its_frame_and_says_so(frames: list[bytes], data: st.DataObject) -> None:
+    # Not the last (the next frame reveals the loss), nor the first (before it nothing was expected).
+    victim = data.draw(st.integers(1, len(frames) - 2))
+    datagrams = [(seq, p) for seq, frame in enumerate(frames) for p in _pieces(seq, frame)]
+    pieces = [p for seq, p in datagrams if seq == victim]
+    dropped = data.draw(st.sampled_from(pieces))
+    assembly, out, losses = wire.Assembly(), [], 0
+    for _, piece in datagrams:
+        if piece is dropped:
+            continue
+        frame, lost = assembly.feed(piece)
+        losses += lost
+        if frame is not None:
+            out.append(frame)
+    assert losses == 1 and out == [f for seq, f in enumerate(frames) if seq != victim]
+
+
+@pytest.mark.parametrize("junk", [b"", b"F", b"Fxxxxxxxxxxxxxxxxxxxxxxxxxxxx", b"L{", b'L{"worker": 1, "pubs": []}',
+                                  b"L" + b" " * 70_000, b"P", b"P\xff\xfe"])
+def test_junk_datagrams_are_refused_cleanly(junk: bytes) -> None:
+    parse = {b"F": wire.parse_piece, b"L": wire.parse_lease, b"P": wire.parse_pli}.get(junk[:1], wire.parse_piece)
+    with pytest.raises(wire.BadDatagram):
+        parse(junk)
+
+
+def test_leases_and_keyframe_requests_round_trip() -> None:
+    assert wire.parse_lease(wire.lease_datagram("media-b", ["2:x/0", "1:y/1"])) == ("media-b", frozenset({"1:y/1", "2:x/0"}))
+    assert wire.parse_pli(wire.pli_datagram("1:y/1")) == "1:y/1"
+
+
+# ---- two workers' relays in one process: the speaker ranking crosses -------------------------
+
+@pytest.mark.redis
+@pytest.mark.asyncio
+@pytest.mark.timeout(60)
+async def test_a_speaker_on_one_worker_is_an_active_speaker_on_the_other() -> None:
+    """Active speakers are derived on every worker from the relayed levels: a speaker connected to
+    worker a is ranked by worker b, whose viewer receives their microphone."""
+    prefix = f"convene-cascade-unit-{secrets.token_hex(4)}"
+    ends: list[tuple[MediaHub, Cascade, Placement]] = []
+    people: list[SyntheticParticipant] = []
+
+    async def beat() -> None:  # what MediaWorker's heartbeat does
+        while True:
+            for hub, cascade, placement in ends:
+                await placement.beat(cascade.name, hub.stats(), relay=cascade.address)
+            await asyncio.sleep(1.0)
+
+    beating = None
+    try:
+        for name in ("a", "b"):
+            hub = MediaHub(MediaServer(host_addresses=["127.0.0.1"]))
+            placement = Placement(TEST_REDIS_URL, prefix)
+            cascade = Cascade(name, hub, placement, "127.0.0.1")
+            await cascade.start()
+            ends.append((hub, cascade, placement))
+        beating = asyncio.create_task(beat())
+        (a, _, _), (b, relay_b, _) = ends
+        speaker = SyntheticParticipant("7:speaker", DirectTransport(a.server), decode=False)
+        speaker.publish("microphone", ToneAudioTrack(500.0))
+        viewer = SyntheticParticipant("8:viewer", DirectTransport(b.server), decode=False)
+        people += [speaker, viewer]
+        await speaker.join(PLENARY)
+        await viewer.join(PLENARY)
+        async with asyncio.timeout(15):
+            while "7:speaker" not in b.server.space_voices(PLENARY)[1] or not viewer.mids_of("7:speaker", "microphone"):
+                await asyncio.sleep(0.1)
+        assert relay_b.stats()["lost_frames"] == 0
+    finally:
+        if beating is not None:
+            beating.cancel()
+        for participant in people:
+            await participant.close(leave=False)
+        for hub, cascade, placement in ends:
+            await cascade.close()
+            await hub.close()
+            await placement.retire(cascade.name)
+            await placement.close()
+
+
+# ---- two workers, one plenary (real processes) ----------------------------------------------
+
+@pytest.fixture(scope="module")
+def cascade_site(live_template: LiveDatabase) -> Iterator[tuple[MediaSite, list[MediaWorkerProcess]]]:
+    env = {"REDIS_URL": TEST_REDIS_URL, "CHANNEL_PREFIX": f"convene-cascade-{secrets.token_hex(4)}",
+           "MEDIA_WORKERS": "true", "MEDIA_RELAY_HOST": "127.0.0.1"}
+    for database in live.live_db_fixture(live_template):
+        rows = join_tokens(database.url, limit=1000) + password_rows(database.url)
+        session_id = int(manage(database.url, "shell", "-v0", "-c", BREAKOUT_SESSION).split()[-1])
+        workers = [MediaWorkerProcess(database.url, name, env) for name in WORKERS]
+        try:
+            for worker in workers:
+                worker.start()
+            with serving(database.url, env) as server:
+                deadline = time.monotonic() + 30
+                while any(w.check().returncode for w in workers):
+                    assert time.monotonic() < deadline, "media workers did not start"
+                    time.sleep(0.5)
+                yield MediaSite(server, database.url, rows, session_id), workers
+        finally:
+            for worker in workers:
+                worker.stop()
+
+
+async def stats(worker: MediaWorkerProcess) -> dict[str, Any]:
+    """The worker's counters in its latest heartbeat (read from Redis)."""
+    placement = Placement(TEST_REDIS_URL, worker.env["CHANNEL_PREFIX"])
+    try:
+        beat = await placement.heartbeat(worker.name)
+    finally:
+        await placement.close()
+    assert beat is not None
+    return dict(beat["stats"])
+
+
+async def until(worker: MediaWorkerProcess, condition: Callable[[dict[str, Any]], bool], timeout: float = 6) -> None:
+    async with asyncio.timeout(timeout):  # heartbeats come every second
+        while not condition(await stats(worker)):
+            await asyncio.sleep(0.2)
+
+
+def plenary_peers(counters: dict[str, Any]) -> int:
+    return sum(n for key, n in counters["space_peers"].items() if key.endswith("plenary"))
+
+
+@pytest.mark.live
+@pytest.mark.redis
+@pytest.mark.asyncio
+@pytest.mark.timeout(150)  # the site's setup included; the test itself takes ~15 s
+async def test_a_plenary_over_two_workers_survives_losing_one(cascade_site, people: MakePerson) -> None:  # noqa: ANN001
+    site, workers = cascade_site
+    presenter = await people("presenter", site=site)
+    near, far = await people(site=site), await people(site=site)
+    presenter.media.publish("camera", PatternVideoTrack(TAG))
+    presenter.media.publish("microphone", ToneAudioTrack(330.0))
+    await presenter.media.join("plenary")  # the plenary's home: media-a (the stage is placed there)
+    await far.media.join("plenary")  # the fewest plenary connections: media-b
+    await near.media.join("plenary")  # a tie: the home worker
+    await until(workers[1], lambda c: plenary_peers(c) == 1)  # the far viewer
+
+    # Both decode the presenter: the far viewer through the relay.
+    for viewer in (near, far):
+        await viewer.media.wait_video(TAG, timeout=15)
+    assert far.media.mids_of(presenter.tag, "microphone"), "the presenter's microphone crossed too"
+    await until(workers[0], lambda c: c["cascade"]["relayed_out"] == 2)  # camera and microphone, once each
+
+    # media-b dies without a word: its viewer is told to reconnect, lands on media-a, decodes again.
+    killed = time.monotonic()
+    assert workers[1].process is not None
+    workers[1].process.kill()
+    await far.ws.expect("media.reconnect", lambda m: m["reason"] == "worker_lost", timeout=10)
+    told = time.monotonic() - killed
+    fresh = await restart(far)
+    decoded = await fresh.wait_video(TAG, timeout=10, since=killed) - killed
+    print(f"\nworker killed -> media.reconnect {told * 1000:.0f} ms, -> first decoded frame {decoded * 1000:.0f} ms")
+    assert told < 5.0
+    await near.media.wait_video(TAG, timeout=5, since=time.monotonic())  # the survivor's viewer never stopped
+    # The relay healed: nothing goes to the dead worker any more, nobody there is a member here.
+    await until(workers[0], lambda c: c["cascade"]["relayed_out"] == 0 and c["cascade"]["remote_publishers"] == 0)

@@ -1,3 +1,0 @@
-"""The control tower over the real websocket and real aiortc peers: the media tests' daphne
-site and synthetic participants (tests/signaling_media/conftest.py), shared here."""
-from tests.signaling_media.conftest import media_site, people  # noqa: F401 — fixtures
