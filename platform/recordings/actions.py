@@ -12,8 +12,8 @@ from pathlib import Path
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from convenings.agenda import session_at
 from captions.models import CaptionLine
+from convenings.agenda import session_at
 from recordings.models import Recording, RecordingPolicy, State
 from recordings.storage import spool_dir
 from signaling.protocol import PLENARY

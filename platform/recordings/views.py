@@ -11,11 +11,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from captions.transcripts import space_names
+from convenings.access import deny, organizes, viewer_for
 from convenings.models import Convening
 from recordings import actions
 from recordings.models import Recording, State
 from recordings.storage import recording_storage
-from convenings.access import deny, organizes, viewer_for
 
 CLOSED = "Recordings are for the convening's organizers."
 

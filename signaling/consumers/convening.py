@@ -33,10 +33,17 @@ from signaling.consumers.connection import Connection
 from signaling.consumers.direct_write import Frame, writer_for
 from signaling.consumers.fanout import Member, hub_for
 from signaling.consumers.handlers import db, dispatch
-from signaling.consumers.welcome import arrive, convening_ref, identity, space_entered
 from signaling.consumers.transport import fail_cleanly
+from signaling.consumers.welcome import arrive, convening_ref, identity, space_entered
 from signaling.protocol import (
-    ClientMessage, Error, ErrorCode, ProtocolError, ServerMessage, current_limits, error_reply, parse_client_message,
+    ClientMessage,
+    Error,
+    ErrorCode,
+    ProtocolError,
+    ServerMessage,
+    current_limits,
+    error_reply,
+    parse_client_message,
 )
 from signaling.protocol.base import Ack, CloseCode
 from signaling.protocol.internal import DELIVER_EVENT, parse

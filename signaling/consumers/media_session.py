@@ -23,19 +23,29 @@ from typing import Any
 
 from convenings.permissions import Action
 from rooms.actions.publish import space_group
+from signaling.consumers import media_failover
 from signaling.consumers.connection import Connection
 from signaling.media import errors, sdp_guard
 from signaling.media.errors import MediaError
 from signaling.media.hub import new_media_id, roster_id
-from signaling.consumers import media_failover
 from signaling.media.relay import Backend, RemoteBackend, backend_for, resolve_call
 from signaling.media.signals import SignalOut, TrackInfo
 from signaling.protocol import PLENARY, Error, ErrorCode, ProtocolError
 from signaling.protocol.internal import parse
 from signaling.protocol.internal.media import MEDIA_EVENTS, AllowScreen, Result, Signal
 from signaling.protocol.media import (
-    MediaAnswer, MediaIce, MediaOffer, MediaReconnect, MediaScreenAllowed, MediaServerAnswer,
-    MediaLayers, MediaServerOffer, MediaTracks, MediaVideoPaused, MediaVisible, TrackOut,
+    MediaAnswer,
+    MediaIce,
+    MediaLayers,
+    MediaOffer,
+    MediaReconnect,
+    MediaScreenAllowed,
+    MediaServerAnswer,
+    MediaServerOffer,
+    MediaTracks,
+    MediaVideoPaused,
+    MediaVisible,
+    TrackOut,
 )
 
 logger = logging.getLogger("convene.media")

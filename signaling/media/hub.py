@@ -311,4 +311,4 @@ def _close_on_shutdown(hub: MediaHub) -> None:
     def close() -> defer.Deferred[None]:
         return defer.Deferred.fromFuture(asyncio.ensure_future(hub.close()))
 
-    reactor.addSystemEventTrigger("before", "shutdown", close)  # type: ignore[attr-defined]
+    reactor.addSystemEventTrigger("before", "shutdown", close)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 import aioice.ice
 
@@ -22,7 +22,7 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_HOST_ADDRESSES: tuple[str, ...] = ("127.0.0.1",)
 
-_ORIGINAL: Callable[[bool, bool], list[str]] = aioice.ice.get_host_addresses
+_ORIGINAL = aioice.ice.get_host_addresses
 
 
 def restrict_host_addresses(addresses: Sequence[str] | None = DEFAULT_HOST_ADDRESSES) -> None:

@@ -180,7 +180,7 @@ class ReceiverTap:
         return self._queue.ended
 
     async def _receive(self, parameters: RTCRtpReceiveParameters) -> None:
-        self._rtx_payload_types = frozenset(c.payloadType for c in parameters.codecs if is_rtx(c))
+        self._rtx_payload_types = frozenset(c.payloadType for c in parameters.codecs if is_rtx(c) and c.payloadType is not None)
         for encoding in parameters.encodings:
             self.media_ssrc = encoding.ssrc
         await self._orig_receive(parameters)

@@ -41,8 +41,8 @@ from .errors import MediaError
 from .forwarding import Publication
 from .ice import Network, PeerCandidates
 from .passthrough import EncodedFrame, ReceiverTap
-from .slots import SlotSet
 from .signals import SignalKind, SignalOut, TrackInfo
+from .slots import SlotSet
 from .tasks import TaskRegistry
 
 logger = logging.getLogger(__name__)

@@ -75,7 +75,7 @@ class Placement:
         alive = await self.alive()
         if not alive:
             return None
-        current = await self.redis.hget(self._key("placement"), space_key)
+        current: str | None = await self.redis.hget(self._key("placement"), space_key)
         if current in alive:
             return current
         load = Counter(v for v in (await self.redis.hvals(self._key("placement"))) if v in alive)

@@ -34,8 +34,8 @@ from typing import Any, Protocol
 from channels.layers import BaseChannelLayer, get_channel_layer
 
 from signaling import adapters
-from signaling.protocol.internal import parse
 from signaling.protocol.internal import media as rpc
+from signaling.protocol.internal import parse
 
 from . import errors
 from .cascade import Cascade

@@ -35,7 +35,7 @@ async def create_offer(pc: RTCPeerConnection) -> RTCSessionDescription:
     offer = await pc.createOffer()  # resets every transceiver's _codecs and _headerExtensions
     if not settled:
         return offer
-    used = {c.payloadType for codecs, _ in settled.values() for c in codecs}
+    used = {c.payloadType for codecs, _ in settled.values() for c in codecs if c.payloadType is not None}
     templates = {kind: _template(settled, kind) for kind in ("audio", "video")}
     ids = {ext.uri: ext.id for _, extensions in settled.values() for ext in extensions}
     description = SessionDescription.parse(offer.sdp)
@@ -63,14 +63,15 @@ def _template(settled: dict[RTCRtpTransceiver, Settled], kind: str) -> list[RTCR
 def _unused(codecs: list[RTCRtpCodecParameters], used: set[int]) -> list[RTCRtpCodecParameters]:
     """aiortc's default codecs, moved off payload types the session gives other codecs."""
     free = (pt for pt in range(96, 128) if pt not in used)
-    moved = {c.payloadType: next(free) for c in codecs if c.payloadType in used}
+    moved: dict[int | str | None, int] = {c.payloadType: next(free) for c in codecs if c.payloadType in used}
     result = []
     for codec in copy.deepcopy(codecs):
         codec.payloadType = moved.get(codec.payloadType, codec.payloadType)
         if "apt" in codec.parameters:
-            codec.parameters["apt"] = moved.get(codec.parameters["apt"], codec.parameters["apt"])  # type: ignore[index]
+            apt = codec.parameters["apt"]
+            codec.parameters["apt"] = moved.get(apt, apt)
         result.append(codec)
-    used.update(c.payloadType for c in result)
+    used.update(c.payloadType for c in result if c.payloadType is not None)
     return result
 
 

@@ -190,5 +190,5 @@ def drop_candidates(sdp: str, allowed: Callable[[str], bool]) -> str:
 def _allowed_line(line: str, allowed: Callable[[str], bool]) -> bool:
     try:
         return allowed(candidate_from_sdp(line.removeprefix(CANDIDATE_LINE)).ip)
-    except Exception:  # aiortc's parser asserts/raises on anything unexpected
+    except Exception:  # noqa: BLE001 — aiortc's parser asserts/raises on anything unexpected
         return False

@@ -64,7 +64,6 @@ from typing import Any
 
 import aioice
 import aioice.ice
-from pylibsrtp import Session
 from aiortc import RTCRtpSender
 from aiortc.codecs import is_rtx
 from aiortc.rtcdtlstransport import RTCDtlsTransport, State
@@ -72,6 +71,7 @@ from aiortc.rtcicetransport import RTCIceTransport
 from aiortc.rtcrtpparameters import RTCRtpSendParameters
 from aiortc.rtcrtpsender import random_sequence_number
 from aiortc.rtp import RTP_HISTORY_SIZE
+from pylibsrtp import Session
 
 from .downlink import RetransmitBudget
 from .passthrough import VP8_PACKET_MAX, EncodedFrame
@@ -125,10 +125,11 @@ class FastSender:
         self.mime_type = codec.mimeType.lower()
         self._sender = sender
         self.on_packed = on_packed  # the stats sink (the lane reports its members' frames there too)
-        self._payload_type = codec.payloadType
+        assert codec.payloadType is not None  # a negotiated codec always has one
+        self._payload_type: int = codec.payloadType
         self._ssrc: int = sender._ssrc
         self._rtx_ssrc: int = sender._rtx_ssrc
-        self._rtx_payload_type = next(
+        self._rtx_payload_type: int | None = next(
             (c.payloadType for c in parameters.codecs if is_rtx(c) and c.parameters.get("apt") == codec.payloadType),
             None,
         )
@@ -362,7 +363,7 @@ class FastSender:
         if wire is None:
             return False
         if self._rtx_payload_type is not None:
-            packet = self._wrap_rtx(packet)
+            packet = self._wrap_rtx(packet, self._rtx_payload_type)
         wire.transport.sendto(wire.protect(packet), wire.addr)
         self.retransmissions += 1
         return True
@@ -387,7 +388,7 @@ class FastSender:
             sent += len(packet)
         return sent
 
-    def _wrap_rtx(self, packet: bytes) -> bytes:
+    def _wrap_rtx(self, packet: bytes, rtx_payload_type: int) -> bytes:
         # RFC 4588: RTX payload type, sequence number and SSRC; the original
         # sequence number leads the payload; extensions kept (as aiortc's wrap_rtx).
         header_len = 12
@@ -397,7 +398,7 @@ class FastSender:
         self._rtx_seq = (seq + 1) & 0xFFFF
         return b"".join(
             (
-                _HEADER.pack(packet[0], (packet[1] & 0x80) | self._rtx_payload_type, seq),
+                _HEADER.pack(packet[0], (packet[1] & 0x80) | rtx_payload_type, seq),
                 packet[4:8],
                 self._rtx_ssrc.to_bytes(4, "big"),
                 packet[12:header_len],

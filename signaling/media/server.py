@@ -11,18 +11,19 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 from aiortc import RTCBundlePolicy, RTCConfiguration, RTCIceServer
 
 from . import errors
 from .captioning import CaptionService
-from .recording import RecordingService
 from .errors import MediaError
 from .forwarding import Publication
 from .ice import DEFAULT_HOST_ADDRESSES, LOOPBACK_PEER_NETWORKS, parse_networks, restrict_host_addresses
-from .peer import Peer
-from .remote import RemotePublisher
 from .layers import check_layers
+from .peer import Peer
+from .recording import RecordingService
+from .remote import RemotePublisher
 from .sdp_guard import check_labels
 from .selection import PubRef, select_publications
 from .signals import SignalOut
@@ -39,7 +40,7 @@ class MediaServer:
     def __init__(
         self,
         *,
-        ice_servers: list[dict] | Callable[[], list[dict]] | None = None,
+        ice_servers: list[dict[str, Any]] | Callable[[], list[dict[str, Any]]] | None = None,
         host_addresses: list[str] | None = None,
         peer_networks: Sequence[str] = LOOPBACK_PEER_NETWORKS,
         max_tracks_per_peer: int = 3,
@@ -173,7 +174,7 @@ class MediaServer:
     async def handle_answer(self, participant_id: str, sdp: str) -> None:
         await self._peer(participant_id).handle_answer(sdp)
 
-    async def add_ice_candidate(self, participant_id: str, candidate: dict | None) -> None:
+    async def add_ice_candidate(self, participant_id: str, candidate: dict[str, Any] | None) -> None:
         if candidate is not None and not isinstance(candidate, dict):
             raise MediaError(errors.BAD_CANDIDATE, "candidate must be an object or null")
         await self._peer(participant_id).add_ice_candidate(candidate)
@@ -381,7 +382,7 @@ class MediaServer:
     def reset_latency(self) -> None:
         self._stats.reset_latency()
 
-    def stats(self) -> dict:
+    def stats(self) -> dict[str, Any]:
         peers = list(self._peers.values())
         return {
             "spaces": len(self._spaces),
@@ -413,11 +414,11 @@ def _check_id(value: object, name: str) -> None:
         raise MediaError(errors.BAD_REQUEST, f"{name} must be a non-empty string (<= {MAX_ID_LENGTH})")
 
 
-def _configuration(ice_servers: list[dict]) -> RTCConfiguration:
+def _configuration(ice_servers: list[dict[str, Any]]) -> RTCConfiguration:
     return RTCConfiguration(iceServers=_ice_servers(ice_servers), bundlePolicy=RTCBundlePolicy.MAX_BUNDLE)
 
 
-def _ice_servers(servers: list[dict]) -> list[RTCIceServer]:
+def _ice_servers(servers: list[dict[str, Any]]) -> list[RTCIceServer]:
     result = []
     for server in servers:
         if not isinstance(server, dict) or "urls" not in server:

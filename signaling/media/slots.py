@@ -9,7 +9,7 @@ their m-line: a later subscription reuses it without renegotiating.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,10 +47,10 @@ class SlotSet:
         """Point slots at ``desired``; returns (sdp changed, assignment changed)."""
         wanted = {p.pub_id for p in desired}
         assign_changed = sdp_changed = False
-        for slot in self.slots:
-            source = slot.track.source
+        for used in self.slots:
+            source = used.track.source
             if source is not None and (source.pub_id not in wanted or source.closed):
-                slot.track.detach()
+                used.track.detach()
                 assign_changed = True
         held = {s.track.source.pub_id: s.track for s in self.slots if s.track.source is not None}
         for priority, pub in enumerate(desired):  # in display order: the stage first
@@ -126,5 +126,5 @@ class SlotSet:
     def __len__(self) -> int:
         return len(self.slots)
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[Slot]:
         return iter(self.slots)

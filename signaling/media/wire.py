@@ -18,7 +18,7 @@ import struct
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import pylibsrtp
 from pylibsrtp import Session
@@ -27,7 +27,9 @@ from pylibsrtp._binding import ffi, lib
 logger = logging.getLogger(__name__)
 
 try:
-    from ._wire import Stream, fan_out, send_frame
+    from ._wire import Stream as Stream
+    from ._wire import fan_out as fan_out
+    from ._wire import send_frame as send_frame
 except ImportError:  # no C compiler at setup: correct, only slower
     Stream = fan_out = send_frame = None
     logger.warning("signaling.media._wire is not built (make setup builds it): media uses the slower Python send path")
@@ -87,7 +89,7 @@ def _protector(session: Session) -> Protect:
         status = srtp_protect(srtp, cdata, length)
         if status != ok:
             raise pylibsrtp.Error(pylibsrtp.ERRORS[status])
-        return buffer[0 : length[0]]
+        return cast(bytes, buffer[0 : length[0]])  # cffi's buffer slice is bytes
 
     protect.session = session  # type: ignore[attr-defined]  # keeps the C session alive
     return protect

@@ -16,8 +16,21 @@ from typing import Any
 from pydantic import ValidationError
 
 from signaling.protocol.base import (
-    CLIENT_TYPES, DEFAULT_LIMITS, PLENARY, PROTOCOL_VERSION, SERVER_TYPES, ClientMessage, Error,
-    ErrorCode, Limits, Message, ProtocolError, ServerMessage, current_limits, printable, register,
+    CLIENT_TYPES,
+    DEFAULT_LIMITS,
+    PLENARY,
+    PROTOCOL_VERSION,
+    SERVER_TYPES,
+    ClientMessage,
+    Error,
+    ErrorCode,
+    Limits,
+    Message,
+    ProtocolError,
+    ServerMessage,
+    current_limits,
+    printable,
+    register,
     whole_unicode,
 )
 

@@ -10,7 +10,10 @@ from rooms.actions import breakout_rounds
 from signaling.consumers.connection import Connection
 from signaling.consumers.handlers import db, handles
 from signaling.protocol.breakout_rounds import (
-    BreakoutRoundsNext, BreakoutRoundsSet, BreakoutRoundsStart, BreakoutRoundsStop,
+    BreakoutRoundsNext,
+    BreakoutRoundsSet,
+    BreakoutRoundsStart,
+    BreakoutRoundsStop,
 )
 
 WHAT = "run rounds of breakout rooms"

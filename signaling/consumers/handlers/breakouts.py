@@ -17,14 +17,23 @@ from rooms.models import PLENARY
 from rooms.planning import PlanOptions
 from signaling.consumers.connection import Connection
 from signaling.consumers.handlers import db, handles
-from signaling.protocol import Error, ErrorCode, ProtocolError
-from signaling.protocol.breakout_rooms import BreakoutBroadcast
-from signaling.protocol.breakout_controls import (
-    BreakoutChoose, BreakoutClose, BreakoutMode, BreakoutMove, BreakoutOpen, BreakoutRecall, BreakoutReopen,
-    BreakoutReturn, BreakoutSwap, BreakoutTimer, BreakoutVisit,
-)
-from signaling.protocol.breakouts import BreakoutPlan, BreakoutPlanEdit, BreakoutPlanGet, BreakoutResync
 from signaling.consumers.welcome import breakout_state
+from signaling.protocol import Error, ErrorCode, ProtocolError
+from signaling.protocol.breakout_controls import (
+    BreakoutChoose,
+    BreakoutClose,
+    BreakoutMode,
+    BreakoutMove,
+    BreakoutOpen,
+    BreakoutRecall,
+    BreakoutReopen,
+    BreakoutReturn,
+    BreakoutSwap,
+    BreakoutTimer,
+    BreakoutVisit,
+)
+from signaling.protocol.breakout_rooms import BreakoutBroadcast
+from signaling.protocol.breakouts import BreakoutPlan, BreakoutPlanEdit, BreakoutPlanGet, BreakoutResync
 
 # ---- planning -----------------------------------------------------------------------------
 

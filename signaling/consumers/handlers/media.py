@@ -24,7 +24,13 @@ from signaling.protocol import ErrorCode, ProtocolError
 from signaling.protocol.base import Ack
 from signaling.protocol.internal.media import AllowScreen
 from signaling.protocol.media import (
-    MediaAllowScreen, MediaAnswer, MediaDiagnose, MediaDiagnostics, MediaIce, MediaLeave, MediaOffer,
+    MediaAllowScreen,
+    MediaAnswer,
+    MediaDiagnose,
+    MediaDiagnostics,
+    MediaIce,
+    MediaLeave,
+    MediaOffer,
     MediaVisible,
 )
 

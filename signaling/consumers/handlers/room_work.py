@@ -10,7 +10,8 @@ import asyncio
 from concurrent.futures import ThreadPoolExecutor
 
 from convenings.permissions import Action
-from rooms.actions import NotFound, help, notes, top_five
+from rooms.actions import NotFound, notes, top_five
+from rooms.actions import help as room_help
 from rooms.breakouts import store
 from signaling.consumers.connection import Connection
 from signaling.consumers.handlers import db, handles
@@ -93,9 +94,9 @@ async def set_actions(conn: Connection, message: ActionsSet) -> None:
 
 @handles(HelpRequest)
 async def request_help(conn: Connection, message: HelpRequest) -> None:
-    await db(help.request)(conn.convening_id, conn.participant_id)
+    await db(room_help.request)(conn.convening_id, conn.participant_id)
 
 
 @handles(HelpWithdraw)
 async def withdraw_help(conn: Connection, message: HelpWithdraw) -> None:
-    await db(help.withdraw)(conn.convening_id, conn.participant_id)
+    await db(room_help.withdraw)(conn.convening_id, conn.participant_id)

@@ -29,8 +29,15 @@ from signaling.media.relay import Backend
 from signaling.protocol import Error, ErrorCode, ProtocolError
 from signaling.protocol.base import Ack
 from signaling.protocol.tower import (
-    RoomActivityOut, TowerActivity, TowerListen, TowerListening, TowerSpeak, TowerSpeaking, TowerStopListening,
-    TowerStopSpeaking, TowerWatch,
+    RoomActivityOut,
+    TowerActivity,
+    TowerListen,
+    TowerListening,
+    TowerSpeak,
+    TowerSpeaking,
+    TowerStopListening,
+    TowerStopSpeaking,
+    TowerWatch,
 )
 
 logger = logging.getLogger("convene.tower")

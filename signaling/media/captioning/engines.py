@@ -13,7 +13,7 @@ import importlib
 import importlib.util
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -61,8 +61,8 @@ class _Segments:
         self.in_utterance = False
         self.utterance_bytes = 0
 
-    def frames(self, pcm: bytes):  # -> Iterator[tuple[bytes | None, bool]]
-        """(speech or None, utterance ends here) per endpointer frame."""
+    def frames(self, pcm: bytes) -> Iterator[tuple[bytes, bool]]:
+        """(speech, utterance ends here) per endpointer frame that holds speech."""
         self._pending += pcm
         while len(self._pending) >= self._frame:
             frame = bytes(self._pending[: self._frame])

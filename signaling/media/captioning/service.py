@@ -92,7 +92,7 @@ class CaptionService:
                 for pub in peer.publications.values() if peer is not None else ():
                     if pub.kind == "audio" and not pub.closed:
                         wanted[pub.pub_id] = (participant_id, pub)
-        for key, (space_id, _, pub) in list(self._voices.items()):
+        for key, (space_id, _, _pub) in list(self._voices.items()):
             if space_id == space.space_id and key not in wanted:
                 self._untap(key)
         for key, (participant_id, pub) in wanted.items():

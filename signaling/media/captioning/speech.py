@@ -12,8 +12,12 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aiortc.mediastreams import MediaStreamTrack
+
+if TYPE_CHECKING:
+    import av  # imported when speaking: pages never need PyAV
 
 # Plain sentences of the kind said at a convening's plenary.
 SCRIPT: tuple[str, ...] = (
@@ -70,7 +74,7 @@ class SpeechTrack(MediaStreamTrack):
     def duration(self) -> float:
         return len(self._pcm) / 2 / RATE
 
-    async def recv(self):  # -> av.AudioFrame
+    async def recv(self) -> av.AudioFrame:
         import av
         import numpy as np
 

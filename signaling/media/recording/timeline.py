@@ -19,6 +19,7 @@ import json
 from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 FILE = "timeline.jsonl"
 
@@ -58,7 +59,7 @@ class Timeline:
             timeline._apply(event)
         return timeline
 
-    def _apply(self, event: dict) -> None:
+    def _apply(self, event: dict[str, Any]) -> None:
         t = float(event.get("t", 0.0))
         self.duration = max(self.duration, t)
         kind = event.get("event")

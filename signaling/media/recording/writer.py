@@ -139,15 +139,18 @@ class Writer:
         if kind == "begin":
             folder, wall = rest
             folder.mkdir(parents=True, exist_ok=True)
-            recording = self._spaces[space] = SpaceRecording(folder, open(folder / timeline.FILE, "a", encoding="utf-8"))
+            # Open for the recording's whole life (closed by _end): no context manager fits.
+            events = open(folder / timeline.FILE, "a", encoding="utf-8")  # noqa: SIM115
+            recording = self._spaces[space] = SpaceRecording(folder, events)
             recording.event(0.0, "begin", space=space, wall=wall)
             return
         if kind == "end":
             self._end(space, *rest)
             return
-        recording = self._spaces.get(space)
-        if recording is None or recording.failed:
+        live = self._spaces.get(space)
+        if live is None or live.failed:
             return
+        recording = live
         if kind == "frame":
             pub, data, timestamp, keyframe, clock_rate, t = rest
             track = recording.tracks.get(pub)

@@ -26,16 +26,13 @@ from signaling.media.hub import MediaHub
 from signaling.media.placement import Placement
 from signaling.media.server import MediaServer
 from signaling.media.spaces import PLENARY
-from tests import live
-from tests.live import LiveDatabase, join_tokens, manage
-from tests.live_clients import password_rows
+from tests.live import LiveDatabase
 from tests.services import TEST_REDIS_URL
 from tests.signaling.media.synthetic import DirectTransport, PatternVideoTrack, SyntheticParticipant, ToneAudioTrack
 
-from .conftest import BREAKOUT_SESSION, MakePerson, MediaSite, serving
-from .test_workers import MediaWorkerProcess, restart
+from .conftest import MakePerson, MediaSite
+from .test_workers import MediaWorkerProcess, restart, sites_with_workers
 
-WORKERS = ("media-a", "media-b")
 TAG = 83
 
 
@@ -147,22 +144,7 @@ async def test_a_speaker_on_one_worker_is_an_active_speaker_on_the_other() -> No
 def cascade_site(live_template: LiveDatabase) -> Iterator[tuple[MediaSite, list[MediaWorkerProcess]]]:
     env = {"REDIS_URL": TEST_REDIS_URL, "CHANNEL_PREFIX": f"convene-cascade-{secrets.token_hex(4)}",
            "MEDIA_WORKERS": "true", "MEDIA_RELAY_HOST": "127.0.0.1"}
-    for database in live.live_db_fixture(live_template):
-        rows = join_tokens(database.url, limit=1000) + password_rows(database.url)
-        session_id = int(manage(database.url, "shell", "-v0", "-c", BREAKOUT_SESSION).split()[-1])
-        workers = [MediaWorkerProcess(database.url, name, env) for name in WORKERS]
-        try:
-            for worker in workers:
-                worker.start()
-            with serving(database.url, env) as server:
-                deadline = time.monotonic() + 30
-                while any(w.check().returncode for w in workers):
-                    assert time.monotonic() < deadline, "media workers did not start"
-                    time.sleep(0.5)
-                yield MediaSite(server, database.url, rows, session_id), workers
-        finally:
-            for worker in workers:
-                worker.stop()
+    yield from sites_with_workers(live_template, env)
 
 
 async def stats(worker: MediaWorkerProcess) -> dict[str, Any]:

@@ -88,7 +88,13 @@ def worker_site(live_template: LiveDatabase) -> Iterator[tuple[MediaSite, list[M
     env = {"REDIS_URL": TEST_REDIS_URL, "CHANNEL_PREFIX": f"convene-media-{secrets.token_hex(4)}",
            "MEDIA_WORKERS": "true", "RECORDING_SPOOL_DIR": f"{spool}/raw",
            "RECORDING_STORAGE_URL": f"file://{spool}/store"}
-    for database in live.live_db_fixture(live_template):
+    yield from sites_with_workers(live_template, env)
+
+
+def sites_with_workers(template: LiveDatabase, env: dict[str, str]
+                       ) -> Iterator[tuple[MediaSite, list[MediaWorkerProcess]]]:
+    """A daphne and the media workers ``WORKERS`` on a fresh live database, ready (for a fixture)."""
+    for database in live.live_db_fixture(template):
         rows = join_tokens(database.url, limit=1000) + password_rows(database.url)  # moderators: no link
         session_id = int(manage(database.url, "shell", "-v0", "-c", BREAKOUT_SESSION).split()[-1])
         workers = [MediaWorkerProcess(database.url, name, env) for name in WORKERS]
