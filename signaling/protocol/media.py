@@ -45,7 +45,7 @@ class LayerSpec(BaseModel):
     """One simulcast layer of your camera: its place among the layers (``rank`` 0 is the
     lowest) and the height in pixels it is sent at."""
     model_config = ConfigDict(extra="forbid", strict=True)
-    rank: Literal[0, 1, 2]
+    rank: Annotated[int, Field(ge=0, le=2)]
     height: Annotated[int, Field(ge=1, le=4320)]
 
 

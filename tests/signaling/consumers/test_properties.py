@@ -27,8 +27,9 @@ from tests.signaling.consumers.helpers import CommClient
 
 KNOWN = sorted(CLIENT_TYPES)
 FIELDS = ["type", "id", "text", "space", "seq", "after_seq", "participant_id", "camera", "mic", "v"]
-SAFE_WHEN_VALID = {"ping", "chat.send", "chat.sync", "hand.raise", "presence.update", "captions.sync",
-                   "breakout.resync"}  # change state or reply
+# Change state or reply: every "…sync" (chat, captions, polls, recording, breakouts) answers with state.
+SAFE_WHEN_VALID = {"ping", "chat.send", "hand.raise", "presence.update"} | {
+    t for t in CLIENT_TYPES if t.endswith("sync")}
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers(-2**70, 2**70) | st.floats(allow_nan=False) | st.text(max_size=30),
