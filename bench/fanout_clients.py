@@ -14,6 +14,7 @@ import json
 import sys
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import InvalidHandshake
@@ -21,9 +22,15 @@ from websockets.exceptions import InvalidHandshake
 CHAT_PREFIX = '{"type":"chat.message"'  # cheap test before parsing: most traffic is presence
 
 
+def page_origin(ws_url: str) -> str:
+    """The origin a browser on that worker's pages sends (the server refuses any other)."""
+    parts = urlsplit(ws_url)
+    return f"{'https' if parts.scheme == 'wss' else 'http'}://{parts.netloc}"
+
+
 class Participant:
-    def __init__(self, url: str, origin: str, token: str, expected: int) -> None:
-        self.url, self.origin, self.token = url, origin, token
+    def __init__(self, url: str, token: str, expected: int) -> None:
+        self.url, self.origin, self.token = url, page_origin(url), token
         self.socket: ClientConnection | None = None
         self.latencies_us: list[int] = []
         self.seen: set[int] = set()
@@ -109,7 +116,7 @@ async def send_messages(sender: Participant, count: int, interval_s: float) -> N
 async def main(args: argparse.Namespace) -> None:
     tokens = json.loads(open(args.tokens_file).read())[args.start:args.end]
     urls = args.urls.split(",")
-    people = [Participant(urls[(args.start + i) % len(urls)], args.origin, row["token"], args.messages)
+    people = [Participant(urls[(args.start + i) % len(urls)], row["token"], args.messages)
               for i, row in enumerate(tokens)]
     started = time.monotonic()
     stats = {"received": 0.0, "last_at": time.monotonic(), "retries": 0.0}
@@ -139,7 +146,6 @@ async def main(args: argparse.Namespace) -> None:
 def parse() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--urls", required=True, help="comma-separated ws:// URLs of the convening, one per worker")
-    parser.add_argument("--origin", required=True)
     parser.add_argument("--tokens-file", required=True)
     parser.add_argument("--start", type=int, required=True)
     parser.add_argument("--end", type=int, required=True)

@@ -119,7 +119,7 @@ class ClientProcs:
         for n in range(args.client_procs):
             start, end = n * share, min(args.clients, (n + 1) * share)
             command = [sys.executable, str(ROOT / "bench" / "fanout_clients.py"), "--urls", urls,
-                       "--origin", "http://127.0.0.1", "--tokens-file", tokens_file, "--start", str(start),
+                       "--tokens-file", tokens_file, "--start", str(start),
                        "--end", str(end), "--messages", str(args.messages), "--interval-ms", str(args.interval_ms),
                        "--connect-concurrency", str(args.connect_concurrency)] + (["--sender"] if n == 0 else [])
             log = open(Path(tempfile.gettempdir()) / f"convene-bench-clients-{n}.log", "w")  # noqa: SIM115
