@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Callable
 
 import pytest
 import pytest_asyncio
+from aiortc import RTCPeerConnection
 
 from signaling.media import MediaServer
 from signaling.media.ice import restrict_host_addresses
@@ -45,3 +46,12 @@ async def participants(transport: DirectTransport) -> AsyncIterator[ParticipantF
     yield make
     for participant in made:
         await participant.close(leave=False)
+
+
+@pytest_asyncio.fixture
+async def pcs() -> AsyncIterator[list[RTCPeerConnection]]:
+    """Peer connections a test makes by hand (hostile offers), closed afterwards."""
+    made: list[RTCPeerConnection] = []
+    yield made
+    for pc in made:
+        await pc.close()

@@ -4,10 +4,8 @@ keeps serving everyone else (and even the offender, once it behaves)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import pytest
-import pytest_asyncio
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCRtpSender, RTCSessionDescription
 
 from signaling.media import MediaError, MediaServer, SignalOut
@@ -16,14 +14,6 @@ from .conftest import ParticipantFactory
 from .synthetic import PatternVideoTrack
 
 TAG = 21
-
-
-@pytest_asyncio.fixture
-async def pcs() -> AsyncIterator[list[RTCPeerConnection]]:
-    made: list[RTCPeerConnection] = []
-    yield made
-    for pc in made:
-        await pc.close()
 
 
 async def client_offer(pcs: list[RTCPeerConnection], *, videos: int = 1, h264_only: bool = False, datachannel: bool = False) -> str:

@@ -4,10 +4,8 @@ else's media flowing on."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import pytest
-import pytest_asyncio
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCRtpSender, RTCSessionDescription
 
 from tests.signaling.media.synthetic import PatternVideoTrack, ToneAudioTrack
@@ -17,14 +15,6 @@ from .wsmedia import MediaWsClient
 
 pytestmark = [pytest.mark.live, pytest.mark.asyncio, pytest.mark.timeout(120)]
 TAG = 61
-
-
-@pytest_asyncio.fixture
-async def pcs() -> AsyncIterator[list[RTCPeerConnection]]:
-    made: list[RTCPeerConnection] = []
-    yield made
-    for pc in made:
-        await pc.close()
 
 
 async def offer_sdp(pcs: list[RTCPeerConnection], *, audios: int = 0, video: bool = True, h264: bool = False) -> str:
