@@ -10,6 +10,7 @@ from pathlib import Path
 
 from convenings.permissions import Action
 from recordings import actions
+from recordings.models import Recording
 from rooms.actions import recording as announcing
 from rooms.actions.publish import space_group
 from signaling.consumers.connection import Connection
@@ -22,6 +23,7 @@ from signaling.protocol.recording import RecordingStart, RecordingStop, Recordin
 
 logger = logging.getLogger(__name__)
 ROOMS_CLOSED = "The organizer has not allowed recording breakout rooms."
+INTERRUPTED = "interrupted"  # the server restarted while recording: the row ends as it was left
 
 
 async def on_fault(space_key: str, reason: str, message: str) -> None:
@@ -39,8 +41,8 @@ async def start(conn: Connection, message: RecordingStart) -> None:
     if not await db(actions.may_record)(conn.convening_id, space):
         raise ProtocolError(ErrorCode.FORBIDDEN, ROOMS_CLOSED, message.id)
     try:
-        recording = await db(actions.begin)(conn.convening_id, space, conn.person)
-    except actions.AlreadyRecording:
+        recording = await _begin(conn, space)
+    except actions.AlreadyRecording:  # someone started it a moment ago: say so
         await conn.reply(await db(actions.state)(conn.convening_id, space))
         return
     try:
@@ -49,6 +51,19 @@ async def start(conn: Connection, message: RecordingStart) -> None:
         await db(actions.abandon)(recording.pk)
         raise ProtocolError(ErrorCode.UNAVAILABLE, exc.message, message.id) from exc
     await db(announcing.announce)(recording, conn.person)
+
+
+async def _begin(conn: Connection, space: str) -> Recording:
+    """A new recording row; one its media server no longer records (left by a restart, it
+    would block the space for good) is ended first, as it was left (``INTERRUPTED``)."""
+    try:
+        return await db(actions.begin)(conn.convening_id, space, conn.person)
+    except actions.AlreadyRecording:
+        if await control.recording_now(space_group(conn.convening_id, space)) is not False:
+            raise
+    logger.warning("recording of %s: ending a row its media server no longer records", space)
+    await db(announcing.end)(conn.convening_id, space, None, reason=INTERRUPTED)
+    return await db(actions.begin)(conn.convening_id, space, conn.person)
 
 
 @handles(RecordingStop, requires=Action.RECORD, what="stop recording")

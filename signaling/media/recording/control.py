@@ -47,3 +47,16 @@ async def stop_space(key: str) -> Stopped | None:
     recorder = None if hub is None else hub.server.recording
     live = None if recorder is None else await recorder.stop(key)
     return None if live is None else Stopped(list(live.gaps), live.dropped)
+
+
+async def recording_now(key: str) -> bool | None:
+    """Whether the media server hosting ``key`` records it now; None: this process cannot tell
+    (media workers). A row saying "recording" while its server does not is left from a restart."""
+    from ..hub import current_hub
+    from ..relay import workers_enabled
+
+    if workers_enabled():
+        return None
+    hub = current_hub()
+    recorder = None if hub is None else hub.server.recording
+    return recorder is not None and recorder.recording(key)

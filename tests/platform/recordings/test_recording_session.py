@@ -5,12 +5,14 @@ voice, and the captions as a WebVTT track. Participants cannot record; rooms onl
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from pathlib import Path
 
 import av
 import numpy as np
 import pytest
 from channels.db import database_sync_to_async
+from django.utils import timezone
 
 from recordings import actions, jobs
 from recordings.models import Recording, State
@@ -131,3 +133,28 @@ async def test_participants_cannot_record_and_rooms_need_the_organizers_yes(
     await jordan.send("recording.stop", space=room, id="r3")  # stopping a stopped recording: fine
     await jordan.expect("ack", lambda m: m["ref"] == "r3")
     assert maria.take("recording.state") == [] and maria.take("recording.notice") == []  # plenary, participant
+
+
+async def test_a_row_left_recording_by_a_restart_does_not_block_the_space(
+        connect: Connect, small: SmallConvening, recordings_dir: Path) -> None:
+    """The server restarted while recording: the row still says "recording", but this process's
+    media server records nothing. Starting again ends that row as it was left and records anew."""
+    left = await database_sync_to_async(Recording.objects.create)(
+        convening=small.convening, space="plenary", started_at=timezone.now() - dt.timedelta(minutes=5),
+        folder=str(recordings_dir / "left-by-a-restart"))
+    jordan, maria = await connect("jordan"), await connect("maria")
+    await jordan.send("recording.start", id="r1")
+    await jordan.expect("ack", lambda m: m["ref"] == "r1")
+    told = await maria.expect("recording.state", lambda m: m.get("ref") is None and m["recording"])
+    assert told["by"]["participant_id"] == small.pid("jordan")
+    assert get_hub().server.recording.recording(space_group(small.convening.pk, "plenary"))
+    await left.arefresh_from_db()
+    assert (left.state, left.stop_reason) == (State.STOPPED, "interrupted")
+    assert await Recording.objects.filter(convening=small.convening, state=State.RECORDING).acount() == 1
+
+    # A row its media server does record is not touched: a second start just says it is on.
+    await jordan.send("recording.start", id="r2")
+    await jordan.expect("ack", lambda m: m["ref"] == "r2")
+    assert await Recording.objects.filter(convening=small.convening, state=State.RECORDING).acount() == 1
+    await jordan.send("recording.stop", id="r3")
+    await jordan.expect("ack", lambda m: m["ref"] == "r3")
