@@ -48,10 +48,6 @@ class LiveRecording:
     offered: int = 0
 
 
-def void(_: object) -> None:
-    """Drop a result the caller does not want (the writer's fault callback returns nothing)."""
-
-
 class RecordingService:
     def __init__(self, on_fault: OnFault | None = None, *, queue_frames: int = QUEUE_FRAMES,
                  clock: Callable[[], float] = time.monotonic) -> None:
@@ -77,7 +73,7 @@ class RecordingService:
             return
         if self._writer is None:
             loop = asyncio.get_running_loop()
-            self._writer = Writer(self._inbox, lambda *fault: void(loop.call_soon_threadsafe(self._fault, *fault)))
+            self._writer = Writer(self._inbox, lambda *fault: loop.call_soon_threadsafe(self._fault, *fault))
         self._live[space.space_id] = LiveRecording(space.space_id, folder, self._clock())
         wall = dt.datetime.now(dt.UTC).isoformat()
         self._inbox.put(("begin", space.space_id, folder, wall))

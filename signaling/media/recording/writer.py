@@ -26,7 +26,7 @@ from .vp8 import keyframe_size
 logger = logging.getLogger(__name__)
 MS = fractions.Fraction(1, 1000)
 CLUSTER_MS = "1000"  # how much a crash may lose, at most
-OnWriterFault = Callable[[str, str, str], None]  # (space, reason, message), from the writer thread
+OnWriterFault = Callable[[str, str, str], object]  # (space, reason, message), from the writer thread; result ignored
 
 
 class TrackFile:
