@@ -120,7 +120,9 @@ REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            # channels_redis's core layer, minus the messages it loses when a connection
+            # closes mid-receive (signaling/redis_layer.py).
+            "BACKEND": "signaling.redis_layer.RedisChannelLayer",
             "CONFIG": {
                 "hosts": [REDIS_URL],
                 "prefix": env_str("CHANNEL_PREFIX", "convene"),

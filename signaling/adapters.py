@@ -1,6 +1,6 @@
 """The adapters to other libraries' private internals: which they are, and whether they still fit.
 
-Two parts of Convene reach past the public API of the libraries under them, for speed:
+Three parts of Convene reach past the public API of the libraries under them:
 
 * **media** — the forwarding media server taps aiortc's receivers and senders, sends RTP
   itself through aioice and pylibsrtp (``signaling.media.passthrough``, ``.sendpath``,
@@ -9,6 +9,9 @@ Two parts of Convene reach past the public API of the libraries under them, for 
 * **direct writes** — ``signaling.consumers.direct_write`` writes websocket frames straight to
   daphne's Twisted transport through autobahn. If it no longer fits, frames go through the
   ordinary ASGI ``send`` (slower, same behaviour).
+* **redis receiving** — ``signaling.redis_layer`` reads this process's channels from Redis in
+  one task of its own, so a cancelled receive loses nothing. If it no longer fits, receiving
+  is channels_redis's own (which can, rarely, lose a message when a connection closes).
 
 Each adapter module declares ``PRIVATE_NAMES``: a tuple of ``(owner, names)`` — a function of
 the other library whose code must still use these private names (``co_names``), or a class
@@ -55,7 +58,13 @@ DIRECT_WRITES = Adapter(
     pins=(("daphne", "4.2.3"), ("autobahn", "26.10.2"), ("twisted", "26.10.0"), ("channels", "4.3.2")),
     fallback="websocket frames go through the ordinary ASGI send",
 )
-ADAPTERS: tuple[Adapter, ...] = (MEDIA, DIRECT_WRITES)
+REDIS_RECEIVE = Adapter(
+    name="redis receiving",
+    modules=("signaling.redis_layer",),
+    pins=(("channels-redis", "4.3.0"), ("redis", "5.3.1")),
+    fallback="channels_redis receives as it ships (a connection closing can, rarely, lose another's message)",
+)
+ADAPTERS: tuple[Adapter, ...] = (MEDIA, DIRECT_WRITES, REDIS_RECEIVE)
 
 
 def pins_checked() -> bool:

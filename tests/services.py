@@ -17,7 +17,7 @@ def free_port() -> int:
 def redis_layer_config(url: str = TEST_REDIS_URL, prefix: str = "convene-test") -> dict[str, object]:
     return {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "signaling.redis_layer.RedisChannelLayer",
             "CONFIG": {"hosts": [url], "prefix": prefix},
         }
     }

@@ -227,7 +227,7 @@ async def maria_gone_from_chat(jordan: Any) -> None:
 
 @pytest.mark.redis
 @pytest.mark.parametrize("backend", ["channels_redis.pubsub.RedisPubSubChannelLayer",
-                                     "channels_redis.core.RedisChannelLayer"])
+                                     "signaling.redis_layer.RedisChannelLayer"])
 async def test_two_workers_hubs_share_a_group_through_redis(backend: str) -> None:
     from django.utils.module_loading import import_string
 

@@ -114,9 +114,8 @@ async def test_a_worker_that_stayed_connected_hears_its_groups_again_after_a_red
     """The hub renews its feeds and held memberships: a restarted Redis forgot them, and a
     connection that lived through the restart (nothing made it leave and join again) would
     otherwise never hear its groups again."""
-    from channels_redis.core import RedisChannelLayer
-
     from signaling.consumers.fanout import FanoutHub, Member
+    from signaling.redis_layer import RedisChannelLayer
 
     settings.PRESENCE_HEARTBEAT_S = 0.2  # the renewal period
     redis = OwnRedis().start()

@@ -9,12 +9,14 @@ from channels.db import database_sync_to_async
 from django.utils import timezone
 
 from rooms.models import ChatMessage, Presence, SpaceCounter
+from signaling.redis_layer import READER_TASK
 from signaling.worker import HEARTBEAT_TASK, OUTBOX_TASK, WORKER
 from tests.signaling.consumers.conftest import Connect
 from tests.signaling.consumers.factories import SmallConvening
 
 pytestmark = pytest.mark.asyncio
 WORKER_TASKS = {HEARTBEAT_TASK, OUTBOX_TASK}
+PROCESS_TASKS = {*WORKER_TASKS, READER_TASK}  # READER_TASK: with Redis, the layer's one reader
 
 
 def _named(name: str) -> list[asyncio.Task]:
@@ -24,7 +26,7 @@ def _named(name: str) -> list[asyncio.Task]:
 def _others(baseline: set[asyncio.Task]) -> list[asyncio.Task]:
     """Tasks that were not there before, apart from the worker's own and this test's."""
     return [task for task in asyncio.all_tasks() - baseline
-            if task is not asyncio.current_task() and task.get_name() not in WORKER_TASKS and not task.done()]
+            if task is not asyncio.current_task() and task.get_name() not in PROCESS_TASKS and not task.done()]
 
 
 async def _settle(baseline: set[asyncio.Task], timeout: float = 3.0) -> list[asyncio.Task]:
