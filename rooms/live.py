@@ -320,6 +320,18 @@ def place_late(state: LiveBreakouts, person: PersonId, wants: Sequence[str], now
     return _relocate(state, [(person, room)], now, reason)
 
 
+def place_late_all(state: LiveBreakouts, arrivals: Sequence[tuple[PersonId, Sequence[str], str]], now: float,
+                   reason: str = "joined") -> Result:
+    """Several late joiners (person, wants, role) at once, in arrival order, each as
+    ``place_late``: each one's room is chosen after the ones before were placed, so a
+    burst fills the smallest rooms first exactly as one arrival after another would."""
+    effects: list[Effect] = []
+    for person, wants, role in arrivals:
+        state, placed = place_late(state, person, wants, now, role, reason)
+        effects += placed
+    return state, effects
+
+
 def swap(state: LiveBreakouts, a: PersonId, b: PersonId, now: float) -> Result:
     """Exchange the rooms of two people who are in different open rooms."""
     room_a, room_b = state.room_of(a), state.room_of(b)

@@ -51,6 +51,7 @@ class WorkerTasks:
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
         self.rate_limiter = RateLimiter()
         self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._short: set[asyncio.Task[None]] = set()  # spawn(): running until done, then forgotten
         self._connections: dict[str, OnExpired] = {}
         self._mail_round: asyncio.Future[None] | None = None
         self._next_mail_round = 0.0
@@ -83,12 +84,20 @@ class WorkerTasks:
             task = self._tasks[name] = loop.create_task(factory(), name=name)
         return task
 
+    def spawn(self, work: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]:
+        """A short task this worker owns (e.g. one trip of joins arriving together): kept until
+        it is done, cancelled by ``stop``."""
+        task = asyncio.get_running_loop().create_task(work, name=name)
+        self._short.add(task)
+        task.add_done_callback(self._short.discard)
+        return task
+
     def running(self) -> dict[str, asyncio.Task[None]]:
         return {name: task for name, task in self._tasks.items() if not task.done()}
 
     async def stop(self) -> None:
         """Cancel every worker task and forget all state (tests; a real worker just exits)."""
-        tasks, self._tasks = list(self._tasks.values()), {}
+        tasks, self._tasks = [*self._tasks.values(), *self._short], {}
         current = asyncio.get_running_loop()
         for task in tasks:
             if task.get_loop() is current and not task.done():

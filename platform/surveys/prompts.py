@@ -24,12 +24,22 @@ def surveys_due(participant: Participant, convening: Convening, now: dt.datetime
     ``registered``: the caller knows they are (a live connection was admitted): not read again."""
     if not registered and not Registration.objects.filter(convening=convening, participant=participant).exists():
         return []
-    due_at = {s: _due_at(s) for s in _open_surveys(now).filter(convening=convening)}
-    keys = {respondent_key(s.pk, participant.pk): s for s, at in due_at.items() if now >= at}
-    answered = set(Response.objects.filter(survey__in=keys.values(), respondent_key__in=keys)
-                   .values_list("respondent_key", flat=True))
-    pending = [survey for key, survey in keys.items() if key not in answered]
-    return sorted(pending, key=lambda s: (due_at[s], s.pk))
+    return surveys_due_each([participant.pk], convening.pk, now)[participant.pk]
+
+
+def surveys_due_each(participant_ids: list[int], convening_id: int, now: dt.datetime) -> dict[int, list[Survey]]:
+    """``surveys_due`` for several registered participants at once (people arriving together):
+    two queries whatever their number."""
+    due_at = {s: _due_at(s) for s in _open_surveys(now).filter(convening_id=convening_id)}
+    due = sorted((s for s, at in due_at.items() if now >= at), key=lambda s: (due_at[s], s.pk))
+    keys = {(respondent_key(s.pk, pid)): (pid, s) for pid in participant_ids for s in due}
+    answered = set(Response.objects.filter(survey__in=due, respondent_key__in=keys)
+                   .values_list("respondent_key", flat=True)) if keys else set()
+    pending: dict[int, list[Survey]] = {pid: [] for pid in participant_ids}
+    for key, (pid, survey) in keys.items():  # in ``due`` order per person
+        if key not in answered:
+            pending[pid].append(survey)
+    return pending
 
 
 def newly_due(now: dt.datetime) -> list[Survey]:

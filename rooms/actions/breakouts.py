@@ -8,7 +8,7 @@ pass through with nothing changed; the consumer turns them into error codes.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from convenings.models import Registration, Session
@@ -71,34 +71,35 @@ def open_rooms(convening_id: int, session_id: int, duration_s: float, mode: str 
             raise IllegalTransition(OPEN, "open")
         state, effects = core.open_all(draft.plan, now, duration_s, mode=mode, capacity=capacity,
                                        grace_seconds=grace_s, late_joiners=late_joiners, leave_out=leave_out)
-        for person in newcomers:
-            state, placed = core.place_late(state, person.id, wants_of(_rule(draft), person, topic_list),
-                                            now, person.convening_role, reason="opened")
-            effects += placed
-        return Step(Live(convening_id, state, session.pk, {}, topics, live.version, live.rounds), effects)
+        state, placed = core.place_late_all(state, [(p.id, wants_of(_rule(draft), p, topic_list), p.convening_role)
+                                                    for p in newcomers], now, reason="opened")
+        return Step(Live(convening_id, state, session.pk, {}, topics, live.version, live.rounds), effects + placed)
 
     return change(convening_id, operate)
 
 
-def arrival_space(convening_id: int, participant_id: int, role: str) -> str:
-    """Where a connecting person goes: their room or the plenary, as now; a late joiner
-    (not in the open rooms' plan) is first placed in the room that keeps the plan's rule,
-    through the one door every breakouts change takes, so everyone sees the new member."""
+def arrival_spaces(convening_id: int, arrivals: Sequence[tuple[int, str]]) -> list[str]:
+    """Where each connecting person (participant id, role) goes: their room or the plenary,
+    as now. Late joiners (not in the open rooms' plan) are first placed in the room that keeps
+    the plan's rule, all in one change through the door every breakouts change takes, so
+    everyone sees the new members: a burst of arrivals waiting together costs one change
+    (one lock, one save, one history write), not one each."""
     live = store.load(convening_id)
-    if not core.is_late_joiner(live.state, participant_id, role) or live.session_id is None:
-        return live.where(participant_id)
-    session = drafts.session_of(convening_id, live.session_id)
-    person, draft = roster.person_for(session, participant_id), drafts.load(session.pk)
-    if person is None:
-        return live.where(participant_id)
-    wants = wants_of(_rule(draft), person, roster.topics_for(session))
+    late = [(pid, role) for pid, role in arrivals if core.is_late_joiner(live.state, pid, role)]
+    if late and live.session_id is not None:
+        session = drafts.session_of(convening_id, live.session_id)
+        rule, topics = _rule(drafts.load(session.pk)), roster.topics_for(session)
+        people = {p.id: p for p in roster.people_for(session, sorted({pid for pid, _ in late}))}
+        placing = [(pid, wants_of(rule, people[pid], topics), role) for pid, role in late if pid in people]
 
-    def operate(current: Live, now: float) -> Step:  # re-checked under the lock: a second tab changes nothing
-        state, effects = core.place_late(current.state, participant_id, wants, now, role)
-        # Only the state changed for others; the joiner learns their room from the welcome.
-        return Step(replace(current, state=state), effects, supersedable=True)
+        def operate(current: Live, now: float) -> Step:  # re-checked under the lock: a second tab changes nothing
+            state, effects = core.place_late_all(current.state, placing, now)
+            # Only the state changed for others; the joiners learn their rooms from their welcomes.
+            return Step(replace(current, state=state), effects, supersedable=True)
 
-    return change(convening_id, operate).where(participant_id)
+        if placing:
+            live = change(convening_id, operate)
+    return [live.where(pid) for pid, _ in arrivals]
 
 
 def reopen(convening_id: int, duration_s: float, capacity: int | None = None,

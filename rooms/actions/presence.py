@@ -40,16 +40,18 @@ class Arrival:
 def _announce(convening_id: int, participant_id: int, *, arriving: bool = False) -> None:
     """Tell the convening how this person now looks: joined, changed or left."""
     announce_entry(convening_id, participant_id, snapshots.roster_entry(convening_id, participant_id),
-                   arriving=arriving)
+                   arriving=int(arriving))
 
 
 def announce_entry(convening_id: int, participant_id: int, entry: RosterEntry | None, *,
-                   arriving: bool = False) -> None:
-    """Like ``_announce``, with the entry already read (a welcome's roster holds it)."""
+                   arriving: int = 0) -> None:
+    """Like ``_announce``, with the entry already read (a welcome's roster holds it).
+    ``arriving``: how many of their connections just opened (several tabs arriving together
+    are one join): all of them means they were not here before, so others see them join."""
     group = convening_group(convening_id)
     if entry is None:
         message: ServerMessage = PresenceLeft(participant_id=participant_id)
-    elif arriving and entry.connections == 1:
+    elif arriving and entry.connections == arriving:
         message = PresenceJoined(participant=entry)
     else:
         message = PresenceChanged(participant=entry)
@@ -63,8 +65,9 @@ def announce(convening_id: int, participant_id: int) -> None:
 
 def join(arrival: Arrival, *, announce: bool = True) -> None:
     """Record a new connection; ``announce=False``: the caller announces it from the roster it
-    reads next (signaling.consumers.welcome.arrive: one roster query per join, not two)."""
-    with transaction.atomic():
+    reads next (signaling.consumers.welcome.arrive_all: one roster query per join, not two).
+    Inside the caller's transaction (a batch of arrivals) it is part of it: no savepoint each."""
+    with transaction.atomic(savepoint=False):
         Presence.objects.create(channel_name=arrival.channel_name, convening_id=arrival.convening_id,
                                 participant_id=arrival.participant_id, role=arrival.role,
                                 space=arrival.space, worker=arrival.worker)

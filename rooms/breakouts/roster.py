@@ -25,12 +25,6 @@ def connected(convening_id: int) -> set[int]:
     return set(Presence.objects.filter(convening_id=convening_id).values_list("participant_id", flat=True))
 
 
-def person_for(session: Session, participant_id: int) -> Person | None:
-    """One registered person, as the planner sees them (a late joiner); None if not registered."""
-    found = people_for(session, [participant_id])
-    return found[0] if found else None
-
-
 def people_for(session: Session, only: list[int] | None = None) -> list[Person]:
     """Everyone registered for the session's convening (or ``only`` these), with what the planner groups by."""
     registrations = Registration.objects.filter(convening_id=session.convening_id)

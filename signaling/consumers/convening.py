@@ -25,16 +25,16 @@ from django.conf import settings
 from django.utils import timezone
 
 from convenings.models import Registration
-from rooms.actions import breakouts, presence
+from rooms.actions import presence
 from rooms.actions.publish import space_group
-from signaling.consumers import backpressure, breakout_events, media_session, outage
+from signaling.consumers import arrivals, backpressure, breakout_events, media_session, outage
 from signaling.consumers.admission import Refused, admit
 from signaling.consumers.connection import Connection
 from signaling.consumers.direct_write import Frame, writer_for
 from signaling.consumers.fanout import Member, hub_for
 from signaling.consumers.handlers import db, dispatch
 from signaling.consumers.transport import fail_cleanly
-from signaling.consumers.welcome import arrive, convening_ref, identity, space_entered
+from signaling.consumers.welcome import Arriving, convening_ref, identity, space_entered
 from signaling.protocol import (
     ClientMessage,
     Error,
@@ -156,8 +156,7 @@ class ConveningConsumer(AsyncWebsocketConsumer):
     async def _join(self, registration: Registration) -> None:
         WORKER.start()
         # A late joiner (rooms open, not in the plan) is placed first: the welcome names their room.
-        space = await db(breakouts.arrival_space)(registration.convening_id, registration.participant_id,
-                                                  registration.role)
+        space = await arrivals.place(registration.convening_id, registration.participant_id, registration.role)
         conn = self.conn = Connection(
             channel_name=self.channel_name, convening_id=registration.convening_id,
             convening=convening_ref(registration), you=identity(registration), space=space,
@@ -175,9 +174,9 @@ class ConveningConsumer(AsyncWebsocketConsumer):
         await hub.hold(conn.own_group, self.channel_name)  # renewed while open (a restarted Redis forgets it)
         for group in conn.shared_groups:
             await hub.join(group, self.member)
-        greeting = await db(arrive)(presence.Arrival(
+        greeting = await arrivals.greet(Arriving(presence.Arrival(
             channel_name=self.channel_name, convening_id=conn.convening_id, participant_id=conn.participant_id,
-            role=conn.role, worker=WORKER.worker_id, space=conn.space), conn.you, conn.convening, conn.limits)
+            role=conn.role, worker=WORKER.worker_id, space=conn.space), conn.you, conn.convening, conn.limits))
         WORKER.attach(self.channel_name, self._expired)
         await self.reply(greeting.welcome)
         for prompt in greeting.prompts:

@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import time
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.db import transaction
+
 from action_items.models import ActionItem
-from action_items.services import Owner
 from convenings.models import Registration
 from convenings.permissions import Action, permissions_for
 from rooms import snapshots
@@ -19,7 +22,7 @@ from rooms.models import PLENARY
 from signaling.protocol import PROTOCOL_VERSION, Limits
 from signaling.protocol.breakouts import BreakoutSnapshot, BreakoutState, RankedItem, RoomNotesText, RoomWork
 from signaling.protocol.plenary import SpaceEntered, Welcome
-from signaling.protocol.shapes import ConveningRef, Identity, Person
+from signaling.protocol.shapes import ChatEntry, ConveningRef, HandEntry, Identity, Person, RosterEntry
 from signaling.protocol.surveys import SurveyPrompt
 
 
@@ -62,16 +65,29 @@ def breakout_state(convening_id: int, staff: bool) -> BreakoutState:
 def room_work(live: Live, space: str) -> RoomWork | None:
     """A breakout room's notes and Top 5 (None in the plenary, or for a room that is gone): two
     queries, on the database trip that enters the room (``room.sync`` took another trip, three)."""
-    if space == PLENARY or all(r.key != space for r in live.state.rooms):
-        return None
-    cid = live.convening_id
-    row = RoomNotes.objects.filter(convening_id=cid, room_key=space).select_related("updated_by__user").first()
-    by = row.updated_by if row is not None else None
-    text = RoomNotesText(version=row.version if row else 0, text=row.text if row else "",
-                         by=Person(participant_id=by.pk, name=by.name) if by is not None else None)
-    items = ActionItem.objects.filter(**Owner.of_room(cid, space).lookup()).order_by("rank")
-    return RoomWork(notes=text, action_items=[RankedItem(id=pk, rank=rank, text=item)
-                                              for pk, rank, item in items.values_list("pk", "rank", "text")])
+    return room_works(live, [space])[space]
+
+
+def room_works(live: Live, spaces: Iterable[str]) -> dict[str, RoomWork | None]:
+    """``room_work`` of several spaces, in two queries whatever their number."""
+    cid, rooms = live.convening_id, {r.key for r in live.state.rooms}
+    works: dict[str, RoomWork | None] = {space: None for space in spaces}
+    keys = [space for space in works if space != PLENARY and space in rooms]
+    if not keys:
+        return works
+    notes = {row.room_key: row for row in
+             RoomNotes.objects.filter(convening_id=cid, room_key__in=keys).select_related("updated_by__user")}
+    items: dict[str, list[RankedItem]] = {key: [] for key in keys}
+    rows = ActionItem.objects.filter(convening_id=cid, room_key__in=keys).order_by("rank")  # Owner.of_room's lookup, for many
+    for key, pk, rank, text in rows.values_list("room_key", "pk", "rank", "text"):
+        items[key].append(RankedItem(id=pk, rank=rank, text=text))
+    for key in keys:
+        row = notes.get(key)
+        by = row.updated_by if row is not None else None
+        text = RoomNotesText(version=row.version if row else 0, text=row.text if row else "",
+                             by=Person(participant_id=by.pk, name=by.name) if by is not None else None)
+        works[key] = RoomWork(notes=text, action_items=items[key])
+    return works
 
 
 @dataclass(frozen=True)
@@ -84,22 +100,49 @@ class Greeting:
     prompts: list[SurveyPrompt]
 
 
-def arrive(arrival: presence.Arrival, you: Identity, convening: ConveningRef, limits: Limits) -> Greeting:
-    """Record a new connection and read what it should see (and the surveys to ask): one trip
-    to the database thread (during a join storm that thread is the queue everyone waits in),
-    and one roster read that both the welcome and everyone's ``presence.joined`` come from."""
-    presence.join(arrival, announce=False)
-    cid, space, pid = arrival.convening_id, arrival.space, arrival.participant_id
-    raised = snapshots.hands(cid)  # one read for the roster's hands and this space's queue
-    roster = snapshots.roster(cid, {h.participant_id for h in raised})
-    presence.announce_entry(cid, pid, next((e for e in roster if e.participant_id == pid), None), arriving=True)
-    live = breakout_store.load(cid)
-    welcome = Welcome(protocol_version=PROTOCOL_VERSION, convening=convening, you=you, space=space,
-                      roster=roster, hands=snapshots.queue_of(raised, space),
-                      chat=snapshots.recent_chat(cid, space, limits.chat_history),
-                      limits=limits.as_dict(), breakouts=_breakouts(live, _staff(you)),
-                      room_work=room_work(live, space))
-    return Greeting(welcome, live.where(pid), survey_actions.prompts_for(cid, pid))
+@dataclass(frozen=True)
+class Arriving:
+    """One new connection to welcome: its presence row, and what its welcome says about it."""
+
+    arrival: presence.Arrival
+    you: Identity
+    convening: ConveningRef
+    limits: Limits
+
+
+def arrive_all(arrivals: list[Arriving]) -> list[Greeting]:
+    """Record new connections to one convening and read what each should see (and the surveys
+    to ask), in one trip to the database thread and one transaction. During a join storm that
+    thread is the queue everyone waits in, so the connections waiting at one moment are welcomed
+    together (signaling.consumers.arrivals): one roster read serves every welcome and everyone's
+    ``presence.joined``, and the hands, breakouts, chat and room work are read once per space."""
+    cid = arrivals[0].arrival.convening_id
+    assert all(a.arrival.convening_id == cid for a in arrivals), "one convening per batch"
+    with transaction.atomic():
+        for a in arrivals:
+            presence.join(a.arrival, announce=False)
+        raised = snapshots.hands(cid)  # one read for the roster's hands and each space's queue
+        roster = snapshots.roster(cid, {h.participant_id for h in raised})
+        entries = {e.participant_id: e for e in roster}
+        arriving = Counter(a.arrival.participant_id for a in arrivals)
+        for pid, count in arriving.items():
+            presence.announce_entry(cid, pid, entries.get(pid), arriving=count)
+        live = breakout_store.load(cid)
+        prompts = survey_actions.prompts_for_each(cid, list(arriving))
+        spaces, limit = {a.arrival.space for a in arrivals}, max(a.limits.chat_history for a in arrivals)
+        chats = snapshots.recent_chats(cid, spaces, limit)  # one limit per worker: the settings'
+        works = room_works(live, spaces)
+        return [Greeting(_welcome(a, roster, snapshots.queue_of(raised, a.arrival.space),
+                                  chats[a.arrival.space][-a.limits.chat_history:], live, works[a.arrival.space]),
+                         live.where(a.arrival.participant_id), prompts[a.arrival.participant_id])
+                for a in arrivals]
+
+
+def _welcome(a: Arriving, roster: list[RosterEntry], hands: list[HandEntry], chat: list[ChatEntry], live: Live,
+             work: RoomWork | None) -> Welcome:
+    return Welcome(protocol_version=PROTOCOL_VERSION, convening=a.convening, you=a.you, space=a.arrival.space,
+                   roster=roster, hands=hands, chat=chat, limits=a.limits.as_dict(),
+                   breakouts=_breakouts(live, _staff(a.you)), room_work=work)
 
 
 def space_entered(convening_id: int, space: str, limits: Limits) -> SpaceEntered:

@@ -113,3 +113,23 @@ def test_wants_of_a_technician_at_a_role_roundtable() -> None:
     assert wants_of("role", Person(1, job_role="technician"), ROLE_TOPICS) == ("r3",)
     assert wants_of("role", Person(1, job_role="principal"), ROLE_TOPICS) == ("r1",)
     assert wants_of("role", Person(1, job_role="teacher"), ROLE_TOPICS) == ()
+
+
+@settings(max_examples=200, deadline=None)
+@given(room_lists, st.lists(st.tuples(st.integers(10_000, 10_005),
+                                      st.lists(st.sampled_from(["a", "b", "c", "z"]), max_size=2, unique=True)),
+                            max_size=8))
+def test_late_joiners_placed_together_land_where_one_after_another_would(specs: list, arrivals: list) -> None:
+    """A burst's joins are placed in one change (signaling.consumers.arrivals): the same rooms
+    as one join after another, no room over its capacity, a person's second tab placed once."""
+    rooms = [(f"k{i}", g, cap) for i, (g, cap, _) in enumerate(specs)]
+    members = [min(n, cap) if cap else n for _, cap, n in specs]
+    state = late_state(rooms, members)
+    together, effects = live.place_late_all(state, [(p, wants, "participant") for p, wants in arrivals], 1.0)
+    one_by_one = state
+    for person, wants in arrivals:
+        one_by_one, _ = live.place_late(one_by_one, person, wants, 1.0)
+    assert together.assignments == one_by_one.assignments
+    counts = Counter(together.assignments.values())
+    assert all(cap is None or counts[key] <= cap for key, _, cap in rooms)
+    assert len(effects) == len({p for p, _ in arrivals if together.room_of(p) is not None})
