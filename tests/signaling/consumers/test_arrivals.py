@@ -35,12 +35,18 @@ async def _submitted(batches: Batches[int, str, str], convening_id: int, request
     return task
 
 
-async def test_joins_that_arrive_during_a_trip_go_together_in_the_next() -> None:
+async def _ana_on_the_thread() -> tuple[Door, Batches[int, str, str], asyncio.Task[str]]:
+    """Batches whose first trip (Ana's join, alone) is on the database thread, held there."""
     door = Door()
     batches: Batches[int, str, str] = Batches("test", door.run)
     door.open.clear()
     first = await _submitted(batches, 1, "ana")
-    assert await asyncio.to_thread(door.inside.wait, 10)  # ana's trip is on the thread
+    assert await asyncio.to_thread(door.inside.wait, 10)
+    return door, batches, first
+
+
+async def test_joins_that_arrive_during_a_trip_go_together_in_the_next() -> None:
+    door, batches, first = await _ana_on_the_thread()
     others = [await _submitted(batches, 1, name) for name in ("ben", "cy", "di")]
     elsewhere = await _submitted(batches, 2, "eve")  # another convening: a trip of its own
     door.open.set()
@@ -52,11 +58,7 @@ async def test_joins_that_arrive_during_a_trip_go_together_in_the_next() -> None
 
 
 async def test_a_bad_arrival_fails_alone_and_the_others_are_welcomed() -> None:
-    door = Door()
-    batches: Batches[int, str, str] = Batches("test", door.run)
-    door.open.clear()
-    blocker = await _submitted(batches, 1, "ana")
-    assert await asyncio.to_thread(door.inside.wait, 10)
+    door, batches, blocker = await _ana_on_the_thread()
     waiting = [await _submitted(batches, 1, name) for name in ("ben", "bad", "cy")]
     door.open.set()
     assert await blocker == "1:ana"
@@ -68,11 +70,7 @@ async def test_a_bad_arrival_fails_alone_and_the_others_are_welcomed() -> None:
 
 
 async def test_a_stopping_worker_leaves_no_join_waiting_forever() -> None:
-    door = Door()
-    batches: Batches[int, str, str] = Batches("test", door.run)
-    door.open.clear()
-    first = await _submitted(batches, 1, "ana")
-    assert await asyncio.to_thread(door.inside.wait, 10)
+    door, batches, first = await _ana_on_the_thread()
     second = await _submitted(batches, 1, "ben")
     await WORKER.stop()  # the trip's task is cancelled: both joins are answered (cancelled)
     door.open.set()
