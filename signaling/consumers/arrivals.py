@@ -41,21 +41,25 @@ class Batches(Generic[Key, Request, Result]):
     def __init__(self, name: str, run: Callable[[Key, list[Request]], list[Result]]) -> None:
         self.name, self._run = name, run
         self._waiting: dict[Key, list[tuple[Request, asyncio.Future[Result]]]] = {}
-        self._running: set[Key] = set()
+        self._running: dict[Key, asyncio.Task[None]] = {}
 
     async def submit(self, convening_id: Key, request: Request) -> Result:
-        future: asyncio.Future[Result] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Result] = loop.create_future()
         self._waiting.setdefault(convening_id, []).append((request, future))
-        if convening_id not in self._running:
-            self._running.add(convening_id)
-            WORKER.spawn(self._trips(convening_id), name=f"convene.{self.name} {convening_id}")
+        running = self._running.get(convening_id)
+        if running is None or running.done() or running.get_loop() is not loop:  # (tests change loops)
+            self._running[convening_id] = WORKER.spawn(self._trips(convening_id),
+                                                       name=f"convene.{self.name} {convening_id}")
         return await future
 
     async def _trips(self, convening_id: Key) -> None:
         batch: list[tuple[Request, asyncio.Future[Result]]] = []
         try:
             while True:
-                waiting = [(r, f) for r, f in self._waiting.pop(convening_id, []) if not f.done()]
+                loop = asyncio.get_running_loop()
+                waiting = [(r, f) for r, f in self._waiting.pop(convening_id, [])
+                           if not f.done() and f.get_loop() is loop]
                 if not waiting:
                     return  # decided with nothing in between: a new request starts a new task
                 batch, rest = waiting[:MAX_BATCH], waiting[MAX_BATCH:]
@@ -63,7 +67,8 @@ class Batches(Generic[Key, Request, Result]):
                     self._waiting[convening_id] = rest + self._waiting.get(convening_id, [])
                 await self._trip(convening_id, batch)
         finally:
-            self._running.discard(convening_id)
+            if self._running.get(convening_id) is asyncio.current_task():
+                del self._running[convening_id]
             for _, future in batch + self._waiting.pop(convening_id, []):
                 future.cancel()  # only if the worker stopped mid-trip: nobody is left to answer
 
