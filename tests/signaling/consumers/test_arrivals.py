@@ -9,7 +9,9 @@ import pytest
 from signaling.consumers.arrivals import Batches
 from signaling.worker import WORKER
 
-pytestmark = pytest.mark.asyncio
+# The database thread may hold a connection kept from an earlier test, which it checks before
+# each trip: database access must be allowed even though these trips never query.
+pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 
 
 class Door:
