@@ -3,11 +3,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Coroutine, Iterator
 from typing import Any
 
 from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
 from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
+from django.db import connections
 
 from rooms.actions import breakout_plans, breakouts
 from rooms.breakouts import store
@@ -15,10 +18,12 @@ from rooms.live import SELF_SELECT
 from rooms.planning import PlanOptions
 from signaling.auth import SessionUserStack
 from signaling.routing import websocket_urlpatterns
+from signaling.worker import WORKER
 from tests.live import Expecting
+from tests.live_clients import ws_path
 from tests.rooms.breakouts.factories import breakout_session
 from tests.signaling.consumers import schemas
-from tests.signaling.consumers.factories import SmallConvening
+from tests.signaling.consumers.factories import SLUG, SmallConvening
 
 APP = SessionUserStack(URLRouter(websocket_urlpatterns))  # as config/asgi.py
 
@@ -106,3 +111,46 @@ async def move_to_room(small: SmallConvening, who: str, room: int = 0) -> str:
         return keys[room]
 
     return await database_sync_to_async(move)()
+
+
+class LoopSession:
+    """An event loop of its own with Jordan (a moderator, signed in with a password), Maria and
+    James connected and welcomed: reused across hypothesis examples, which a per-test fixture's
+    loop cannot be. ``running`` opens it for a fixture and closes it after."""
+
+    def __init__(self, small: SmallConvening) -> None:
+        self.small = small
+        self.loop = asyncio.new_event_loop()
+        self.jordan = self.maria = self.james = CommClient("")
+
+    @property
+    def clients(self) -> tuple[CommClient, CommClient, CommClient]:
+        return self.jordan, self.maria, self.james
+
+    def run(self, work: Coroutine[Any, Any, Any]) -> Any:
+        return self.loop.run_until_complete(work)
+
+    async def open(self) -> None:
+        self.jordan, self.maria, self.james = (
+            CommClient(ws_path(SLUG, self.small.tokens.get(name, "")), self.small.headers(name))
+            for name in ("jordan", "maria", "james"))
+        for client in self.clients:
+            assert await client.open()
+            await client.expect("welcome")
+
+    async def close(self) -> None:
+        for client in self.clients:
+            await client.close()
+        await WORKER.stop()
+        await get_channel_layer().flush()
+        await database_sync_to_async(connections.close_all)()  # as the connect fixture does
+
+
+def running(live: LoopSession) -> Iterator[LoopSession]:
+    """For a fixture: ``yield from running(Session(small))``."""
+    live.run(live.open())
+    try:
+        yield live
+    finally:
+        live.run(live.close())
+        live.loop.close()

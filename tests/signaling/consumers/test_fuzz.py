@@ -17,19 +17,15 @@ from collections.abc import Coroutine, Iterator
 from typing import Any
 
 import pytest
-from channels.db import database_sync_to_async
-from channels.layers import get_channel_layer
-from django.db import connections
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from websockets.exceptions import ConnectionClosed
 
 from signaling.protocol import CLIENT_TYPES, DEFAULT_LIMITS, ErrorCode
-from signaling.worker import WORKER
 from tests.live import DEMO_SLUG, DaphneServer, Expecting, LiveDatabase, WsClient, join_tokens
 from tests.signaling.consumers import schema_strategies as strategies
-from tests.signaling.consumers.factories import SLUG, SmallConvening
-from tests.signaling.consumers.helpers import CommClient
+from tests.signaling.consumers.factories import SmallConvening
+from tests.signaling.consumers.helpers import LoopSession, running
 
 CODES = {code.value for code in ErrorCode}
 # Documented close codes a hostile client may provoke (docs/protocol.md, "Close codes").
@@ -96,33 +92,12 @@ async def exactly_one_answer(sender: Expecting, frame: dict[str, Any], ref: str)
 
 # ---- in process: the real consumer, every message type --------------------------------------
 
-class Session:
-    """An event loop with Jordan (moderator, sends the fuzz) and Maria → James (chat still flows)."""
+class Session(LoopSession):
+    """Jordan (a moderator) sends the fuzz; Maria → James shows chat still flows."""
 
     def __init__(self, small: SmallConvening) -> None:
-        self.small = small
-        self.loop = asyncio.new_event_loop()
+        super().__init__(small)
         self.count = itertools.count()
-        self.jordan = self.maria = self.james = CommClient("")
-
-    def run(self, work: Coroutine[Any, Any, Any]) -> Any:
-        return self.loop.run_until_complete(work)
-
-    async def open(self) -> None:
-        self.jordan, self.maria, self.james = (
-            CommClient(f"/ws/convenings/{SLUG}/" + (f"?join={self.small.tokens[name]}" if name in self.small.tokens else ""),
-                       self.small.headers(name))  # jordan, a moderator, signs in with a password
-            for name in ("jordan", "maria", "james"))
-        for client in (self.jordan, self.maria, self.james):
-            assert await client.open()
-            await client.expect("welcome")
-
-    async def close(self) -> None:
-        for client in (self.jordan, self.maria, self.james):
-            await client.close()
-        await WORKER.stop()
-        await get_channel_layer().flush()
-        await database_sync_to_async(connections.close_all)()
 
 
 @pytest.fixture
@@ -130,13 +105,7 @@ def session(small: SmallConvening, settings) -> Iterator[Session]:  # noqa: ANN0
     # One layer (the layers have their own tests): the breadth is in the messages.
     settings.CHANNEL_LAYERS = {"default": {"BACKEND": "signaling.layers.LocalChannelLayer"}}
     settings.RATE_LIMIT_BURST = 100_000
-    live = Session(small)
-    live.run(live.open())
-    try:
-        yield live
-    finally:
-        live.run(live.close())
-        live.loop.close()
+    yield from running(Session(small))
 
 
 async def chat_flows(sender: Expecting, reader: Expecting, text: str) -> None:

@@ -6,24 +6,20 @@ are read back from the database and must be identical.
 """
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import Coroutine, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from channels.db import database_sync_to_async
-from channels.layers import get_channel_layer
-from django.db import connections
 from hypothesis import HealthCheck, assume, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from rooms.models import ChatMessage, Presence, RaisedHand
 from signaling.protocol import CLIENT_TYPES, ProtocolError, parse_client_message
-from signaling.worker import WORKER
-from tests.signaling.consumers.factories import SLUG, SmallConvening
-from tests.signaling.consumers.helpers import CommClient
+from tests.signaling.consumers.factories import SmallConvening
+from tests.signaling.consumers.helpers import LoopSession, running
 
 KNOWN = sorted(CLIENT_TYPES)
 FIELDS = ["type", "id", "text", "space", "seq", "after_seq", "participant_id", "camera", "mic", "v"]
@@ -76,39 +72,18 @@ def _harmless_if_valid(frame: str | bytes) -> bool:
     return message.type_name() in SAFE_WHEN_VALID and "room-404" not in str(frame)
 
 
-class Session:
-    """An event loop with Maria (participant) connected to the plenary, reused across examples."""
-
-    def __init__(self, small: SmallConvening) -> None:
-        self.small = small
-        self.loop = asyncio.new_event_loop()
-        self.maria = self.james = self.jordan = CommClient("")
-
-    def run(self, work: Coroutine[Any, Any, Any]) -> Any:
-        return self.loop.run_until_complete(work)
+class Session(LoopSession):
+    """Maria (a participant) in the plenary, where James has raised his hand and chatted."""
 
     async def open(self) -> None:
-        self.maria, self.james, self.jordan = (
-            CommClient(f"/ws/convenings/{SLUG}/?join={self.small.tokens[name]}" if name in self.small.tokens
-                       else f"/ws/convenings/{SLUG}/", self.small.headers(name))  # jordan: a password session
-            for name in ("maria", "james", "jordan"))
-        for client in (self.maria, self.james, self.jordan):
-            assert await client.open()
-            await client.expect("welcome")
+        await super().open()
         await self.james.send("hand.raise")
         await self.james.send("chat.send", text="already here")
-        for client in (self.maria, self.james, self.jordan):
+        for client in self.clients:
             await client.expect("hand.queue")
             await client.expect("chat.message")
             await client.expect("presence.changed", lambda m: m["participant"]["hand_raised"])
             client.seen.clear()
-
-    async def close(self) -> None:
-        for client in (self.maria, self.james, self.jordan):
-            await client.close()
-        await WORKER.stop()
-        await get_channel_layer().flush()
-        await database_sync_to_async(connections.close_all)()  # as the connect fixture does
 
 
 @database_sync_to_async
@@ -121,13 +96,7 @@ def snapshot() -> tuple[list[Any], ...]:
 @pytest.fixture
 def session(small: SmallConvening, layer: str, settings) -> Iterator[Session]:  # noqa: ANN001
     settings.RATE_LIMIT_BURST = 100_000  # hundreds of frames in a few seconds are the point here
-    live = Session(small)
-    live.run(live.open())
-    try:
-        yield live
-    finally:
-        live.run(live.close())
-        live.loop.close()
+    yield from running(Session(small))
 
 
 @hypothesis_settings(max_examples=100, deadline=None, derandomize=True,
