@@ -104,8 +104,8 @@ def chat_entry(message: ChatMessage) -> ChatEntry:
                      text="" if deleted else message.text)
 
 
-def _chat(convening_id: int, space: str):  # noqa: ANN202 — a QuerySet[ChatMessage]
-    return ChatMessage.objects.filter(convening_id=convening_id, space=space).select_related("author__user")
+def _chat(convening_id: int, *spaces: str):  # noqa: ANN202 — a QuerySet[ChatMessage]
+    return ChatMessage.objects.filter(convening_id=convening_id, space__in=spaces).select_related("author__user")
 
 
 def recent_chat(convening_id: int, space: str, limit: int) -> list[ChatEntry]:
@@ -117,8 +117,7 @@ def recent_chats(convening_id: int, spaces: Iterable[str], limit: int) -> dict[s
     """``recent_chat`` of several spaces in one query (people arriving together in many rooms)."""
     wanted = sorted(set(spaces))
     newest = Window(RowNumber(), partition_by=[F("space")], order_by=F("seq").desc())
-    rows = (ChatMessage.objects.filter(convening_id=convening_id, space__in=wanted).select_related("author__user")
-            .annotate(newest=newest).filter(newest__lte=limit).order_by("space", "seq"))
+    rows = _chat(convening_id, *wanted).annotate(newest=newest).filter(newest__lte=limit).order_by("space", "seq")
     chats: dict[str, list[ChatEntry]] = {space: [] for space in wanted}
     for message in rows:
         chats[message.space].append(chat_entry(message))
