@@ -27,6 +27,15 @@ Who owns which fact:
   ``Publication``) go back as ``P`` datagrams and are throttled again at the original, so every
   worker's viewers together cost the publisher at most one keyframe a second.
 
+* the control tower across workers: a worker whose moderators listen in to a room, or speak to
+  rooms, says so (``<prefix>:media:cascade-crossings``, one field per worker: the spaces listened
+  to; each speaker's microphone and the spaces spoken to). A worker hosting such a room shares
+  its facts as for a large space; the listener's worker reads them and relays the room's
+  microphones in, as it does a remote plenary's; the speaker is a *visiting* ``RemotePublisher``
+  on the room's worker (their microphone, a member of no space) whose voice that worker's
+  ``Crossings`` sends to the rooms spoken to and withholds from every other space. The
+  moderator's own worker stays the one owner of what they listen and speak to.
+
 The relay is UDP on the workers' private network (``MEDIA_RELAY_HOST``, 127.0.0.1 here); a
 worker accepts datagrams only from the relay addresses of live workers (their heartbeats).
 """
@@ -51,6 +60,7 @@ SYNC_S = 0.25  # how often facts are written and read, and leases renewed
 LEASE_S = 2.0  # a relay without a renewed lease stops after this long
 RECEIVE_BUFFER = 4 * 1024 * 1024  # a keyframe burst from a few publications (capped by rmem_max)
 Address = tuple[str, int]
+Speaker = tuple[dict[str, Any], str, list[str]]  # a remote moderator's facts, worker, spaces spoken to
 
 
 class _Endpoint(asyncio.DatagramProtocol):
@@ -84,6 +94,8 @@ class Cascade:
         self.rejected = 0  # datagrams dropped: malformed, or from an address that is no live worker
         self._workers: dict[Address, str] = {}  # live workers' relay addresses
         self._written: set[str] = set()  # spaces whose facts this worker wrote
+        self._crossing = False  # whether this worker's crossings are written (cascade-crossings)
+        self._speaking: set[str] = set()  # other workers' moderators speaking to spaces here
         # Receiving side: remote publishers by media id, their publications by pub id.
         self._remote: dict[str, RemotePublisher] = {}
         self._incoming: dict[str, _Incoming] = {}
@@ -126,6 +138,8 @@ class Cascade:
         self._apply_leases(time.monotonic() + 2 * LEASE_S)  # every lease expired: hooks off
         for space in self._written:
             await self.placement.redis.hdel(self._facts_key(space), self.name)
+        if self._crossing:
+            await self.placement.redis.hdel(self.placement._key("cascade-crossings"), self.name)
         if self.transport is not None:
             self.transport.close()
 
@@ -135,23 +149,65 @@ class Cascade:
         self._workers = {_address(beat["relay"]): name for name, beat in alive.items()
                          if name != self.name and beat.get("relay")}
         relay_of = {name: _address(beat["relay"]) for name, beat in alive.items() if beat.get("relay")}
-        spaces = self.server.cascaded_spaces()
         redis = self.placement.redis
+        listened, speakers = await self._share_crossings(relay_of)
+        spoken_to = {space for _, _, to in speakers.values() for space in to}
+        spaces = self.server.cascaded_spaces(also=listened | spoken_to)
         for space, peers in spaces.items():
             await redis.hset(self._facts_key(space), self.name, json.dumps(_facts(peers)))
         for space in self._written - set(spaces):
             await redis.hdel(self._facts_key(space), self.name)
         self._written = set(spaces)
         wanted: dict[str, tuple[dict[str, Any], str]] = {}
-        for space in spaces:
+        for space in set(spaces) | self.server.crossings_here()[0]:  # and the rooms listened in to from here
             for worker, raw in (await redis.hgetall(self._facts_key(space))).items():
                 if worker == self.name or worker not in relay_of:
                     continue
                 for person in json.loads(raw):
                     wanted.setdefault(person["id"], ({**person, "space": space}, worker))
+        for participant_id, (person, worker, to) in speakers.items():
+            if spaces.keys() & set(to):  # visiting the rooms here they speak to: their microphone only
+                wanted.setdefault(participant_id, ({**person, "space": ""}, worker))
         await self._reconcile(wanted, relay_of)
+        # All the spaces they speak to, not only ours: a plenary member here must not hear them either.
+        self._remote_speaking({p: frozenset(to) for p, (_, _, to) in speakers.items()})
         self._send_leases()
         self._apply_leases(time.monotonic())
+
+    # ---- the control tower across workers ---------------------------------------------------
+    async def _share_crossings(self, relay_of: dict[str, Address]) -> tuple[set[str], dict[str, Speaker]]:
+        """Write which spaces this worker's moderators listen in to and speak to (with their
+        microphones); read the other live workers'. Returns the spaces listened in to from other
+        workers, and the moderators there speaking to rooms."""
+        redis, key = self.placement.redis, self.placement._key("cascade-crossings")
+        listened, speaking = self.server.crossings_here()
+        if listened or speaking:
+            speakers = [{**_facts([self.server.peer(p)], kind="audio")[0], "to": sorted(to)} for p, to in speaking.items()]
+            await redis.hset(key, self.name, json.dumps({"listen": sorted(listened), "speakers": speakers}))
+            self._crossing = True
+        elif self._crossing:
+            await redis.hdel(key, self.name)
+            self._crossing = False
+        theirs: set[str] = set()
+        remote: dict[str, Speaker] = {}
+        for worker, raw in (await redis.hgetall(key)).items():
+            if worker == self.name or worker not in relay_of:
+                continue  # a dead worker's crossings end with its heartbeat
+            shared = json.loads(raw)
+            theirs.update(shared["listen"])
+            for person in shared["speakers"]:
+                facts = {"id": person["id"], "role": person["role"], "pubs": person["pubs"]}
+                remote[person["id"]] = (facts, worker, list(person["to"]))
+        return theirs, remote
+
+    def _remote_speaking(self, speaking: dict[str, frozenset[str]]) -> None:
+        """Other workers' moderators speak to these spaces of this one (or no longer do)."""
+        for participant_id in self._speaking - speaking.keys():
+            self.server.set_remote_speaking(participant_id, None)
+        speaking = {p: spaces for p, spaces in speaking.items() if not self.server.is_local(p)}
+        for participant_id, space_ids in speaking.items():
+            self.server.set_remote_speaking(participant_id, space_ids or None)
+        self._speaking = set(speaking)
 
     def _facts_key(self, space: str) -> str:
         return self.placement._key(f"cascade:{space}")
@@ -308,11 +364,12 @@ class Cascade:
                 "lost_frames": sum(i.assembly.lost for i in self._incoming.values())}
 
 
-def _facts(peers: list[Any]) -> list[dict[str, Any]]:
-    """The people of one space connected here, as other workers need them."""
+def _facts(peers: list[Any], kind: str | None = None) -> list[dict[str, Any]]:
+    """The people of one space connected here, as other workers need them (``kind``: only
+    those publications, e.g. a moderator speaking to rooms sends only their microphone)."""
     return [{"id": peer.participant_id, "role": peer.role,
              "pubs": [[pub.pub_id, pub.kind, pub.label, pub.mid] for pub in peer.publications.values()
-                      if getattr(pub, "top", pub) is pub and not pub.closed]}
+                      if getattr(pub, "top", pub) is pub and not pub.closed and kind in (None, pub.kind)]}
             for peer in peers]
 
 

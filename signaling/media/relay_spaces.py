@@ -9,9 +9,11 @@ Each op is a ``media.rpc`` model of signaling.protocol.internal.media.
 
 Worker side: ``SPACE_OPS``, dispatched by ``relay.MediaWorker``.
 
-The limit: a moderator's media connection crosses only to spaces of its own worker. Listening in
-or speaking to a room another worker hosts answers ``media_unavailable``; a room nobody has
-media in yet is placed on the moderator's worker (``Placement.place_with``).
+Listening in or speaking to a room another worker hosts goes through the cascade (cascade.py:
+the room's microphones are relayed to the moderator's worker, the moderator's microphone to the
+room's); a room nobody has media in yet is placed on the moderator's worker
+(``Placement.place_with``: nothing to relay). Only when a worker of the two does not relay
+(no ``MEDIA_RELAY_HOST``) does it answer ``media_unavailable``.
 """
 from __future__ import annotations
 
@@ -34,7 +36,7 @@ from .relay import Backend, MediaWorker, RemoteBackend, call_worker, workers_ena
 logger = logging.getLogger(__name__)
 # Stopping a recording waits up to recording.service.STOP_TIMEOUT_S for the disk: a little more.
 RECORD_STOP_TIMEOUT_S = 15.0
-ELSEWHERE = ("{what} works only within one media worker, and {room} is on another one: "
+ELSEWHERE = ("{what} needs the media workers' relay, and {room} is on a worker without one: "
              "move into the room instead.")
 
 
@@ -111,11 +113,14 @@ def _remote(backend: Backend) -> RemoteBackend:
 
 async def _alongside(remote: RemoteBackend, keys: list[str], what: str, room: str,
                      rooms: dict[str, str] | None = None) -> None:
-    """Every space of ``keys`` on the moderator's worker (unplaced ones are put there), else
-    a clear ``media_unavailable``: audio crosses spaces only inside one media server."""
+    """Spaces of ``keys`` nobody has media in yet go on the moderator's worker; those another
+    worker hosts are reached through the relay between the two (cascade.py), else a clear
+    ``media_unavailable``."""
     placement = get_placement()
-    for key in keys:
-        if await placement.place_with(key, remote.name) != remote.name:
+    hosts = {key: await placement.place_with(key, remote.name) for key in keys}
+    relays = {name for name, beat in (await placement.alive()).items() if beat.get("relay")}
+    for key, host in hosts.items():
+        if host != remote.name and not {host, remote.name} <= relays:
             name = room or (rooms or {}).get(key) or "that room"
             raise MediaError(errors.MEDIA_UNAVAILABLE, ELSEWHERE.format(what=what, room=repr(name)))
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from typing import Any
 
 from aiortc import RTCBundlePolicy, RTCConfiguration, RTCIceServer
@@ -218,8 +218,8 @@ class MediaServer:
             sources += [m for m in target.members if m != peer.participant_id]
             sources += [s for s in self.crossings.speakers_to(target.space_id) if s != peer.participant_id]
         pubs: list[Publication] = []
-        for source in dict.fromkeys(sources):
-            other = self._peers.get(source)
+        for source in dict.fromkeys(sources):  # remote ones too: another worker's room, or moderator
+            other: Peer | RemotePublisher | None = self._peers.get(source) or self._remote.get(source)
             if other is not None:
                 pubs += [p for p in other.publications.values() if p.kind == "audio"]
         return pubs
@@ -238,12 +238,28 @@ class MediaServer:
         peer = self._peer(participant_id)
         for space_id in space_ids or ():
             _check_id(space_id, "space_id")
+        self._speak(participant_id, space_ids, also=peer.space_id)
+
+    def set_remote_speaking(self, participant_id: str, space_ids: frozenset[str] | None) -> None:
+        """A moderator whose connection is on another worker speaks to ``space_ids`` of this one
+        (cascade.py relays their microphone; None: stopped)."""
+        if self.crossings.speaking.get(participant_id, frozenset()) != (space_ids or frozenset()):
+            member = self._remote.get(participant_id)  # their own space here too (withheld from it)
+            self._speak(participant_id, space_ids, also=member.space_id if member is not None else None)
+
+    def _speak(self, participant_id: str, space_ids: frozenset[str] | None, also: str | None) -> None:
         before = self.crossings.speaking.get(participant_id, frozenset())
         self.crossings.speak(participant_id, space_ids)
-        for space_id in {peer.space_id, *before, *(space_ids or ())}:
+        for space_id in {*before, *(space_ids or ()), *([also] if also else [])}:
             space = self._spaces.get(space_id)
             if space is not None:
                 self._touch(space, skip=participant_id)
+
+    def crossings_here(self) -> tuple[set[str], dict[str, frozenset[str]]]:
+        """This server's own connections' crossings: the spaces they listen in to, and who
+        speaks to which spaces (what the cascade tells the other workers)."""
+        listened = {space for p, space in self.crossings.listening.items() if p in self._peers}
+        return listened, {p: spaces for p, spaces in self.crossings.speaking.items() if p in self._peers}
 
     def space_voices(self, space_id: str) -> tuple[list[str], dict[str, float]]:
         """A space's members and when each active speaker was last heard (time.monotonic)."""
@@ -292,6 +308,8 @@ class MediaServer:
         if publisher.participant_id in self._peers:
             return  # connected here itself (a move racing the relay's view): the local one wins
         self._remote[publisher.participant_id] = publisher
+        if publisher.visiting:
+            return  # a moderator speaking to rooms here: no member of any space (set_remote_speaking)
         space = self._space(publisher.space_id)
         space.add(publisher.participant_id)
         self._touch(space)
@@ -302,6 +320,7 @@ class MediaServer:
         space = self._spaces.get(publisher.space_id) if publisher is not None else None
         if space is not None:
             self._touch(space)
+        self._touch_spoken_to(participant_id)
 
     def remove_remote(self, participant_id: str) -> None:
         publisher = self._remote.pop(participant_id, None)
@@ -309,6 +328,7 @@ class MediaServer:
             return
         for pub in publisher.publications.values():
             pub.close()  # frees the slots of everyone receiving it
+        self._uncross(participant_id)
         self.audio_levels.pop(participant_id, None)
         space = self._spaces.get(publisher.space_id)
         if space is not None:
@@ -330,12 +350,13 @@ class MediaServer:
         peer = self._peers.get(participant_id)
         return None if peer is None else peer.publications.get(mid)
 
-    def cascaded_spaces(self) -> dict[str, list[Peer]]:
-        """The large spaces with connections on this server, and those connections."""
+    def cascaded_spaces(self, also: Collection[str] = ()) -> dict[str, list[Peer]]:
+        """The large spaces with connections on this server, and those connections; and the
+        spaces of ``also`` (rooms another worker's moderator listens or speaks to) with theirs."""
         spaces: dict[str, list[Peer]] = {}
         for peer in self._peers.values():
             space = self._spaces.get(peer.space_id)
-            if space is not None and space.large:
+            if space is not None and (space.large or space.space_id in also):
                 spaces.setdefault(space.space_id, []).append(peer)
         return spaces
 

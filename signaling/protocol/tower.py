@@ -64,7 +64,7 @@ class TowerListen(ClientMessage):
     """Moderators: also hear ``room``'s microphones on your media connection, without entering
     it (one room at a time: listening to another stops the first). Everyone in the room sees
     that you are listening. A room that is not open: ``not_found``. With media workers, a room
-    hosted by another worker than your own space's: ``media_unavailable`` (enter the room instead)."""
+    on another worker is relayed to yours (``media_unavailable`` only when a worker has no relay)."""
     model_config = examples({"type": "tower.listen", "id": "l1", "room": "room-1"})
     type: Literal["tower.listen"] = "tower.listen"
     room: RoomKey
@@ -81,8 +81,9 @@ class TowerStopListening(ClientMessage):
 class TowerSpeak(ClientMessage):
     """Moderators: your microphone goes to ``rooms`` (``"all"``: every open room, including
     rooms opened while you speak) instead of your own space, until ``tower.stop_speaking``.
-    Everyone in those rooms sees and hears that you speak to them. With media workers, rooms must
-    be hosted by your own space's worker (``media_unavailable`` otherwise)."""
+    Everyone in those rooms sees and hears that you speak to them. With media workers, your
+    microphone is relayed to rooms on other workers (``media_unavailable`` only when a worker has
+    no relay)."""
     model_config = examples({"type": "tower.speak", "id": "s1", "rooms": "all"},
                             {"type": "tower.speak", "id": "s2", "rooms": ["room-2"]})
     type: Literal["tower.speak"] = "tower.speak"

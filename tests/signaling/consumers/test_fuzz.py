@@ -149,10 +149,12 @@ class LiveSession:
     async def client(self, token: str) -> WsClient:
         from websockets.asyncio.client import connect
 
-        # As WsClient.open, without keepalive pings: the loop only runs during an example.
+        # As WsClient.open, without keepalive pings: the loop only runs during an example. Nothing
+        # bounds what waits unread (everyone's chat and presence): with websockets' 16 frames the
+        # client stopped reading its socket and closing it waited 10 s for the server's close frame.
         socket = await connect(self.server.ws_url(f"/ws/convenings/{DEMO_SLUG}/?join={token}"),
                                origin=self.server.http_url, max_size=16 * 1024 * 1024,  # type: ignore[arg-type]
-                               open_timeout=10, ping_interval=None)
+                               open_timeout=10, ping_interval=None, max_queue=None)
         client = WsClient(socket)
         await client.expect("welcome", timeout=10)
         return client

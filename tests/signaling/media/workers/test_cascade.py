@@ -11,9 +11,10 @@ again, while the survivor's own viewer never stopped.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import secrets
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import pytest
@@ -34,6 +35,7 @@ from .conftest import MakePerson, MediaSite
 from .test_workers import MediaWorkerProcess, restart, sites_with_workers
 
 TAG = 83
+ROOM = "convene.1.room-1"
 
 
 # ---- the wire (pure) ---------------------------------------------------------------------------
@@ -88,14 +90,12 @@ def test_leases_and_keyframe_requests_round_trip() -> None:
     assert wire.parse_pli(wire.pli_datagram("1:y/1")) == "1:y/1"
 
 
-# ---- two workers' relays in one process: the speaker ranking crosses -------------------------
+# ---- two workers' relays in one process -------------------------------------------------------
 
-@pytest.mark.redis
-@pytest.mark.asyncio
-@pytest.mark.timeout(60)
-async def test_a_speaker_on_one_worker_is_an_active_speaker_on_the_other() -> None:
-    """Active speakers are derived on every worker from the relayed levels: a speaker connected to
-    worker a is ranked by worker b, whose viewer receives their microphone."""
+@contextlib.asynccontextmanager
+async def two_workers() -> AsyncIterator[tuple[list[tuple[MediaHub, Cascade]], list[SyntheticParticipant]]]:
+    """Media hubs ``a`` and ``b``, each with its cascade and heartbeat (as ``relay.MediaWorker``
+    runs them), sharing a fresh Redis prefix; the people the test adds are closed after it."""
     prefix = f"convene-cascade-unit-{secrets.token_hex(4)}"
     ends: list[tuple[MediaHub, Cascade, Placement]] = []
     people: list[SyntheticParticipant] = []
@@ -115,17 +115,7 @@ async def test_a_speaker_on_one_worker_is_an_active_speaker_on_the_other() -> No
             await cascade.start()
             ends.append((hub, cascade, placement))
         beating = asyncio.create_task(beat())
-        (a, _, _), (b, relay_b, _) = ends
-        speaker = SyntheticParticipant("7:speaker", DirectTransport(a.server), decode=False)
-        speaker.publish("microphone", ToneAudioTrack(500.0))
-        viewer = SyntheticParticipant("8:viewer", DirectTransport(b.server), decode=False)
-        people += [speaker, viewer]
-        await speaker.join(PLENARY)
-        await viewer.join(PLENARY)
-        async with asyncio.timeout(15):
-            while "7:speaker" not in b.server.space_voices(PLENARY)[1] or not viewer.mids_of("7:speaker", "microphone"):
-                await asyncio.sleep(0.1)
-        assert relay_b.stats()["lost_frames"] == 0
+        yield [(hub, cascade) for hub, cascade, _ in ends], people
     finally:
         if beating is not None:
             beating.cancel()
@@ -136,6 +126,69 @@ async def test_a_speaker_on_one_worker_is_an_active_speaker_on_the_other() -> No
             await hub.close()
             await placement.retire(cascade.name)
             await placement.close()
+
+
+async def _until(condition: Callable[[], bool], timeout: float = 15) -> None:
+    async with asyncio.timeout(timeout):
+        while not condition():
+            await asyncio.sleep(0.1)
+
+
+@pytest.mark.redis
+@pytest.mark.asyncio
+@pytest.mark.timeout(60)
+async def test_a_speaker_on_one_worker_is_an_active_speaker_on_the_other() -> None:
+    """Active speakers are derived on every worker from the relayed levels: a speaker connected to
+    worker a is ranked by worker b, whose viewer receives their microphone."""
+    async with two_workers() as (((a, _), (b, relay_b)), people):
+        speaker = SyntheticParticipant("7:speaker", DirectTransport(a.server), decode=False)
+        speaker.publish("microphone", ToneAudioTrack(500.0))
+        viewer = SyntheticParticipant("8:viewer", DirectTransport(b.server), decode=False)
+        people += [speaker, viewer]
+        await speaker.join(PLENARY)
+        await viewer.join(PLENARY)
+        await _until(lambda: "7:speaker" in b.server.space_voices(PLENARY)[1]
+                     and bool(viewer.mids_of("7:speaker", "microphone")))
+        assert relay_b.stats()["lost_frames"] == 0
+
+
+@pytest.mark.redis
+@pytest.mark.asyncio
+@pytest.mark.timeout(90)
+async def test_the_control_tower_reaches_a_room_on_the_other_worker() -> None:
+    """A moderator in the plenary on worker b listens in to a room that worker a hosts (its
+    microphones are relayed to b; the moderator is no member of the room), then speaks to it: the
+    room's people on a hear the moderator, and a plenary viewer on a (where the moderator is a
+    remote member of the plenary) does not. Stopping ends both."""
+    async with two_workers() as (((a, _), (b, _)), people):
+        talker = SyntheticParticipant("21:talker", DirectTransport(a.server), decode=False)
+        talker.publish("microphone", ToneAudioTrack(440.0))
+        member = SyntheticParticipant("22:member", DirectTransport(a.server), decode=False)
+        viewer = SyntheticParticipant("23:viewer", DirectTransport(a.server), decode=False)
+        moderator = SyntheticParticipant("24:moderator", DirectTransport(b.server), decode=False)
+        moderator.publish("microphone", ToneAudioTrack(660.0))
+        people += [talker, member, viewer, moderator]
+        for person, space in ((talker, ROOM), (member, ROOM), (viewer, PLENARY)):
+            await person.join(space)
+        await moderator.join(PLENARY, role="moderator")
+        await _until(lambda: bool(viewer.mids_of("24:moderator", "microphone")))  # plenary as usual
+
+        b.listen("24:moderator", ROOM)
+        await _until(lambda: bool(moderator.mids_of("21:talker", "microphone")))
+        assert not talker.mids_of("24:moderator", "microphone") and not member.mids_of("24:moderator", "microphone")
+        b.listen("24:moderator", None)
+        await _until(lambda: not moderator.mids_of("21:talker", "microphone"))
+
+        b.speak("24:moderator", frozenset({ROOM}))
+        await _until(lambda: bool(member.mids_of("24:moderator", "microphone"))
+                     and bool(talker.mids_of("24:moderator", "microphone")))
+        await _until(lambda: not viewer.mids_of("24:moderator", "microphone"))  # withheld from the plenary
+        before = member.encoded_frames.get(member.mids_of("24:moderator", "microphone")[0], 0)
+        await asyncio.sleep(1.0)
+        assert member.encoded_frames.get(member.mids_of("24:moderator", "microphone")[0], 0) > before + 20
+        b.speak("24:moderator", None)
+        await _until(lambda: not member.mids_of("24:moderator", "microphone"))
+        await _until(lambda: bool(viewer.mids_of("24:moderator", "microphone")))  # back in the plenary
 
 
 # ---- two workers, one plenary (real processes) ----------------------------------------------

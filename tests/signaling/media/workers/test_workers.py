@@ -10,7 +10,7 @@ stops releases its spaces: clients that start over land on the other one.
 Recording and the control tower through workers (first, while the placement is fresh): the
 worker that hosts the plenary writes its recording into the folder the web side renders from
 (here: one temporary folder of this machine); a moderator in the plenary listens in to a room
-of the same worker and hears it, one on the other worker answers ``media_unavailable``, the
+of the same worker and hears it, one on the other worker through the relay (and speaks to both), the
 rooms' activity comes from both workers, and a room's recording whose disk fills up (/dev/full)
 is stopped by its worker, which tells the moderators.
 """
@@ -42,7 +42,7 @@ from .wsmedia import WsTransport
 pytestmark = [pytest.mark.live, pytest.mark.redis, pytest.mark.asyncio, pytest.mark.timeout(150)]
 WORKERS = ("media-a", "media-b")
 TAG_A, TAG_E = 71, 75
-ROOM_TONE, OTHER_TONE = 440.0, 550.0
+ROOM_TONE, OTHER_TONE, MODERATOR_TONE = 440.0, 550.0, 660.0
 # The recording's rows and render, in the live database (the render is the worker tick's job).
 RECORDING_ROW = ("import json; from recordings.models import Recording; from recordings.storage import recording_storage; "
                  "r = Recording.objects.get(space='plenary'); print(json.dumps([r.state, r.folder, r.gaps, "
@@ -148,13 +148,13 @@ async def test_a_worker_records_the_plenary_and_the_web_side_renders_it(worker_s
         assert sum(1 for _ in played.decode(video=0)) > 20
 
 
-async def test_listening_in_through_a_worker_and_its_limit(worker_site, people: MakePerson) -> None:  # noqa: ANN001
+async def test_the_control_tower_reaches_rooms_on_both_workers(worker_site, people: MakePerson) -> None:  # noqa: ANN001
     site, _ = worker_site
     moderator = await people("moderator", site=site)
     other, speaker, neighbour = [await people(site=site) for _ in range(3)]
     rooms = await open_rooms(moderator.ws, site.session_id)
     try:
-        moderator.media.publish("microphone", ToneAudioTrack(660.0))
+        moderator.media.publish("microphone", ToneAudioTrack(MODERATOR_TONE))
         await moderator.media.join("plenary")  # the plenary is on media-a (the test above)
         await move(moderator.ws, other, rooms[0])
         other.media.publish("microphone", ToneAudioTrack(OTHER_TONE))
@@ -172,9 +172,21 @@ async def test_listening_in_through_a_worker_and_its_limit(worker_site, people: 
         await hears(moderator, speaker, ROOM_TONE)
         assert not speaker.media.mids_of(moderator.tag, "microphone")
 
-        refused = await moderator.ws.request("tower.listen", room=rooms[0])
-        assert refused["code"] == "media_unavailable" and "another" in refused["message"], refused
-        assert not moderator.media.mids_of(other.tag, "microphone")
+        # Room 1 is on media-b: its microphones cross the relay to the moderator's worker.
+        reply = await moderator.ws.request("tower.listen", room=rooms[0])
+        assert reply["type"] == "ack", reply
+        await hears(moderator, other, OTHER_TONE)
+        assert not other.media.mids_of(moderator.tag, "microphone")  # a listener is no member there
+        await moderator.ws.request("tower.stop_listening")
+
+        # Speaking to every room: both workers' rooms hear the moderator (media-b's through the relay).
+        assert (await moderator.ws.request("tower.speak", rooms="all"))["type"] == "ack"
+        for person in (other, speaker):
+            await hears(person, moderator, MODERATOR_TONE)
+        assert (await moderator.ws.request("tower.stop_speaking"))["type"] == "ack"
+        async with asyncio.timeout(10):
+            while other.media.mids_of(moderator.tag, "microphone"):
+                await asyncio.sleep(0.05)
 
         # The activity feed asks both workers: each room's speaker is heard.
         feed = await moderator.ws.request("tower.watch")
