@@ -19,7 +19,8 @@ Who owns which fact:
   publisher's worker last read (RFC 6464), so each worker's ``SpeakerTracker`` sees every voice.
 * what crosses: the receiving side asks. Each worker sends every other worker a lease (``L``,
   cascade_wire.py) naming the publications it wants: all remote microphones, and the remote
-  videos some local subscriber receives now. The worker that receives a publication relays its
+  videos some local subscriber receives now (a layered camera: the layers they receive or
+  switch to, and the lowest; each layer crosses as a publication of its own). The worker that receives a publication relays its
   encoded frames once per worker that leases it (``Publication.relay``), as received (never
   decoded); a lease not renewed within ``LEASE_S`` ends, so a dead worker's relays stop by
   themselves.
@@ -230,24 +231,33 @@ class Cascade:
             elif self._update_pubs(current, person["pubs"], relay_of[worker]):
                 await self.hub.remote_changed(participant_id)
 
-    def _update_pubs(self, publisher: RemotePublisher, pubs: list[list[str]], addr: Address) -> bool:
-        """Make ``publisher``'s publications ``pubs`` ([pub_id, kind, label, mid]); True if changed."""
-        listed = {pub_id: (kind, label, mid) for pub_id, kind, label, mid in pubs}
+    def _update_pubs(self, publisher: RemotePublisher, pubs: list[list[Any]], addr: Address) -> bool:
+        """Make ``publisher``'s publications ``pubs`` (``_pub_facts``); True if changed. A layered
+        camera becomes its layers here too, grouped as on its own worker, each relayed alone."""
+        listed = {fact[0]: fact for fact in pubs}
         changed = False
         for mid, pub in list(publisher.publications.items()):
-            if pub.pub_id not in listed:
-                pub.close()
+            fact = listed.get(pub.pub_id)
+            if fact is None or [layer.pub_id for layer in pub.layers] != [lid for lid, _, _ in _layer_facts(fact)]:
+                pub.close()  # a top layer closes the layers below it
                 del publisher.publications[mid]
-                self._incoming.pop(pub.pub_id, None)
+                for layer in pub.layers:
+                    self._incoming.pop(layer.pub_id, None)
                 changed = True
         held = {pub.pub_id for pub in publisher.publications.values()}
-        for pub_id, (kind, label, mid) in listed.items():
+        for pub_id, fact in listed.items():
             if pub_id in held:
                 continue
-            pub = Publication(pub_id, publisher.participant_id, kind, label, mid,
-                              send_pli=self._pli_to(pub_id, addr))
-            publisher.publications[mid] = pub
-            self._incoming[pub_id] = _Incoming(pub, publisher, addr)
+            _, kind, label, mid = fact[:4]
+            layers = []
+            for layer_id, layer_mid, height in _layer_facts(fact):
+                layer = Publication(layer_id, publisher.participant_id, kind, label, layer_mid,
+                                    send_pli=self._pli_to(layer_id, addr))
+                layer.height = height
+                layers.append(layer)
+                self._incoming[layer_id] = _Incoming(layer, publisher, addr)
+            layers[-1].group(layers)
+            publisher.publications[mid] = layers[-1]
             changed = True
         return changed
 
@@ -265,8 +275,7 @@ class Cascade:
         """Tell every other live worker which of its publications this one needs now."""
         by_worker: dict[Address, list[str]] = {addr: [] for addr in self._workers}
         for pub_id, incoming in self._incoming.items():
-            pub = incoming.pub
-            if pub.kind == "audio" or pub.subscribers:
+            if _wanted_here(incoming.pub):
                 by_worker.setdefault(incoming.addr, []).append(pub_id)
         for addr, pub_ids in by_worker.items():
             self._send(wire.lease_datagram(self.name, pub_ids), addr)
@@ -280,7 +289,9 @@ class Cascade:
             for pub_id in pub_ids:
                 targets.setdefault(pub_id, []).append(addr)
         for pub_id in [p for p in self._hooked if p not in targets]:
-            self._hooked.pop(pub_id).relay = None
+            unhooked = self._hooked.pop(pub_id)
+            unhooked.relay = None
+            unhooked.top.demand_changed()  # a layer only another worker needed may pause at its publisher
             self._seq.pop(pub_id, None)
         for pub_id, addrs in targets.items():
             pub = self.server.find_publication(pub_id)
@@ -291,6 +302,7 @@ class Cascade:
             if self._hooked.get(pub_id) is not pub:
                 pub.relay = self._relay(pub)
                 self._hooked[pub_id] = pub
+                pub.top.demand_changed()  # the publisher sends this layer while another worker needs it
             if fresh and pub.kind == "video":
                 pub.request_keyframe()  # the new worker's viewers start decoding at once
         self._targets = targets
@@ -358,6 +370,10 @@ class Cascade:
         if self.transport is not None:
             self.transport.sendto(datagram, addr)
 
+    def relayed_out(self) -> set[str]:
+        """The local publications (a camera's layers each) relayed to other workers now."""
+        return set(self._targets)
+
     def stats(self) -> dict[str, Any]:
         return {"remote_publishers": len(self._remote), "relayed_in": len(self._incoming),
                 "relayed_out": sum(len(a) for a in self._targets.values()), "rejected": self.rejected,
@@ -368,9 +384,36 @@ def _facts(peers: list[Any], kind: str | None = None) -> list[dict[str, Any]]:
     """The people of one space connected here, as other workers need them (``kind``: only
     those publications, e.g. a moderator speaking to rooms sends only their microphone)."""
     return [{"id": peer.participant_id, "role": peer.role,
-             "pubs": [[pub.pub_id, pub.kind, pub.label, pub.mid] for pub in peer.publications.values()
-                      if getattr(pub, "top", pub) is pub and not pub.closed and kind in (None, pub.kind)]}
+             "pubs": [_pub_facts(pub) for pub in peer.publications.values()
+                      if pub.top is pub and not pub.closed and kind in (None, pub.kind)]}
             for peer in peers]
+
+
+def _pub_facts(pub: Publication) -> list[Any]:
+    """``[pub_id, kind, label, mid]`` of a publication the space sees; a layered camera adds its
+    layers, lowest first: ``[[pub_id, mid, height], ...]`` (the top one last: ``pub`` itself)."""
+    fact: list[Any] = [pub.pub_id, pub.kind, pub.label, pub.mid]
+    if pub.layered:
+        fact.append([[layer.pub_id, layer.mid, layer.height] for layer in pub.layers])
+    return fact
+
+
+def _layer_facts(fact: list[Any]) -> list[tuple[str, str, int | None]]:
+    if len(fact) > 4:
+        return [(str(lid), str(mid), height if isinstance(height, int) else None) for lid, mid, height in fact[4]]
+    return [(fact[0], fact[3], None)]
+
+
+def _wanted_here(pub: Publication) -> bool:
+    """Whether this worker needs a remote publication relayed now: every microphone (each worker
+    ranks the speakers); a camera's layers that its subscribers here receive or switch to (and
+    its lowest, the fallback of a weak one), while anyone here receives or records the camera."""
+    if pub.kind == "audio":
+        return True
+    top = pub.top
+    if not any(layer.subscribers or layer.waiting or layer.recording for layer in top.layers):
+        return False
+    return pub in top.needed_layers()
 
 
 def _address(text: str) -> Address:

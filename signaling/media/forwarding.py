@@ -49,6 +49,12 @@ class FrameSink(Protocol):
         ...
 
 
+class Publisher(Protocol):
+    """Someone whose publications a server holds: a local ``Peer`` or a ``RemotePublisher``."""
+
+    publications: dict[str, Publication]  # mid -> the publication the space sees
+
+
 class Publication:
     """One track a participant publishes, as received by the server.
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable, Collection, Sequence
+from collections import ChainMap
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from typing import Any
 
 from aiortc import RTCBundlePolicy, RTCConfiguration, RTCIceServer
@@ -97,7 +98,7 @@ class MediaServer:
         self._peers[participant_id] = peer
         self._space(space_id).add(participant_id)
         if self.captions is not None:  # a captioned space opens: the caption engine loads
-            self.captions.refresh(self._space(space_id), self._peers)
+            self.captions.refresh(self._space(space_id), self.publishers)
         peer.request_reconcile()  # runs once the connection is up
 
     async def move(self, participant_id: str, space_id: str) -> None:
@@ -336,6 +337,12 @@ class MediaServer:
             self._touch(space)
             self._drop_space_if_empty(space)
 
+    @property
+    def publishers(self) -> Mapping[str, Peer | RemotePublisher]:
+        """Everyone whose media this server holds: its connections, and the people of its
+        cascaded spaces whose media is relayed in (recording and captions hear both)."""
+        return ChainMap[str, Peer | RemotePublisher](self._peers, self._remote)  # type: ignore[arg-type]
+
     def is_local(self, participant_id: str) -> bool:
         return participant_id in self._peers
 
@@ -345,10 +352,16 @@ class MediaServer:
         return [] if member is None else list(member.publications.values())
 
     def find_publication(self, pub_id: str) -> Publication | None:
-        """A local publication by id (``<participant>/<mid>``), for the relay."""
+        """A local publication by id (``<participant>/<mid>``), a camera's lower layers
+        included, for the relay."""
         participant_id, _, mid = pub_id.rpartition("/")
         peer = self._peers.get(participant_id)
-        return None if peer is None else peer.publications.get(mid)
+        if peer is None:
+            return None
+        found = peer.publications.get(mid)
+        if found is None:
+            found = next((layer for pub in peer.publications.values() for layer in pub.layers if layer.mid == mid), None)
+        return found
 
     def cascaded_spaces(self, also: Collection[str] = ()) -> dict[str, list[Peer]]:
         """The large spaces with connections on this server, and those connections; and the
@@ -384,13 +397,13 @@ class MediaServer:
             self.captions.set_space(space_id, on)
             space = self._spaces.get(space_id)
             if space is not None:
-                self.captions.refresh(space, self._peers)
+                self.captions.refresh(space, self.publishers)
 
     def _touch(self, space: Space, skip: str | None = None) -> None:
         if self.captions is not None:
-            self.captions.refresh(space, self._peers)
+            self.captions.refresh(space, self.publishers)
         if self.recording is not None:
-            self.recording.refresh(space, self._peers)
+            self.recording.refresh(space, self.publishers)
         for member in (*space.members, *self.crossings.listeners_of(space.space_id)):
             peer = self._peers.get(member)
             if peer is not None and member != skip:

@@ -30,9 +30,8 @@ from .engines import EngineSpec
 from .rules import SPEAKERS, caption_speakers
 
 if TYPE_CHECKING:
-    from ..forwarding import Publication
+    from ..forwarding import Publication, Publisher
     from ..passthrough import EncodedFrame
-    from ..peer import Peer
     from ..spaces import Space
 
 logger = logging.getLogger(__name__)
@@ -80,7 +79,7 @@ class CaptionService:
         """A moderator's ``captions.automatic``; the server refreshes the space after."""
         self._switched[space_id] = on
 
-    def refresh(self, space: Space, peers: Mapping[str, Peer]) -> None:
+    def refresh(self, space: Space, peers: Mapping[str, Publisher]) -> None:
         wanted: dict[str, tuple[str, Publication]] = {}
         if self.captioned(space) and space.members:
             # Start (and load the model) as soon as a captioned space is open, not when someone

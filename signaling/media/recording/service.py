@@ -23,9 +23,8 @@ from typing import TYPE_CHECKING, Any
 from .writer import Writer
 
 if TYPE_CHECKING:
-    from ..forwarding import Publication
+    from ..forwarding import Publication, Publisher
     from ..passthrough import EncodedFrame
-    from ..peer import Peer
     from ..server import MediaServer
     from ..spaces import Space
 
@@ -68,7 +67,7 @@ class RecordingService:
     def live(self, space_id: str) -> LiveRecording | None:
         return self._live.get(space_id)
 
-    def start(self, space: Space, peers: Mapping[str, Peer], folder: Path) -> None:
+    def start(self, space: Space, peers: Mapping[str, Publisher], folder: Path) -> None:
         if space.space_id in self._live:
             return
         if self._writer is None:
@@ -94,7 +93,7 @@ class RecordingService:
             logger.warning("recording of %s: the writer is behind; its files close later", space_id)
         return live
 
-    def refresh(self, space: Space, peers: Mapping[str, Peer]) -> None:
+    def refresh(self, space: Space, peers: Mapping[str, Publisher]) -> None:
         live = self._live.get(space.space_id)
         if live is None:
             return
@@ -198,7 +197,7 @@ def recorder_of(server: MediaServer, on_fault: OnFault | None = None, **options:
 async def start(server: MediaServer, space_id: str, folder: Path, on_fault: OnFault | None = None) -> None:
     """Start recording ``space_id`` of ``server`` into ``folder``."""
     # The server's spaces and peers, read here only: the hook in server.py stays two lines.
-    recorder_of(server, on_fault).start(server._space(space_id), server._peers, folder)  # noqa: SLF001
+    recorder_of(server, on_fault).start(server._space(space_id), server.publishers, folder)  # noqa: SLF001
 
 
 def _settle(future: asyncio.Future[None]) -> None:

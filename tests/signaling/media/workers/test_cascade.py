@@ -15,8 +15,10 @@ import contextlib
 import secrets
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
 from typing import Any
 
+import av
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -25,11 +27,18 @@ from signaling.media import cascade_wire as wire
 from signaling.media.cascade import Cascade
 from signaling.media.hub import MediaHub
 from signaling.media.placement import Placement
+from signaling.media.recording.service import start as recording_start
 from signaling.media.server import MediaServer
 from signaling.media.spaces import PLENARY
 from tests.live import LiveDatabase
 from tests.services import TEST_REDIS_URL
-from tests.signaling.media.synthetic import DirectTransport, PatternVideoTrack, SyntheticParticipant, ToneAudioTrack
+from tests.signaling.media.synthetic import (
+    DirectTransport,
+    PatternVideoTrack,
+    SyntheticParticipant,
+    ToneAudioTrack,
+    cap_layer_bitrates,
+)
 
 from .conftest import MakePerson, MediaSite
 from .test_workers import MediaWorkerProcess, restart, sites_with_workers
@@ -189,6 +198,73 @@ async def test_the_control_tower_reaches_a_room_on_the_other_worker() -> None:
         b.speak("24:moderator", None)
         await _until(lambda: not member.mids_of("24:moderator", "microphone"))
         await _until(lambda: bool(viewer.mids_of("24:moderator", "microphone")))  # back in the plenary
+
+
+@pytest.mark.redis
+@pytest.mark.asyncio
+@pytest.mark.timeout(90)
+async def test_a_viewer_on_the_other_worker_gets_the_layer_its_tile_needs() -> None:
+    """A presenter's camera in three layers on worker a; a viewer on worker b. Its tile sized as a
+    thumbnail, it decodes the lowest layer (relayed as a layer of its own); grown again, it climbs
+    back to the top, without a corrupt frame (each switch waits for the layer's keyframe, asked
+    across the relay)."""
+    undo = cap_layer_bitrates()  # each layer at a browser's bitrate for its size
+    try:
+        async with two_workers() as (((a, relay_a), (b, _)), people):
+            presenter = SyntheticParticipant("31:presenter", DirectTransport(a.server), decode=False)
+            presenter.publish_layers(TAG)  # 160x90, 320x180, 640x360
+            viewer = SyntheticParticipant("32:viewer", DirectTransport(b.server))
+            people += [presenter, viewer]
+            await presenter.join(PLENARY, role="presenter")
+            await viewer.join(PLENARY)
+            for hub in (a, b):  # what each hub derives from the presenter's role (hub._restage)
+                await hub.server.set_stage(PLENARY, ["31:presenter"])
+
+            def height() -> int:
+                seen = viewer.video.get(TAG)
+                return 0 if seen is None else seen.height
+
+            await _until(lambda: bool(viewer.mids_of("31:presenter", "camera")))
+            camera = viewer.mids_of("31:presenter", "camera")[0]
+            b.server.set_sizes("32:viewer", {camera: 90})  # a thumbnail
+            await _until(lambda: height() == 90, timeout=30)
+            low, top = (f"31:presenter/{presenter.layer_mid(rank)}" for rank in (0, 2))
+            await _until(lambda: relay_a.relayed_out() == {low})  # only the layer it decodes crosses
+            b.server.set_sizes("32:viewer", {camera: 360})  # full size: climbs as its link allows
+            climbing = time.monotonic()
+            await _until(lambda: height() == 360, timeout=30)
+            print(f"\nacross the relay: 90p -> 360p in {time.monotonic() - climbing:.1f} s")
+            assert top in relay_a.relayed_out() and viewer.unreadable == 0
+    finally:
+        undo()
+
+
+@pytest.mark.redis
+@pytest.mark.asyncio
+@pytest.mark.timeout(60)
+async def test_the_home_worker_records_a_speaker_connected_to_the_other(tmp_path: Path) -> None:
+    """The plenary is recorded by the worker that hosts it (a); someone connected to worker b
+    speaks with their camera on: their microphone and camera are in the recording (relayed in),
+    not only the people connected to a."""
+    async with two_workers() as (((a, _), (b, _)), people):
+        here = SyntheticParticipant("41:here", DirectTransport(a.server), decode=False)
+        speaker = SyntheticParticipant("42:speaker", DirectTransport(b.server), decode=False)
+        speaker.publish("camera", PatternVideoTrack(TAG + 1))
+        speaker.publish("microphone", ToneAudioTrack(500.0))
+        people += [here, speaker]
+        await here.join(PLENARY)
+        await speaker.join(PLENARY)
+        await _until(lambda: "42:speaker" in a.server.space_voices(PLENARY)[0])  # a member on a, relayed
+        await recording_start(a.server, PLENARY, tmp_path)
+        await asyncio.sleep(3.0)
+        live = await a.server.recording.stop(PLENARY)  # type: ignore[union-attr]
+        assert live is not None and live.dropped == 0
+    files = {path.name.split("-", 1)[1]: path for path in tmp_path.glob("*.webm")}
+    assert {"camera.webm", "microphone.webm"} <= files.keys(), sorted(tmp_path.iterdir())
+    with av.open(str(files["microphone.webm"])) as microphone:
+        assert sum(1 for _ in microphone.demux(audio=0)) > 50  # ~1 s of 20 ms packets at least
+    with av.open(str(files["camera.webm"])) as camera:
+        assert sum(1 for _ in camera.demux(video=0)) > 10
 
 
 # ---- two workers, one plenary (real processes) ----------------------------------------------
