@@ -1,7 +1,7 @@
 """Simulcast and connection quality in the browser client (issue 16, items 2, 4, 6): a camera
 goes out as layers the media server sees, a viewer renders the layer chosen for it and sees
-on the tile what arrives (in words), a small tile gets the low layer, and a tile scrolled out
-of view stops receiving video until it is back. The client's own decisions (which layers, when
+on the tile what arrives (in words), a small tile gets the low layer and a large one climbs to
+a higher layer, and a tile scrolled out of view stops receiving video until it is back. The client's own decisions (which layers, when
 the uplink is weak, when a size is worth telling) are plain functions, checked first.
 """
 from __future__ import annotations
@@ -173,8 +173,15 @@ def test_camera_layers_a_viewer_and_its_tiles(media_page, new_page, site) -> Non
     expect(badge).to_have_attribute("title", re.compile(r"^Connection (good|fair|poor): receiving 90p, [\d.]+ % loss"))
     assert_accessible(viewer, "plenary: tiles with connection quality")
 
-    # (Drawn large, the tile climbs to a higher layer once the server's probe shows the viewer's
-    # link carries it: ~7 s on a quiet box, over 20 s on a loaded one — not waited for here.)
+    # Drawn large, the tile climbs: the client reports its new size and the server moves it up a
+    # layer once its probe shows the viewer's link carries it (~7 s on a quiet box; A starts
+    # sending the layer it needs again), and the tile's words follow.
+    large = viewer.add_style_tag(content=f"{video} {{ position: fixed !important; top: 0 !important; "
+                                         "left: 0 !important; width: 640px !important; height: 360px !important; }")
+    viewer.wait_for_function("(sel) => document.querySelector(sel)?.videoHeight > 90", arg=video, timeout=60_000)
+    a.wait_for_function(f"() => ({LAYERS_SENT})().slice(1).some((e) => e.active)")
+    expect(badge.locator(".tile-quality-text")).to_have_text(re.compile(r"^(Good|Fair|Poor) · (180|360)p$"), timeout=10_000)
+    large.evaluate("(el) => el.remove()")
 
     # Scrolled out of view: no video arrives for that tile; back in view: it does again.
     mid = viewer.evaluate(CAMERA_MID, pid(site, "leader70"))
