@@ -341,7 +341,8 @@ class MediaServer:
     def publishers(self) -> Mapping[str, Peer | RemotePublisher]:
         """Everyone whose media this server holds: its connections, and the people of its
         cascaded spaces whose media is relayed in (recording and captions hear both)."""
-        return ChainMap[str, Peer | RemotePublisher](self._peers, self._remote)  # type: ignore[arg-type]
+        publishers: ChainMap[str, Peer | RemotePublisher] = ChainMap(self._peers, self._remote)  # type: ignore[arg-type]
+        return publishers
 
     def is_local(self, participant_id: str) -> bool:
         return participant_id in self._peers
