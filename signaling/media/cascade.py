@@ -183,8 +183,8 @@ class Cascade:
         redis, key = self.placement.redis, self.placement._key("cascade-crossings")
         listened, speaking = self.server.crossings_here()
         if listened or speaking:
-            speakers = [{**_facts([self.server.peer(p)], kind="audio")[0], "to": sorted(to)} for p, to in speaking.items()]
-            await redis.hset(key, self.name, json.dumps({"listen": sorted(listened), "speakers": speakers}))
+            ours = [{**_facts([self.server.peer(p)], kind="audio")[0], "to": sorted(to)} for p, to in speaking.items()]
+            await redis.hset(key, self.name, json.dumps({"listen": sorted(listened), "speakers": ours}))
             self._crossing = True
         elif self._crossing:
             await redis.hdel(key, self.name)
@@ -194,11 +194,13 @@ class Cascade:
         for worker, raw in (await redis.hgetall(key)).items():
             if worker == self.name or worker not in relay_of:
                 continue  # a dead worker's crossings end with its heartbeat
-            shared = json.loads(raw)
-            theirs.update(shared["listen"])
-            for person in shared["speakers"]:
-                facts = {"id": person["id"], "role": person["role"], "pubs": person["pubs"]}
-                remote[person["id"]] = (facts, worker, list(person["to"]))
+            try:
+                listen, speakers = _read_crossings(raw, worker)
+            except (ValueError, TypeError, KeyError):  # another version's worker: its crossings wait
+                logger.warning("cascade %s: unreadable crossings from %s", self.name, worker)
+                continue
+            theirs |= listen
+            remote.update(speakers)
         return theirs, remote
 
     def _remote_speaking(self, speaking: dict[str, frozenset[str]]) -> None:
@@ -378,6 +380,17 @@ class Cascade:
         return {"remote_publishers": len(self._remote), "relayed_in": len(self._incoming),
                 "relayed_out": sum(len(a) for a in self._targets.values()), "rejected": self.rejected,
                 "lost_frames": sum(i.assembly.lost for i in self._incoming.values())}
+
+
+def _read_crossings(raw: str, worker: str) -> tuple[set[str], dict[str, Speaker]]:
+    """Another worker's ``cascade-crossings`` field: the spaces listened in to, the speakers."""
+    shared = json.loads(raw)
+    speakers: dict[str, Speaker] = {}
+    for person in shared["speakers"]:
+        media_id = str(person["id"])
+        facts = {"id": media_id, "role": str(person["role"]), "pubs": list(person["pubs"])}
+        speakers[media_id] = (facts, worker, [str(space) for space in person["to"]])
+    return {str(space) for space in shared["listen"]}, speakers
 
 
 def _facts(peers: list[Any], kind: str | None = None) -> list[dict[str, Any]]:

@@ -24,7 +24,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from signaling.media import cascade_wire as wire
-from signaling.media.cascade import Cascade
+from signaling.media.cascade import Cascade, _read_crossings
 from signaling.media.hub import MediaHub
 from signaling.media.placement import Placement
 from signaling.media.recording.service import start as recording_start
@@ -92,6 +92,23 @@ def test_junk_datagrams_are_refused_cleanly(junk: bytes) -> None:
     parse = {b"F": wire.parse_piece, b"L": wire.parse_lease, b"P": wire.parse_pli}.get(junk[:1], wire.parse_piece)
     with pytest.raises(wire.BadDatagram):
         parse(junk)
+
+
+@pytest.mark.parametrize("raw", ["{", "[]", "null", '{"listen": []}', '{"listen": [], "speakers": [{"id": "1:a"}]}',
+                                 '{"listen": 3, "speakers": []}'])
+def test_unreadable_crossings_are_refused(raw: str) -> None:
+    """Another worker's crossings that do not parse are refused (the sync skips that worker)."""
+    with pytest.raises((ValueError, TypeError, KeyError)):
+        _read_crossings(raw, "media-b")
+
+
+def test_crossings_read_as_written() -> None:
+    raw = ('{"listen": ["room-2"], "speakers": [{"id": "7:ab", "role": "moderator", '
+           '"pubs": [["7:ab/1", "audio", "microphone", "1"]], "to": ["room-1", "room-3"]}]}')
+    listen, speakers = _read_crossings(raw, "media-b")
+    assert listen == {"room-2"}
+    assert speakers == {"7:ab": ({"id": "7:ab", "role": "moderator", "pubs": [["7:ab/1", "audio", "microphone", "1"]]},
+                                 "media-b", ["room-1", "room-3"])}
 
 
 def test_leases_and_keyframe_requests_round_trip() -> None:
