@@ -81,9 +81,10 @@ class LiveSite:
 
 
 @pytest.fixture(scope="session")
-def site() -> Iterator[LiveSite]:
-    """The demo academy on a database of its own, served by one daphne (tests/live.py)."""
-    database = LiveDatabase().create()
+def site(live_template: LiveDatabase) -> Iterator[LiveSite]:
+    """The demo academy on a database of its own (a copy of the session's migrated template:
+    no second migrate and seed), served by one daphne (tests/live.py)."""
+    database = live_template.clone()
     # Someone with an account who is not registered for the academy (the 403 page).
     manage(database.url, "shell", "-c", "from django.contrib.auth import get_user_model as g; "
            "u, _ = g().objects.get_or_create(username='outsider', defaults={'first_name': 'Olive', "
