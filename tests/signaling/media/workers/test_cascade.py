@@ -24,6 +24,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from signaling.media import cascade_wire as wire
+from signaling.media.captioning import CaptionService
+from signaling.media.captioning.engines import EngineSpec, Heard
 from signaling.media.cascade import Cascade, _read_crossings
 from signaling.media.hub import MediaHub
 from signaling.media.placement import Placement
@@ -119,9 +121,11 @@ def test_leases_and_keyframe_requests_round_trip() -> None:
 # ---- two workers' relays in one process -------------------------------------------------------
 
 @contextlib.asynccontextmanager
-async def two_workers() -> AsyncIterator[tuple[list[tuple[MediaHub, Cascade]], list[SyntheticParticipant]]]:
+async def two_workers(captions_on_a: CaptionService | None = None,
+                      ) -> AsyncIterator[tuple[list[tuple[MediaHub, Cascade]], list[SyntheticParticipant]]]:
     """Media hubs ``a`` and ``b``, each with its cascade and heartbeat (as ``relay.MediaWorker``
-    runs them), sharing a fresh Redis prefix; the people the test adds are closed after it."""
+    runs them), sharing a fresh Redis prefix; the people the test adds are closed after it.
+    ``captions_on_a``: worker a captions (the plenary's home worker, as in production)."""
     prefix = f"convene-cascade-unit-{secrets.token_hex(4)}"
     ends: list[tuple[MediaHub, Cascade, Placement]] = []
     people: list[SyntheticParticipant] = []
@@ -135,7 +139,7 @@ async def two_workers() -> AsyncIterator[tuple[list[tuple[MediaHub, Cascade]], l
     beating = None
     try:
         for name in ("a", "b"):
-            hub = MediaHub(MediaServer(host_addresses=["127.0.0.1"]))
+            hub = MediaHub(MediaServer(host_addresses=["127.0.0.1"], captions=captions_on_a if name == "a" else None))
             placement = Placement(TEST_REDIS_URL, prefix)
             cascade = Cascade(name, hub, placement, "127.0.0.1")
             await cascade.start()
@@ -282,6 +286,43 @@ async def test_the_home_worker_records_a_speaker_connected_to_the_other(tmp_path
         assert sum(1 for _ in microphone.demux(audio=0)) > 50  # ~1 s of 20 ms packets at least
     with av.open(str(files["camera.webm"])) as camera:
         assert sum(1 for _ in camera.demux(video=0)) > 10
+
+
+class HearingEngine:
+    """A caption engine for the worker process: "hello" for every 25th chunk of audio it is
+    given (about every half second of a voice), whoever speaks."""
+
+    name = "hearing"
+
+    def __init__(self) -> None:
+        self.chunks = 0
+
+    def accept(self, pcm: bytes, heard_at: float) -> list[Heard]:
+        self.chunks += 1
+        return [Heard("hello", heard_at)] if self.chunks % 25 == 0 else []
+
+    def partial(self) -> str:
+        return ""
+
+
+@pytest.mark.redis
+@pytest.mark.asyncio
+@pytest.mark.timeout(60)
+async def test_the_home_worker_captions_a_speaker_connected_to_the_other() -> None:
+    """The plenary is captioned on its home worker (a); a speaker connected to worker b is an
+    active speaker there (levels relayed with their microphone) and their voice is transcribed:
+    lines attributed to them come out of worker a."""
+    lines: list[tuple[str, str, str]] = []
+    captions = CaptionService(lambda space, speaker, text, final: lines.append((space, speaker, text)),
+                              engine=EngineSpec(f"{__name__}:HearingEngine"))
+    async with two_workers(captions_on_a=captions) as (((a, _), (b, _)), people):
+        here = SyntheticParticipant("51:here", DirectTransport(a.server), decode=False)
+        speaker = SyntheticParticipant("52:speaker", DirectTransport(b.server), decode=False)
+        speaker.publish("microphone", ToneAudioTrack(500.0))
+        people += [here, speaker]
+        await here.join(PLENARY)
+        await speaker.join(PLENARY)
+        await _until(lambda: (PLENARY, "52:speaker", "hello") in lines, timeout=30)
 
 
 # ---- two workers, one plenary (real processes) ----------------------------------------------
