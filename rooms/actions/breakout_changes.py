@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 
 from django.db import transaction
 
-from rooms.actions import breakout_publish, presence, top_five
+from rooms.actions import breakout_publish, polls, presence, top_five
 from rooms.actions.breakout_publish import BULK, Follow
 from rooms.breakout_models import LiveBreakoutState
 from rooms.breakouts import history, roster, snapshot, store
@@ -89,6 +89,8 @@ def _commit(row: LiveBreakoutState, before: Live, step: Step, now: float) -> Liv
                                     help_changed=before.state.help_queue != after.state.help_queue,
                                     supersedable=step.supersedable and not present, before=before)
     _tell_callers(after.convening_id, step.effects)
+    if closed and before.live_rooms() and not after.live_rooms():
+        polls.close_with_rooms(after.convening_id)
     if len(follows) < BULK:  # a few moves: roster entries too (thousands would flood everyone)
         for f in follows:
             if f.person in present:  # an absent person's (a late joiner's, before their welcome) has no entry

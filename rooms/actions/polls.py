@@ -172,6 +172,16 @@ def close(convening_id: int, by: Person, poll_id: int) -> None:
         publish(convening_group(convening_id), PollClosed(poll_id=poll.pk, by=by, results=final))
 
 
+def close_with_rooms(convening_id: int) -> None:
+    """The last breakout room closed: a poll asked of every room closes with them (its results
+    are kept; nobody is left in a room to answer it). Inside the rooms' change: one transaction."""
+    poll = open_poll(convening_id)
+    if poll is None or poll.scope != Scope.ROOMS:
+        return
+    # ``by`` is who asked (the rooms closed, by a moderator or the timer; the client shows no name).
+    close(convening_id, _person(poll) or Person(participant_id=0, name=""), poll.pk)
+
+
 def share(convening_id: int, poll_id: int, shared: bool) -> None:
     """Show the results to everyone, or to moderators only again."""
     with transaction.atomic():

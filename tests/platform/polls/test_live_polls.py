@@ -97,6 +97,27 @@ async def test_poll_in_every_room_adds_up_per_room(connect: Connect, small: Smal
     await _no_results(maria, james, aisha, angela)
 
 
+async def test_a_room_poll_closes_with_the_rooms_and_keeps_its_results(connect: Connect, small: SmallConvening) -> None:
+    jordan, maria = await connect("jordan"), await connect("maria")
+    await move_to_room(small, "maria", 0)
+    await maria.expect("space.entered")
+    poll = await _ask(jordan, question="Ready?", kind="single", options=["Yes", "No"], scope="rooms")
+    await maria.expect("poll.opened")
+    await maria.send("poll.vote", id="v", poll_id=poll["id"], choices=[0])
+    await maria.expect("ack", lambda m: m["ref"] == "v")
+
+    await jordan.send("breakout.close", id="end")  # "End now": every room closes at once
+    await jordan.expect("ack", lambda m: m["ref"] == "end")
+    for person in (jordan, maria):  # nobody is left in a room to answer it
+        await person.expect("poll.closed", lambda m: m["poll_id"] == poll["id"])
+    await maria.send("poll.vote", id="late", poll_id=poll["id"], choices=[1])
+    assert (await maria.expect_error("illegal_transition"))["ref"] == "late"
+    await jordan.send("poll.sync", id="s")  # what a moderator reconnecting sees: the results kept
+    synced = await jordan.expect("poll.state")
+    kept = next(view for view in synced["polls"] if view["poll"]["id"] == poll["id"])
+    assert kept["poll"]["state"] == "closed" and kept["results"]["total"]["counts"] == [1, 0]
+
+
 async def test_participants_cannot_ask_close_or_share(connect: Connect, small: SmallConvening) -> None:
     jordan, maria = await connect("jordan"), await connect("maria")
     await maria.send("poll.ask", id="a", question="Lunch?", kind="single", options=["Yes", "No"], scope="plenary")
