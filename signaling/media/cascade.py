@@ -20,10 +20,10 @@ Who owns which fact:
 * what crosses: the receiving side asks. Each worker sends every other worker a lease (``L``,
   cascade_wire.py) naming the publications it wants: all remote microphones, and the remote
   videos some local subscriber receives now (a layered camera: the layers they receive or
-  switch to, and the lowest; each layer crosses as a publication of its own). The worker that receives a publication relays its
-  encoded frames once per worker that leases it (``Publication.relay``), as received (never
-  decoded); a lease not renewed within ``LEASE_S`` ends, so a dead worker's relays stop by
-  themselves.
+  switch to, and the lowest; each layer crosses as a publication of its own). The worker that
+  receives a publication relays its encoded frames once per worker that leases it
+  (``Publication.relay``), as received (never decoded); a lease not renewed within ``LEASE_S``
+  ends, so a dead worker's relays stop by themselves.
 * keyframes: a remote publication's requests (already throttled to one a second by its
   ``Publication``) go back as ``P`` datagrams and are throttled again at the original, so every
   worker's viewers together cost the publisher at most one keyframe a second.
@@ -140,7 +140,7 @@ class Cascade:
         for space in self._written:
             await self.placement.redis.hdel(self._facts_key(space), self.name)
         if self._crossing:
-            await self.placement.redis.hdel(self.placement._key("cascade-crossings"), self.name)
+            await self.placement.redis.hdel(self._crossings_key(), self.name)
         if self.transport is not None:
             self.transport.close()
 
@@ -180,7 +180,7 @@ class Cascade:
         """Write which spaces this worker's moderators listen in to and speak to (with their
         microphones); read the other live workers'. Returns the spaces listened in to from other
         workers, and the moderators there speaking to rooms."""
-        redis, key = self.placement.redis, self.placement._key("cascade-crossings")
+        redis, key = self.placement.redis, self._crossings_key()
         listened, speaking = self.server.crossings_here()
         if listened or speaking:
             ours = [{**_facts([self.server.peer(p)], kind="audio")[0], "to": sorted(to)} for p, to in speaking.items()]
@@ -214,6 +214,9 @@ class Cascade:
 
     def _facts_key(self, space: str) -> str:
         return self.placement._key(f"cascade:{space}")
+
+    def _crossings_key(self) -> str:
+        return self.placement._key("cascade-crossings")
 
     async def _reconcile(self, wanted: dict[str, tuple[dict[str, Any], str]], relay_of: dict[str, Address]) -> None:
         for participant_id in [p for p in self._remote if p not in wanted]:
