@@ -151,7 +151,8 @@ class Cascade:
                          if name != self.name and beat.get("relay")}
         relay_of = {name: _address(beat["relay"]) for name, beat in alive.items() if beat.get("relay")}
         redis = self.placement.redis
-        listened, speakers = await self._share_crossings(relay_of)
+        here = self.server.crossings_here()
+        listened, speakers = await self._share_crossings(here, relay_of)
         spoken_to = {space for _, _, to in speakers.values() for space in to}
         spaces = self.server.cascaded_spaces(also=listened | spoken_to)
         for space, peers in spaces.items():
@@ -160,7 +161,7 @@ class Cascade:
             await redis.hdel(self._facts_key(space), self.name)
         self._written = set(spaces)
         wanted: dict[str, tuple[dict[str, Any], str]] = {}
-        for space in set(spaces) | self.server.crossings_here()[0]:  # and the rooms listened in to from here
+        for space in set(spaces) | here[0]:  # and the rooms listened in to from here
             for worker, raw in (await redis.hgetall(self._facts_key(space))).items():
                 if worker == self.name or worker not in relay_of:
                     continue
@@ -176,12 +177,13 @@ class Cascade:
         self._apply_leases(time.monotonic())
 
     # ---- the control tower across workers ---------------------------------------------------
-    async def _share_crossings(self, relay_of: dict[str, Address]) -> tuple[set[str], dict[str, Speaker]]:
-        """Write which spaces this worker's moderators listen in to and speak to (with their
-        microphones); read the other live workers'. Returns the spaces listened in to from other
-        workers, and the moderators there speaking to rooms."""
+    async def _share_crossings(self, here: tuple[set[str], dict[str, frozenset[str]]],
+                               relay_of: dict[str, Address]) -> tuple[set[str], dict[str, Speaker]]:
+        """Write which spaces this worker's moderators listen in to and speak to (``here``, with
+        their microphones); read the other live workers'. Returns the spaces listened in to from
+        other workers, and the moderators there speaking to rooms."""
         redis, key = self.placement.redis, self._crossings_key()
-        listened, speaking = self.server.crossings_here()
+        listened, speaking = here
         if listened or speaking:
             ours = [{**_facts([self.server.peer(p)], kind="audio")[0], "to": sorted(to)} for p, to in speaking.items()]
             await redis.hset(key, self.name, json.dumps({"listen": sorted(listened), "speakers": ours}))

@@ -82,6 +82,9 @@ class MediaServer:
         # receives, and each local publisher's last audio level (relayed with its frames).
         self._remote: dict[str, RemotePublisher] = {}
         self.audio_levels: dict[str, int] = {}
+        # Everyone whose media this server holds: its connections first, then the people relayed
+        # in (recording, captions and the control tower hear both). A view: never copied.
+        self.publishers: Mapping[str, Peer | RemotePublisher] = ChainMap(self._peers, self._remote)  # type: ignore[arg-type]
 
     # -- membership -----------------------------------------------------------
     async def join(self, participant_id: str, space_id: str, send: Send, *, role: str = "participant") -> None:
@@ -196,6 +199,7 @@ class MediaServer:
         by_id: dict[str, Publication] = {}
         refs: dict[str, list[PubRef]] = {}
         for member in space.members:
+            # Two dict lookups rather than ``publishers``' ChainMap: this runs per member per reconcile.
             other: Peer | RemotePublisher | None = self._peers.get(member) or self._remote.get(member)
             if other is None or other is peer:
                 continue
@@ -220,7 +224,7 @@ class MediaServer:
             sources += [s for s in self.crossings.speakers_to(target.space_id) if s != peer.participant_id]
         pubs: list[Publication] = []
         for source in dict.fromkeys(sources):  # remote ones too: another worker's room, or moderator
-            other: Peer | RemotePublisher | None = self._peers.get(source) or self._remote.get(source)
+            other = self.publishers.get(source)
             if other is not None:
                 pubs += [p for p in other.publications.values() if p.kind == "audio"]
         return pubs
@@ -337,19 +341,12 @@ class MediaServer:
             self._touch(space)
             self._drop_space_if_empty(space)
 
-    @property
-    def publishers(self) -> Mapping[str, Peer | RemotePublisher]:
-        """Everyone whose media this server holds: its connections, and the people of its
-        cascaded spaces whose media is relayed in (recording and captions hear both)."""
-        publishers: ChainMap[str, Peer | RemotePublisher] = ChainMap(self._peers, self._remote)  # type: ignore[arg-type]
-        return publishers
-
     def is_local(self, participant_id: str) -> bool:
         return participant_id in self._peers
 
     def publications_of(self, participant_id: str) -> list[Publication]:
         """What a member of a space publishes, local or remote ([] if gone)."""
-        member: Peer | RemotePublisher | None = self._peers.get(participant_id) or self._remote.get(participant_id)
+        member = self.publishers.get(participant_id)
         return [] if member is None else list(member.publications.values())
 
     def find_publication(self, pub_id: str) -> Publication | None:
