@@ -17,8 +17,8 @@ ROOT = Path(__file__).resolve().parents[4]
 
 
 class RemoteViewer:
-    def __init__(self, server: MediaServer, link: Link, participant_id: str) -> None:
-        self.server, self.link, self.participant_id = server, link, participant_id
+    def __init__(self, server: MediaServer, link: Link, participant_id: str, *, remb: bool = True) -> None:
+        self.server, self.link, self.participant_id, self.remb = server, link, participant_id, remb
         self.signals: list[SignalOut] = []
         self._proc: asyncio.subprocess.Process | None = None
         self._reports: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
@@ -27,7 +27,8 @@ class RemoteViewer:
     async def start(self) -> None:
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         self._proc = await asyncio.create_subprocess_exec(
-            *self.link.command(sys.executable, "-m", "tests.signaling.media.networks.viewer", self.link.viewer_ip),
+            *self.link.command(sys.executable, "-m", "tests.signaling.media.networks.viewer", self.link.viewer_ip,
+                               *([] if self.remb else ["--no-remb"])),
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, cwd=ROOT, env=env,
         )  # fmt: skip
         self._pump = asyncio.ensure_future(self._read())

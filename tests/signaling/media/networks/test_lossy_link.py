@@ -5,6 +5,10 @@ all its media goes through a user-space relay that loses and reorders packets
 (lossy_relay.py; this kernel has no netem). What a user would notice is asserted: at 5 %
 random loss both ways, NACK/RTX keeps the decoded frame rate at ≥ 90 % of what the
 publisher sends, audio plays; with reordering, no frame decodes corrupt.
+
+The viewer NACKs as a browser does (again every round trip while a packet is missing: aiortc
+alone asks only when a new gap appears, and a lost resend then froze the picture ~6 s) and
+sends no REMB (its estimate reads its own event loop's hiccups as overuse): viewer.py.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """A synthetic viewer in another network namespace (run by ``remote.RemoteViewer``).
 
-``python -m tests.signaling.media.networks.viewer ADDRESS``: a real aiortc peer gathering on
-ADDRESS only, decoding what it receives. Signaling goes over stdin/stdout, one JSON
+``python -m tests.signaling.media.networks.viewer ADDRESS [--no-remb]``: a real aiortc peer
+gathering on ADDRESS only, decoding what it receives, NACKing as a browser does. Signaling goes over stdin/stdout, one JSON
 object per line: it asks ``{"id", "call": join|offer|answer, ...}`` and gets
 ``{"id", "result"|"error"}``; the server's signals arrive as ``{"signal": {...}}``;
 ``{"report": true}`` gets ``{"report": {...}}`` (what it decoded, on its own clock).
@@ -17,7 +17,9 @@ import time
 from typing import Any
 
 import numpy as np
+from aiortc import rtcrtpreceiver
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
+from aiortc.rtp import RtpPacket
 from av import AudioFrame, VideoFrame
 
 from signaling.media.ice import restrict_host_addresses
@@ -57,6 +59,32 @@ class PipeTransport:
 
     async def leave(self, participant_id: str) -> None:
         await self._call("leave")
+
+
+class BrowserNacks(rtcrtpreceiver.NackGenerator):
+    """NACKs as a browser sends them: again every round trip while a packet is missing (up to
+    ``RETRIES`` times), not only when a new gap appears as aiortc's do. With aiortc's, a lost
+    resend followed by a quiet stretch froze the picture until the jitter buffer overflowed
+    (512 packets, ~6 s): libwebrtc's NackRequester retries every RTT, 10 times."""
+
+    RETRY = 0.1  # s: about one round trip here (the relay's 10 ms each way, the server, this loop)
+    RETRIES = 10
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._sent_at = 0.0
+        self._asked: dict[int, int] = {}  # seq -> NACKs sent for it
+
+    def add(self, packet: RtpPacket) -> bool:
+        missed = super().add(packet)
+        now = time.monotonic()
+        if not missed and (not self.missing or now - self._sent_at < self.RETRY):
+            return False
+        self._asked = {seq: self._asked.get(seq, 0) + 1 for seq in self.missing}
+        for seq in [s for s, n in self._asked.items() if n > self.RETRIES]:
+            self.missing.discard(seq)  # given up, as the browser does (a keyframe request follows)
+        self._sent_at = now
+        return bool(self.missing)
 
 
 class CountingViewer(SyntheticParticipant):
@@ -104,8 +132,19 @@ class CountingViewer(SyntheticParticipant):
                 "video_received": received, "video_lost": lost}
 
 
-async def main(address: str) -> None:
+def _without_remb() -> None:
+    """No REMB from this viewer (``--no-remb``): an aiortc receiver stamps arrivals on its own
+    event loop, so its delay-based estimate sees that loop's hiccups as overuse; on a lossy
+    relay that has fallen to a third of what the link carried, pausing video for 3-5 s. A
+    browser stamps arrivals off its main thread."""
+    rtcrtpreceiver.RemoteBitrateEstimator = lambda: None  # type: ignore[assignment,misc,return-value]
+
+
+async def main(address: str, remb: bool) -> None:
     restrict_host_addresses([address])
+    rtcrtpreceiver.NackGenerator = BrowserNacks  # type: ignore[misc]  # read when a receiver is made
+    if not remb:
+        _without_remb()
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader()
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
@@ -131,4 +170,4 @@ async def main(address: str) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1]))
+    asyncio.run(main(sys.argv[1], remb="--no-remb" not in sys.argv[2:]))
