@@ -279,7 +279,7 @@ async def main() -> None:
     layers = await layered(args.rate, args.seconds)
     print(json.dumps({"layered": layers}), flush=True)
 
-    plenary = await plenary_workers.figures([3, 12], 6.0)
+    plenary = await plenary_workers.figures(plenary_workers.STEPS, plenary_workers.SECONDS)
     print(json.dumps({"plenary_workers": plenary}), flush=True)
 
     def ratio(key: str) -> float | None:
@@ -304,7 +304,8 @@ async def main() -> None:
         # The plenary on 1 vs 2 media workers (bench/plenary_workers.py, same run): null
         # unless every measured step was loss-free; its cpu_* keys say what the CPU allows.
         **{key: plenary.get(key) for key in ("viewers_1_worker", "viewers_2_workers", "scaling",
-                                             "cpu_capacity_1_worker", "cpu_capacity_2_workers", "cpu_scaling")},
+                                             "cpu_capacity_1_worker", "cpu_capacity_2_workers", "cpu_scaling",
+                                             "busiest_worker_ratio")},
         "keyframes_per_30s": round(built["keyframes_per_30s"], 1),
         "baseline_keyframes_per_30s": round(baseline["keyframes_per_30s"], 1),
         "keyframe_ratio": ratio("keyframes_per_30s"),
