@@ -1,8 +1,8 @@
 """A synthetic viewer in another network namespace (run by ``remote.RemoteViewer``).
 
 ``python -m tests.signaling.media.networks.viewer ADDRESS [--no-remb]``: a real aiortc peer
-gathering on ADDRESS only, decoding what it receives, NACKing as a browser does. Signaling goes over stdin/stdout, one JSON
-object per line: it asks ``{"id", "call": join|offer|answer, ...}`` and gets
+gathering on ADDRESS only, decoding what it receives, NACKing as a browser does. Signaling goes
+over stdin/stdout, one JSON object per line: it asks ``{"id", "call": join|offer|answer, ...}`` and gets
 ``{"id", "result"|"error"}``; the server's signals arrive as ``{"signal": {...}}``;
 ``{"report": true}`` gets ``{"report": {...}}`` (what it decoded, on its own clock).
 """
