@@ -16,7 +16,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils.text import slugify
 
-from certificates import codes, hours, pdf
+from certificates import codes, hours
 from certificates.hours import SessionHours, SessionWindow
 from certificates.models import Certificate, CertificateRule
 from convenings.models import Convening, Registration
@@ -185,6 +185,10 @@ def issue(convening: Convening, as_of: dt.datetime, participant_ids: list[int] |
 
 
 def _issue_one(convening: Convening, participant: Participant, content: dict, at: dt.datetime) -> Certificate:
+    # Here, not at the top: fpdf takes ~0.25 s to import, and every process loads this module
+    # through the URLs (each worker start, each manage.py command); few ever issue one.
+    from certificates import pdf
+
     code = codes.new_code()
     while Certificate.objects.filter(code=code).exists():  # 60 bits: practically never loops
         code = codes.new_code()
