@@ -254,17 +254,19 @@ async def _window(links: dict[str, WorkerLink], viewers: list[PacketViewer], sec
     async def sent() -> int:  # video frames the publishers' workers received (each publication once)
         return sum([await link.call(op="video_in") for link in links.values()])
 
-    def total(key: str) -> int:
-        return sum(v.totals().get(key, 0) for v in viewers)
+    def counted() -> tuple[int, int]:  # (video frames, packets missing): one pass over the viewers
+        totals = [v.totals() for v in viewers]
+        return (sum(t.get("video_frames", 0) for t in totals),
+                sum(t.get("video_missing", 0) + t.get("audio_missing", 0) for t in totals))
 
     cpu0, t0 = {n: link.cpu_s() for n, link in links.items()}, time.monotonic()
-    got0, missing0, sent0 = total("video_frames"), total("video_missing") + total("audio_missing"), await sent()
+    (got0, missing0), sent0 = counted(), await sent()
     await asyncio.sleep(seconds)
     elapsed = time.monotonic() - t0
     cpu = {n: (link.cpu_s() - cpu0[n]) / elapsed for n, link in links.items()}
-    got, expected = total("video_frames") - got0, (await sent() - sent0) * len(viewers)
-    return {"got": got, "expected": expected, "seconds": round(elapsed, 1),
-            "packets_missing": total("video_missing") + total("audio_missing") - missing0,
+    (got, missing), expected = counted(), (await sent() - sent0) * len(viewers)
+    got -= got0
+    return {"got": got, "expected": expected, "seconds": round(elapsed, 1), "packets_missing": missing - missing0,
             "cpu": {n: round(c, 3) for n, c in cpu.items()}, "loss_pct": round(100 * (1 - got / expected), 2) if expected else None}
 
 
